@@ -1,0 +1,65 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Settings every RiskScreen target shares: Swift 6 with strict concurrency (the language mode),
+/// and the upcoming features that make a module's public surface a written decision.
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "riskscreen",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "riskscreen", targets: ["riskscreen"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // libyaml from the system (Debian libyaml-dev); never vendored.
+        .systemLibrary(
+            name: "CLibYAML",
+            path: "Sources/CLibYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]
+        ),
+        .target(
+            name: "YAMLDocument",
+            dependencies: ["CLibYAML"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "Events",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "riskscreen",
+            dependencies: [
+                "Events",
+                "YAMLDocument",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "YAMLDocumentTests",
+            dependencies: ["YAMLDocument"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "EventsTests",
+            dependencies: ["Events"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["riskscreen"],
+            swiftSettings: strictSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,43 @@
+/// Decodes one event file into an ``Event`` and validates it against the event contract.
+///
+/// This is the only way into the event model: bytes (or an already-parsed ``JSONValue``, as a rule
+/// test's inline event arrives) in, a validated event or every problem out. How the JSON is read
+/// is private to it.
+///
+/// Unknown properties are ignored, as the contract promises the feed. A known property of the
+/// wrong type, a missing required one, a value outside its enum, a malformed date or date-time, a
+/// number out of its range, a duplicated key, or a discharge without `discharged_at` is an error
+/// naming the JSON path and what was expected.
+public struct EventDecoder: Sendable {
+    /// How deeply the JSON may nest (the contract needs 5 levels; `extensions` may use more).
+    public var maximumDepth: Int
+
+    /// Creates a decoder.
+    public init(maximumDepth: Int = 64) {
+        self.maximumDepth = maximumDepth
+    }
+
+    /// Decodes and validates one event file's bytes.
+    public func decode(_ bytes: [UInt8]) throws(InvalidEvent) -> Event {
+        let reader = JSONReader(maximumDepth: maximumDepth, rejectsDuplicateKeys: true)
+        let json: JSONValue
+        do {
+            json = try reader.parse(bytes)
+        } catch {
+            throw InvalidEvent(
+                errors: [
+                    EventValidationError(
+                        path: error.path.description,
+                        message: "invalid JSON at line \(error.line), column \(error.column): \(error.message)")
+                ], eventID: nil)
+        }
+        return try decode(json: json)
+    }
+
+    /// Validates an already-parsed JSON value as an event.
+    public func decode(json: JSONValue) throws(InvalidEvent) -> Event {
+        var validator = EventValidator()
+        if let event = validator.event(json), validator.errors.isEmpty { return event }
+        throw InvalidEvent(errors: validator.errors, eventID: validator.eventID)
+    }
+}

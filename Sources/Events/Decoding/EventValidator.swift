@@ -1,0 +1,392 @@
+/// Walks a parsed JSON value along the event contract, building the typed event and collecting
+/// every problem on the way (it does not stop at the first).
+struct EventValidator {
+    private(set) var errors: [EventValidationError] = []
+    /// The event id, once a valid one has been read.
+    private(set) var eventID: String?
+
+    /// The members of one JSON object and the path that leads to it.
+    struct Fields {
+        let members: [JSONMember]
+        let path: JSONPath
+
+        func value(_ key: String) -> JSONValue? {
+            for member in members where member.key == key { return member.value }
+            return nil
+        }
+    }
+
+    // MARK: - The event
+
+    mutating func event(_ json: JSONValue) -> Event? {
+        guard let root = object(json, at: .root) else { return nil }
+        let schemaVersion = integer(root, "schema_version", required: true)
+        if let schemaVersion, schemaVersion != 1 {
+            fail(root.path.appending("schema_version"), "expected 1 (the only version of this contract), got \(schemaVersion)")
+        }
+        let id = eventIdentifier(root)
+        let type: EventType? = enumeration(root, "event_type", required: true)
+        let occurredAt = timestamp(root, "occurred_at", required: true)
+        let source = nested(root, "source") { $0.source($1) }
+        let patient = nested(root, "patient", required: true) { $0.patient($1) } ?? nil
+        let encounter = nested(root, "encounter", required: true) { $0.encounter($1, type: type) } ?? nil
+        let diagnoses = objects(root, "diagnoses") { $0.diagnosis($1) }
+        let medications = objects(root, "medications") { $0.medication($1) }
+        let labs = objects(root, "labs") { $0.lab($1) }
+        let utilization = nested(root, "utilization") { $0.utilization($1) }
+        let coverage = nested(root, "coverage") { $0.coverage($1) }
+        let social = nested(root, "social") { $0.social($1) }
+        let functional = nested(root, "functional") { $0.functional($1) }
+        var extensions: JSONValue?
+        if let value = root.value("extensions") {
+            if case .object = value { extensions = value } else { expected("an object", got: value, at: root.path.appending("extensions")) }
+        }
+
+        if let occurredAt, let birthDate = patient?.birthDate, birthDate > occurredAt.localDate {
+            fail(JSONPath.root.appending("patient").appending("birth_date"), "the birth date \(birthDate) is after occurred_at (\(occurredAt.localDate))")
+        }
+        guard errors.isEmpty, let schemaVersion, let id, let type, let occurredAt, let patient, let encounter else {
+            return nil
+        }
+        return Event(
+            schemaVersion: schemaVersion, eventID: id, eventType: type, occurredAt: occurredAt, source: source,
+            patient: patient, encounter: encounter, diagnoses: diagnoses ?? [], medications: medications ?? [],
+            labs: labs ?? [], utilization: utilization, coverage: coverage, social: social, functional: functional,
+            extensions: extensions,
+            derived: DerivedFacts(occurredAt: occurredAt, patient: patient, encounter: encounter, labs: labs ?? []))
+    }
+
+    private mutating func eventIdentifier(_ root: Fields) -> String? {
+        guard let id = string(root, "event_id", required: true) else { return nil }
+        // ^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$
+        var valid = !id.isEmpty && id.utf8.count <= 128
+        for (index, byte) in id.utf8.enumerated() where valid {
+            let alphanumeric =
+                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+            let punctuation = byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ":")
+                || byte == UInt8(ascii: "-")
+            valid = alphanumeric || (index > 0 && punctuation)
+        }
+        guard valid else {
+            fail(
+                root.path.appending("event_id"),
+                "expected 1–128 characters of letters, digits, '.', '_', ':' or '-', starting with a letter or digit, got \(JSONValue.string(id).briefDescription)"
+            )
+            return nil
+        }
+        eventID = id
+        return id
+    }
+
+    // MARK: - The parts
+
+    private mutating func source(_ fields: Fields) -> Source {
+        Source(
+            system: string(fields, "system"), facilityID: string(fields, "facility_id"),
+            facilityName: string(fields, "facility_name"))
+    }
+
+    private mutating func patient(_ fields: Fields) -> Patient? {
+        let id = string(fields, "id", required: true, length: 1...64)
+        let name = object(fields, "name")
+        let patient = Patient(
+            id: id ?? "",
+            givenName: name.flatMap { string($0, "given") },
+            familyName: name.flatMap { string($0, "family") },
+            birthDate: date(fields, "birth_date"),
+            sex: enumeration(fields, "sex"),
+            language: string(fields, "language"),
+            interpreterNeeded: bool(fields, "interpreter_needed"),
+            postalCode: string(fields, "postal_code"))
+        return id == nil ? nil : patient
+    }
+
+    private mutating func encounter(_ fields: Fields, type: EventType?) -> Encounter? {
+        let id = string(fields, "id", required: true, length: 1...64)
+        let admittedAt = timestamp(fields, "admitted_at", required: true)
+        let dischargedAt = timestamp(fields, "discharged_at", required: type == .discharge, requiredBecause: " on a discharge event")
+        if let admittedAt, let dischargedAt, dischargedAt < admittedAt {
+            fail(fields.path.appending("discharged_at"), "\(dischargedAt) is before admitted_at (\(admittedAt))")
+        }
+        let encounterClass: EncounterClass? = enumeration(fields, "class")
+        let admissionType: AdmissionType? = enumeration(fields, "admission_type")
+        let admitSource: AdmitSource? = enumeration(fields, "admit_source")
+        let expectedDischargeAt = timestamp(fields, "expected_discharge_at")
+        let facilityID = string(fields, "facility_id")
+        let unit = string(fields, "unit")
+        let bed = string(fields, "bed")
+        let service = string(fields, "service")
+        let attending = string(fields, "attending")
+        let disposition: DischargeDisposition? = enumeration(fields, "discharge_disposition")
+        let procedures = objects(fields, "procedures") { $0.procedure($1) }
+        guard let id, let admittedAt else { return nil }
+        return Encounter(
+            id: id, encounterClass: encounterClass, admissionType: admissionType, admitSource: admitSource,
+            admittedAt: admittedAt, dischargedAt: dischargedAt, expectedDischargeAt: expectedDischargeAt,
+            facilityID: facilityID, unit: unit, bed: bed, service: service, attending: attending,
+            dischargeDisposition: disposition, procedures: procedures ?? [])
+    }
+
+    private mutating func procedure(_ fields: Fields) -> Procedure? {
+        let code = string(fields, "code", required: true)
+        let procedure = Procedure(
+            code: code ?? "", system: enumeration(fields, "system"), display: string(fields, "display"),
+            performedAt: timestamp(fields, "performed_at"))
+        return code == nil ? nil : procedure
+    }
+
+    private mutating func diagnosis(_ fields: Fields) -> Diagnosis? {
+        let code = string(fields, "code", required: true)
+        let system: DiagnosisSystem? = enumeration(fields, "system", required: true)
+        let display = string(fields, "display")
+        let kind: DiagnosisKind? = enumeration(fields, "kind")
+        let presentOnAdmission = bool(fields, "present_on_admission")
+        guard let code, let system else { return nil }
+        return Diagnosis(
+            code: code, normalizedCode: system == .icd10 ? ICD10.normalize(code) : code, system: system,
+            display: display, kind: kind, presentOnAdmission: presentOnAdmission)
+    }
+
+    private mutating func medication(_ fields: Fields) -> Medication? {
+        let name = string(fields, "name", required: true)
+        let medication = Medication(
+            name: name ?? "", rxnorm: string(fields, "rxnorm"), status: enumeration(fields, "status"),
+            monthlyOutOfPocketUSD: number(fields, "monthly_out_of_pocket_usd", minimum: 0),
+            specialty: bool(fields, "specialty"), highRisk: bool(fields, "high_risk"))
+        return name == nil ? nil : medication
+    }
+
+    private mutating func lab(_ fields: Fields) -> LabResult? {
+        let loinc = string(fields, "loinc", required: true)
+        let name = string(fields, "name")
+        let value = number(fields, "value", required: true)
+        let unit = string(fields, "unit")
+        let observedAt = timestamp(fields, "observed_at")
+        guard let loinc, let value else { return nil }
+        return LabResult(loinc: loinc, name: name, value: value, unit: unit, observedAt: observedAt)
+    }
+
+    private mutating func utilization(_ fields: Fields) -> Utilization {
+        Utilization(
+            edVisits6mo: integer(fields, "ed_visits_6mo", range: 0...Int.max),
+            admissions12mo: integer(fields, "admissions_12mo", range: 0...Int.max),
+            lastDischargeAt: timestamp(fields, "last_discharge_at"))
+    }
+
+    private mutating func coverage(_ fields: Fields) -> Coverage {
+        Coverage(
+            type: enumeration(fields, "type"), drugCoverage: bool(fields, "drug_coverage"),
+            annualOutOfPocketUSD: number(fields, "annual_out_of_pocket_usd", minimum: 0))
+    }
+
+    private mutating func social(_ fields: Fields) -> Social {
+        Social(
+            livesAlone: bool(fields, "lives_alone"),
+            housing: enumeration(fields, "housing"),
+            costRelatedNonadherence: bool(fields, "cost_related_nonadherence"),
+            caregiver: nested(fields, "caregiver") { $0.caregiver($1) },
+            screenings: objects(fields, "screenings") { $0.screening($1) } ?? [])
+    }
+
+    private mutating func caregiver(_ fields: Fields) -> Caregiver {
+        var items = array(fields, "mcsi_items") { validator, value, path in
+            validator.integer(value, at: path, range: 0...2)
+        }
+        if case .array(let raw)? = fields.value("mcsi_items"), raw.count != 13 {
+            fail(
+                fields.path.appending("mcsi_items"),
+                "expected exactly 13 items (the Modified Caregiver Strain Index, in published order), got \(raw.count)")
+            items = nil
+        }
+        return Caregiver(
+            status: enumeration(fields, "status"), relationship: string(fields, "relationship"),
+            age: integer(fields, "age", range: 0...130), hoursPerWeek: number(fields, "hours_per_week", minimum: 0),
+            mcsiItems: items)
+    }
+
+    private mutating func screening(_ fields: Fields) -> ScreeningAnswer? {
+        let question = string(fields, "question", required: true)
+        var answerValue: AnswerValue?
+        if let value = fields.value("answer_value") {
+            switch value {
+            case .number(let number): answerValue = .number(number)
+            case .bool(let flag): answerValue = .bool(flag)
+            case .string(let text): answerValue = .text(text)
+            default: expected("a number, a boolean or a string", got: value, at: fields.path.appending("answer_value"))
+            }
+        }
+        let answer = ScreeningAnswer(
+            instrument: enumeration(fields, "instrument"), question: question ?? "",
+            answerCode: string(fields, "answer_code"), answerValue: answerValue,
+            answeredAt: timestamp(fields, "answered_at"))
+        return question == nil ? nil : answer
+    }
+
+    private mutating func functional(_ fields: Fields) -> Functional {
+        Functional(
+            adlDependencies: integer(fields, "adl_dependencies", range: 0...6),
+            cognitiveImpairment: bool(fields, "cognitive_impairment"),
+            falls6mo: integer(fields, "falls_6mo", range: 0...Int.max))
+    }
+
+    // MARK: - Reading typed values
+
+    private mutating func fail(_ path: JSONPath, _ message: String) {
+        errors.append(EventValidationError(path: path.description, message: message))
+    }
+
+    private mutating func expected(_ what: String, got value: JSONValue, at path: JSONPath) {
+        fail(path, "expected \(what), got \(value.briefDescription)")
+    }
+
+    /// The value of `key`, or `nil`; reports it when it is required and missing.
+    private mutating func lookup(
+        _ fields: Fields, _ key: String, required: Bool, requiredBecause reason: String = ""
+    ) -> JSONValue? {
+        if let value = fields.value(key) { return value }
+        if required { fail(fields.path.appending(key), "required\(reason), but missing") }
+        return nil
+    }
+
+    mutating func object(_ value: JSONValue, at path: JSONPath) -> Fields? {
+        guard case .object(let members) = value else {
+            expected("an object", got: value, at: path)
+            return nil
+        }
+        return Fields(members: members, path: path)
+    }
+
+    private mutating func object(_ fields: Fields, _ key: String, required: Bool = false) -> Fields? {
+        guard let value = lookup(fields, key, required: required) else { return nil }
+        return object(value, at: fields.path.appending(key))
+    }
+
+    /// Reads an optional (or required) object member through `body`; `nil` when absent or not an object.
+    private mutating func nested<Result>(
+        _ fields: Fields, _ key: String, required: Bool = false, _ body: (inout EventValidator, Fields) -> Result
+    ) -> Result? {
+        guard let inner = object(fields, key, required: required) else { return nil }
+        return body(&self, inner)
+    }
+
+    /// Reads an array of objects, each through `element`.
+    private mutating func objects<Element>(
+        _ fields: Fields, _ key: String, _ element: (inout EventValidator, Fields) -> Element?
+    ) -> [Element]? {
+        array(fields, key) { validator, value, path in
+            guard let inner = validator.object(value, at: path) else { return nil }
+            return element(&validator, inner)
+        }
+    }
+
+    /// Reads an array whose every element goes through `element`; `nil` when absent or not an array.
+    private mutating func array<Element>(
+        _ fields: Fields, _ key: String,
+        element: (inout EventValidator, JSONValue, JSONPath) -> Element?
+    ) -> [Element]? {
+        guard let value = fields.value(key) else { return nil }
+        let path = fields.path.appending(key)
+        guard case .array(let items) = value else {
+            expected("an array", got: value, at: path)
+            return nil
+        }
+        var result: [Element] = []
+        result.reserveCapacity(items.count)
+        for (index, item) in items.enumerated() {
+            if let decoded = element(&self, item, path.appending(index: index)) { result.append(decoded) }
+        }
+        return result
+    }
+
+    private mutating func string(
+        _ fields: Fields, _ key: String, required: Bool = false, length: ClosedRange<Int>? = nil
+    ) -> String? {
+        guard let value = lookup(fields, key, required: required) else { return nil }
+        guard case .string(let text) = value else {
+            expected("a string", got: value, at: fields.path.appending(key))
+            return nil
+        }
+        if let length {
+            let count = text.unicodeScalars.count
+            guard length.contains(count) else {
+                fail(fields.path.appending(key), "expected \(length.lowerBound) to \(length.upperBound) characters, got \(count)")
+                return nil
+            }
+        }
+        return text
+    }
+
+    private mutating func bool(_ fields: Fields, _ key: String) -> Bool? {
+        guard let value = fields.value(key) else { return nil }
+        guard case .bool(let flag) = value else {
+            expected("true or false", got: value, at: fields.path.appending(key))
+            return nil
+        }
+        return flag
+    }
+
+    private mutating func number(_ fields: Fields, _ key: String, required: Bool = false, minimum: Double? = nil) -> Double? {
+        guard let value = lookup(fields, key, required: required) else { return nil }
+        guard case .number(let number) = value else {
+            expected("a number", got: value, at: fields.path.appending(key))
+            return nil
+        }
+        if let minimum, number < minimum {
+            fail(fields.path.appending(key), "expected a number of at least \(JSONValue.format(minimum)), got \(JSONValue.format(number))")
+            return nil
+        }
+        return number
+    }
+
+    private mutating func integer(
+        _ fields: Fields, _ key: String, required: Bool = false, range: ClosedRange<Int>? = nil
+    ) -> Int? {
+        guard let value = lookup(fields, key, required: required) else { return nil }
+        return integer(value, at: fields.path.appending(key), range: range)
+    }
+
+    mutating func integer(_ value: JSONValue, at path: JSONPath, range: ClosedRange<Int>? = nil) -> Int? {
+        guard case .number(let number) = value, number == number.rounded(), abs(number) < 9.0e15 else {
+            expected("an integer", got: value, at: path)
+            return nil
+        }
+        let integer = Int(number)
+        if let range, !range.contains(integer) {
+            let bounds =
+                range.upperBound == Int.max ? "at least \(range.lowerBound)" : "from \(range.lowerBound) to \(range.upperBound)"
+            fail(path, "expected an integer \(bounds), got \(integer)")
+            return nil
+        }
+        return integer
+    }
+
+    private mutating func enumeration<Value: RawRepresentable & CaseIterable>(
+        _ fields: Fields, _ key: String, required: Bool = false
+    ) -> Value? where Value.RawValue == String {
+        guard let value = lookup(fields, key, required: required) else { return nil }
+        if case .string(let text) = value, let result = Value(rawValue: text) { return result }
+        let allowed = Value.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+        expected("one of \(allowed)", got: value, at: fields.path.appending(key))
+        return nil
+    }
+
+    private mutating func timestamp(
+        _ fields: Fields, _ key: String, required: Bool = false, requiredBecause reason: String = ""
+    ) -> Timestamp? {
+        guard let value = lookup(fields, key, required: required, requiredBecause: reason) else { return nil }
+        guard case .string(let text) = value, let timestamp = Timestamp(rfc3339: text) else {
+            expected("RFC 3339 date-time", got: value, at: fields.path.appending(key))
+            return nil
+        }
+        return timestamp
+    }
+
+    private mutating func date(_ fields: Fields, _ key: String) -> LocalDate? {
+        guard let value = fields.value(key) else { return nil }
+        guard case .string(let text) = value, let date = LocalDate(rfc3339: text) else {
+            expected("RFC 3339 full-date (YYYY-MM-DD)", got: value, at: fields.path.appending(key))
+            return nil
+        }
+        return date
+    }
+}

@@ -1,0 +1,48 @@
+/// What rules need that the feed does not send directly, computed once per event.
+public struct DerivedFacts: Sendable {
+    /// Age in whole years on the local date of `occurred_at`; `nil` without a birth date.
+    public var ageYears: Int?
+    /// Length of stay: the number of local midnights from `admitted_at` to `discharged_at`, each in
+    /// the offset the feed sent (admitted 23:00, discharged 09:00 the next day = 1; same day = 0);
+    /// `nil` until the patient is discharged.
+    public var lengthOfStayDays: Int?
+    /// The latest result of each LOINC code: the one with the latest `observed_at`; results without
+    /// a time count as older than any timed one, and among equals the one sent last wins.
+    public var latestLabs: [String: LabResult]
+
+    /// Computes the facts of an event whose parts are already validated.
+    init(occurredAt: Timestamp, patient: Patient, encounter: Encounter, labs: [LabResult]) {
+        ageYears = patient.birthDate.map { $0.wholeYears(until: occurredAt.localDate) }
+        lengthOfStayDays = encounter.dischargedAt.map { encounter.admittedAt.calendarDays(until: $0) }
+        var latest: [String: LabResult] = [:]
+        for lab in labs {
+            guard let current = latest[lab.loinc] else {
+                latest[lab.loinc] = lab
+                continue
+            }
+            switch (current.observedAt, lab.observedAt) {
+            case (_, nil) where current.observedAt != nil: continue
+            case (let old?, let new?) where new < old: continue
+            default: latest[lab.loinc] = lab
+            }
+        }
+        latestLabs = latest
+    }
+}
+
+/// ICD-10 codes compared the way clinicians write them: with or without the dot, any case.
+public enum ICD10 {
+    /// The code without dots or surrounding spaces, upper case: `i50.9` → `I509`.
+    public static func normalize(_ code: String) -> String {
+        var result = ""
+        result.reserveCapacity(code.utf8.count)
+        for scalar in code.unicodeScalars where scalar != "." && scalar != " " {
+            if scalar.value >= 0x61 && scalar.value <= 0x7A {
+                result.unicodeScalars.append(Unicode.Scalar(scalar.value - 0x20) ?? scalar)
+            } else {
+                result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+}

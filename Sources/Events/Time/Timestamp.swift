@@ -1,0 +1,99 @@
+/// An RFC 3339 date-time as the feed sent it: an instant, and the local UTC offset it was written in.
+///
+/// The offset matters clinically: calendar-day counts use the local date in the offset the feed
+/// sent, so a patient admitted at 23:00 local time was admitted on that local day, whatever UTC says.
+public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// Whole seconds since 1970-01-01T00:00:00Z.
+    public let secondsSinceEpoch: Int64
+    /// The fraction of the second, in nanoseconds (0–999,999,999).
+    public let nanoseconds: Int32
+    /// The UTC offset the text was written in, in minutes east of UTC (`-05:00` is -300).
+    public let utcOffsetMinutes: Int
+    /// The date on the local calendar of that offset.
+    public let localDate: LocalDate
+    /// The text exactly as received.
+    public let text: String
+
+    /// Parses an RFC 3339 `date-time` (`2026-11-22T10:15:00-05:00`, `…T15:15:00.250Z`); `nil` if it is not one.
+    ///
+    /// `T` and `Z` may be lower case, as RFC 3339 allows; a leap second (`:60`) is accepted and
+    /// counted as the following second.
+    public init?(rfc3339 text: String) {
+        var copy = text
+        guard let parsed = copy.withUTF8({ Timestamp.parse($0) }) else { return nil }
+        secondsSinceEpoch = parsed.seconds
+        nanoseconds = parsed.nanoseconds
+        utcOffsetMinutes = parsed.offset
+        localDate = parsed.date
+        self.text = text
+    }
+
+    /// The number of local calendar days from `self` to `later`, each date in its own offset.
+    public func calendarDays(until later: Timestamp) -> Int { localDate.days(until: later.localDate) }
+
+    /// Seconds from `self` to `other` (positive when `other` is later), as a `Double`.
+    public func seconds(until other: Timestamp) -> Double {
+        Double(other.secondsSinceEpoch - secondsSinceEpoch) + Double(other.nanoseconds - nanoseconds) / 1e9
+    }
+
+    /// The text as received.
+    public var description: String { text }
+
+    public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool {
+        (lhs.secondsSinceEpoch, lhs.nanoseconds) < (rhs.secondsSinceEpoch, rhs.nanoseconds)
+    }
+
+    /// Two timestamps are equal when they name the same instant, whatever offset each was written in.
+    public static func == (lhs: Timestamp, rhs: Timestamp) -> Bool {
+        lhs.secondsSinceEpoch == rhs.secondsSinceEpoch && lhs.nanoseconds == rhs.nanoseconds
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(secondsSinceEpoch)
+        hasher.combine(nanoseconds)
+    }
+
+    private static func parse(
+        _ bytes: UnsafeBufferPointer<UInt8>
+    ) -> (seconds: Int64, nanoseconds: Int32, offset: Int, date: LocalDate)? {
+        // YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)
+        guard bytes.count >= 20, let date = LocalDate.parse(bytes, at: 0) else { return nil }
+        let separator = bytes[10]
+        guard separator == UInt8(ascii: "T") || separator == UInt8(ascii: "t"), bytes[13] == UInt8(ascii: ":"),
+            bytes[16] == UInt8(ascii: ":"), let hour = LocalDate.digits(bytes, 11, 2),
+            let minute = LocalDate.digits(bytes, 14, 2), let second = LocalDate.digits(bytes, 17, 2),
+            hour <= 23, minute <= 59, second <= 60
+        else { return nil }
+        var index = 19
+        var nanoseconds: Int32 = 0
+        if bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            var digits = 0
+            while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 {
+                if digits < 9 { nanoseconds = nanoseconds * 10 + Int32(bytes[index] - 0x30) }
+                digits += 1
+                index += 1
+            }
+            guard digits > 0 else { return nil }
+            for _ in digits..<max(digits, 9) { nanoseconds *= 10 }
+        }
+        guard index < bytes.count else { return nil }
+        var offset = 0
+        switch bytes[index] {
+        case UInt8(ascii: "Z"), UInt8(ascii: "z"):
+            index += 1
+        case UInt8(ascii: "+"), UInt8(ascii: "-"):
+            guard index + 6 == bytes.count, bytes[index + 3] == UInt8(ascii: ":"),
+                let offsetHours = LocalDate.digits(bytes, index + 1, 2),
+                let offsetMinutes = LocalDate.digits(bytes, index + 4, 2), offsetHours <= 23, offsetMinutes <= 59
+            else { return nil }
+            offset = (offsetHours * 60 + offsetMinutes) * (bytes[index] == UInt8(ascii: "-") ? -1 : 1)
+            index += 6
+        default:
+            return nil
+        }
+        guard index == bytes.count else { return nil }
+        let localSeconds = Int64(date.daysSinceEpoch) * 86_400 + Int64(hour * 3600 + minute * 60 + second)
+        return (localSeconds - Int64(offset * 60), nanoseconds, offset, date)
+    }
+}

@@ -1,0 +1,39 @@
+import ArgumentParser
+import Logging
+
+/// The `riskscreen` command: screens hospital ADT events for psychosocial risk.
+@main
+struct RiskScreen: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "riskscreen",
+        abstract: "Screens hospital admission, discharge and transfer events for psychosocial risk.",
+        discussion: """
+            RiskScreen points medical social workers at the patients who need them: readmission risk, \
+            caregiver strain, medication cost barriers, social needs and unsafe discharges.
+            """,
+        version: "0.1.0",
+        subcommands: [ValidateCommand.self]
+    )
+}
+
+/// Options every subcommand shares.
+struct GlobalOptions: ParsableArguments {
+    @Option(help: "How much to log on stderr.")
+    var logLevel: LogLevel = .notice
+
+    /// Sends swift-log output to stderr at the chosen level; call once, first thing in `run()`.
+    func bootstrapLogging() -> Logger {
+        let level = Logger.Level(rawValue: logLevel.rawValue) ?? .notice
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        return Logger(label: "riskscreen")
+    }
+}
+
+/// The log levels a user may pick, spelled as swift-log spells them.
+enum LogLevel: String, CaseIterable, ExpressibleByArgument {
+    case trace, debug, info, notice, warning, error, critical
+}
