@@ -29,9 +29,16 @@ public struct YAMLParser: Sendable {
     /// - Returns: The root node, or `nil` when the text holds no document at all (empty, or only
     ///   comments).
     public func parse(_ text: String, file: String) throws(YAMLError) -> YAMLNode? {
-        // A trailing NUL keeps the buffer's address non-null for an empty text; libyaml reads only `count - 1` bytes.
-        let bytes = Array(text.utf8) + [0]
-        return try bytes.withUnsafeBufferPointer { (buffer) throws(YAMLError) -> YAMLNode? in
+        try parse(bytes: Array(text.utf8), file: file)
+    }
+
+    /// Parses one YAML document from a file's bytes, so that invalid UTF-8 is reported where it sits
+    /// rather than silently replaced.
+    public func parse(bytes: [UInt8], file: String) throws(YAMLError) -> YAMLNode? {
+        // A trailing NUL keeps the buffer's address non-null for an empty text; libyaml reads only
+        // the bytes before it.
+        let terminated = bytes + [0]
+        return try terminated.withUnsafeBufferPointer { (buffer) throws(YAMLError) -> YAMLNode? in
             var builder = TreeBuilder(file: file, limits: self, text: UnsafeBufferPointer(rebasing: buffer.dropLast()))
             return try builder.run()
         }

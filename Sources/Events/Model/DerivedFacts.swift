@@ -4,7 +4,8 @@ public struct DerivedFacts: Sendable {
     public var ageYears: Int?
     /// Length of stay: the number of local midnights from `admitted_at` to `discharged_at`, each in
     /// the offset the feed sent (admitted 23:00, discharged 09:00 the next day = 1; same day = 0);
-    /// `nil` until the patient is discharged.
+    /// `nil` until the patient is discharged. Never negative, even when a discharge written in a
+    /// far western offset falls on an earlier local date than the admission.
     public var lengthOfStayDays: Int?
     /// The latest result of each LOINC code: the one with the latest `observed_at`; results without
     /// a time count as older than any timed one, and among equals the one sent last wins.
@@ -13,7 +14,7 @@ public struct DerivedFacts: Sendable {
     /// Computes the facts of an event whose parts are already validated.
     init(occurredAt: Timestamp, patient: Patient, encounter: Encounter, labs: [LabResult]) {
         ageYears = patient.birthDate.map { $0.wholeYears(until: occurredAt.localDate) }
-        lengthOfStayDays = encounter.dischargedAt.map { encounter.admittedAt.calendarDays(until: $0) }
+        lengthOfStayDays = encounter.dischargedAt.map { max(0, encounter.admittedAt.calendarDays(until: $0)) }
         var latest: [String: LabResult] = [:]
         for lab in labs {
             guard let current = latest[lab.loinc] else {
