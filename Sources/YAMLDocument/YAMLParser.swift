@@ -103,7 +103,8 @@ private struct TreeBuilder {
             if documents > 1 {
                 throw YAMLError(
                     .multipleDocuments, at: start,
-                    "this file holds more than one YAML document (a second one starts here); keep one document per file")
+                    "this file holds more than one YAML document (a second one starts here); keep one document per file"
+                )
             }
         case YAML_SCALAR_EVENT:
             let data = event.data.scalar
@@ -113,7 +114,8 @@ private struct TreeBuilder {
         case YAML_ALIAS_EVENT:
             let name = optionalString(event.data.alias.anchor) ?? ""
             guard let anchored = anchors[name] else {
-                throw YAMLError(.unknownAlias, at: start, "alias *\(name) refers to no anchor &\(name) defined before it")
+                throw YAMLError(
+                    .unknownAlias, at: start, "alias *\(name) refers to no anchor &\(name) defined before it")
             }
             expandedByAliases = expandedByAliases.addingReportingOverflow(anchored.size).partialValue
             if expandedByAliases > limits.aliasExpansionBudget || expandedByAliases < 0 {
@@ -127,7 +129,10 @@ private struct TreeBuilder {
             try complete(node, size: anchored.size, anchor: nil)
         case YAML_SEQUENCE_START_EVENT:
             let data = event.data.sequence_start
-            try push(.sequence(mark: start, tag: optionalString(data.tag), anchor: optionalString(data.anchor), items: [], size: 1), at: start)
+            try push(
+                .sequence(
+                    mark: start, tag: optionalString(data.tag), anchor: optionalString(data.anchor), items: [], size: 1),
+                at: start)
         case YAML_MAPPING_START_EVENT:
             let data = event.data.mapping_start
             try push(
@@ -175,7 +180,8 @@ private struct TreeBuilder {
                         keyMarks: keyMarks, size: total &+ size))
             } else {
                 guard let key = node.scalar else {
-                    throw YAMLError(.complexKey, at: node.mark, "a mapping key must be a scalar, not \(node.kindDescription)")
+                    throw YAMLError(
+                        .complexKey, at: node.mark, "a mapping key must be a scalar, not \(node.kindDescription)")
                 }
                 if let first = keyMarks[key.text] {
                     throw YAMLError(

@@ -113,7 +113,9 @@ struct DerivedFactsTests {
         #expect(event.derived.latestLabs["718-7"]?.value == 12.5)
     }
 
-    @Test("ICD-10 codes compare without dots and case", arguments: [("I50.9", "I509"), ("i509", "I509"), ("e11.22", "E1122"), (" K70.30 ", "K7030")])
+    @Test(
+        "ICD-10 codes compare without dots and case",
+        arguments: [("I50.9", "I509"), ("i509", "I509"), ("e11.22", "E1122"), (" K70.30 ", "K7030")])
     func icd10Normalisation(_ code: String, _ normalized: String) throws {
         #expect(ICD10.normalize(code) == normalized)
         let event = try TestEvent.decode { $0["diagnoses"] = [["code": code, "system": "icd10"]] }
@@ -123,7 +125,9 @@ struct DerivedFactsTests {
 
     @Test("codes of other systems are kept as sent")
     func otherSystemsUntouched() throws {
-        let event = try TestEvent.decode { $0["diagnoses"] = [["code": "84114007", "system": "snomed"], ["code": "a.b", "system": "other"]] }
+        let event = try TestEvent.decode {
+            $0["diagnoses"] = [["code": "84114007", "system": "snomed"], ["code": "a.b", "system": "other"]]
+        }
         #expect(event.diagnoses.map(\.normalizedCode) == ["84114007", "a.b"])
     }
 }
@@ -133,7 +137,8 @@ struct TimestampTests {
     @Test(
         "valid date-times are accepted",
         arguments: [
-            "2026-11-22T10:15:00-05:00", "2026-11-22T15:15:00Z", "2026-11-22t15:15:00z", "2026-11-22T15:15:00.123456789Z",
+            "2026-11-22T10:15:00-05:00", "2026-11-22T15:15:00Z", "2026-11-22t15:15:00z",
+            "2026-11-22T15:15:00.123456789Z",
             "2026-11-22T15:15:00.5+05:30", "2024-02-29T00:00:00Z", "2016-12-31T23:59:60Z",
         ])
     func valid(_ text: String) {

@@ -98,7 +98,9 @@ struct EventValidationTests {
         #expect(TestEvent.errors { $0["schema_version"] = "1" } == [#"$.schema_version: expected an integer, got "1""#])
     }
 
-    @Test("event ids follow the contract's pattern, so none can name a path", arguments: ["../etc", "", "a b", "-lead", "ok\u{0}x"])
+    @Test(
+        "event ids follow the contract's pattern, so none can name a path",
+        arguments: ["../etc", "", "a b", "-lead", "ok\u{0}x"])
     func eventIDPattern(_ id: String) {
         let errors = TestEvent.errors { $0["event_id"] = id }
         #expect(errors.count == 1)
@@ -118,7 +120,10 @@ struct EventValidationTests {
             TestEvent.errors { TestEvent.set(&$0, ["patient", "id"], String(repeating: "9", count: 65)) } == [
                 "$.patient.id: expected 1 to 64 characters, got 65"
             ])
-        #expect(TestEvent.errors { TestEvent.set(&$0, ["encounter", "id"], "") } == ["$.encounter.id: expected 1 to 64 characters, got 0"])
+        #expect(
+            TestEvent.errors { TestEvent.set(&$0, ["encounter", "id"], "") } == [
+                "$.encounter.id: expected 1 to 64 characters, got 0"
+            ])
     }
 
     @Test("numbers keep to their ranges: no negative costs or counts, MCSI items 0–2, exactly 13 of them")
@@ -141,7 +146,9 @@ struct EventValidationTests {
 
     @Test("a discharge before the admission is an error")
     func dischargeBeforeAdmission() {
-        let errors = TestEvent.errors { TestEvent.set(&$0, ["encounter", "discharged_at"], "2026-11-14T22:39:00-05:00") }
+        let errors = TestEvent.errors {
+            TestEvent.set(&$0, ["encounter", "discharged_at"], "2026-11-14T22:39:00-05:00")
+        }
         #expect(
             errors == [
                 "$.encounter.discharged_at: 2026-11-14T22:39:00-05:00 is before admitted_at (2026-11-14T22:40:00-05:00)"
@@ -186,7 +193,8 @@ struct EventValidationTests {
 
     @Test("a duplicated key is refused with its path, because clinical data must not be ambiguous")
     func duplicateKeys() {
-        let text = #"{"schema_version":1,"event_id":"T-1","event_type":"admission","occurred_at":"2026-11-22T10:15:00Z","patient":{"id":"S-1","id":"S-2"},"encounter":{"id":"E","admitted_at":"2026-11-22T10:15:00Z"}}"#
+        let text =
+            #"{"schema_version":1,"event_id":"T-1","event_type":"admission","occurred_at":"2026-11-22T10:15:00Z","patient":{"id":"S-1","id":"S-2"},"encounter":{"id":"E","admitted_at":"2026-11-22T10:15:00Z"}}"#
         let error = #expect(throws: InvalidEvent.self) { try EventDecoder().decode(Array(text.utf8)) }
         #expect(
             error?.errors.map(\.description) == [
@@ -199,7 +207,10 @@ struct EventValidationTests {
         let cases: [(String, String)] = [
             ("", "$: invalid JSON at line 1, column 1: unexpected end of input; expected a value"),
             ("[1,2]", "$: expected an object, got an array"),
-            ("{\"patient\": {\"id\": \"S\",}}", "$.patient: invalid JSON at line 1, column 24: unexpected '}'; expected a quoted key"),
+            (
+                "{\"patient\": {\"id\": \"S\",}}",
+                "$.patient: invalid JSON at line 1, column 24: unexpected '}'; expected a quoted key"
+            ),
             ("{\"labs\": [1, NaN]}", "$.labs[1]: invalid JSON at line 1, column 14: unexpected 'N'; expected a value"),
             ("{} {}", "$: invalid JSON at line 1, column 4: unexpected '{' after the end of the JSON value"),
         ]

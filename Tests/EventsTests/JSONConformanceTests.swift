@@ -1,11 +1,13 @@
-@testable import Events
 import Foundation
 import Testing
+
+@testable import Events
 
 /// The public JSONTestSuite vectors: `y_` must be accepted, `n_` rejected, `i_` either (never a crash).
 @Suite(
     "JSON reading conforms to RFC 8259 (JSONTestSuite)",
-    .enabled(if: Fixtures.exists(Fixtures.jsonTestSuite), "../shared/data/JSONTestSuite is absent; conformance not checked"))
+    .enabled(
+        if: Fixtures.exists(Fixtures.jsonTestSuite), "../shared/data/JSONTestSuite is absent; conformance not checked"))
 struct JSONConformanceTests {
     static let vectors = Fixtures.files(in: Fixtures.jsonTestSuite, withExtension: "json")
     /// The suite's own vectors hold duplicate keys among the accepted ones; events refuse them separately.
@@ -26,7 +28,9 @@ struct JSONConformanceTests {
         #expect(throws: JSONSyntaxError.self) { try reader.parse(try Fixtures.bytes(file)) }
     }
 
-    @Test("i_ vectors either parse or are refused, without crashing", arguments: vectors.filter { $0.lastPathComponent.hasPrefix("i_") })
+    @Test(
+        "i_ vectors either parse or are refused, without crashing",
+        arguments: vectors.filter { $0.lastPathComponent.hasPrefix("i_") })
     func implementationDefined(_ file: URL) throws {
         _ = try? reader.parse(try Fixtures.bytes(file))
     }
@@ -40,8 +44,12 @@ struct JSONReaderTests {
 
     @Test("numbers are read exactly, including the short decimals labs hold")
     func numbers() throws {
-        #expect(try value("[11.4, 133, -0.5, 1e3, 2.5E-3, 0, -0, 123456789012345678901234567890]")
-            == .array([.number(11.4), .number(133), .number(-0.5), .number(1000), .number(0.0025), .number(0), .number(-0.0), .number(1.2345678901234568e29)]))
+        #expect(
+            try value("[11.4, 133, -0.5, 1e3, 2.5E-3, 0, -0, 123456789012345678901234567890]")
+                == .array([
+                    .number(11.4), .number(133), .number(-0.5), .number(1000), .number(0.0025), .number(0),
+                    .number(-0.0), .number(1.2345678901234568e29),
+                ]))
         #expect(try value("0.1") == .number(0.1))
         #expect(try value("9007199254740993") == .number(9007199254740992))
         #expect(try value("1.7976931348623157e308") == .number(.greatestFiniteMagnitude))
@@ -90,6 +98,8 @@ struct JSONReaderTests {
     func duplicates() throws {
         #expect(throws: JSONSyntaxError.self) { try value(#"{"a":1,"a":1}"#) }
         let lenient = JSONReader(maximumDepth: 8, rejectsDuplicateKeys: false)
-        #expect(try lenient.parse(Array(#"{"a":1,"a":2}"#.utf8)) == .object([JSONMember(key: "a", value: .number(1)), JSONMember(key: "a", value: .number(2))]))
+        #expect(
+            try lenient.parse(Array(#"{"a":1,"a":2}"#.utf8))
+                == .object([JSONMember(key: "a", value: .number(1)), JSONMember(key: "a", value: .number(2))]))
     }
 }

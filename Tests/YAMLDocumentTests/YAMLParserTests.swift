@@ -108,7 +108,9 @@ struct YAMLParserTests {
         #expect(error.kind == .duplicateKey)
         #expect(error.mark == SourceMark(file: "rules/test.yaml", line: 4, column: 5))
         #expect(error.relatedMark == SourceMark(file: "rules/test.yaml", line: 3, column: 5))
-        #expect(error.description == "rules/test.yaml:4:5: error: duplicate key \"priority\"; it was first given at line 3, column 5")
+        #expect(
+            error.description
+                == "rules/test.yaml:4:5: error: duplicate key \"priority\"; it was first given at line 3, column 5")
     }
 
     @Test("a quoted and a plain key with the same text are the same key")

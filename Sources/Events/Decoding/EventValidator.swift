@@ -22,7 +22,9 @@ struct EventValidator {
         guard let root = object(json, at: .root) else { return nil }
         let schemaVersion = integer(root, "schema_version", required: true)
         if let schemaVersion, schemaVersion != 1 {
-            fail(root.path.appending("schema_version"), "expected 1 (the only version of this contract), got \(schemaVersion)")
+            fail(
+                root.path.appending("schema_version"),
+                "expected 1 (the only version of this contract), got \(schemaVersion)")
         }
         let id = eventIdentifier(root)
         let type: EventType? = enumeration(root, "event_type", required: true)
@@ -39,11 +41,17 @@ struct EventValidator {
         let functional = nested(root, "functional") { $0.functional($1) }
         var extensions: JSONValue?
         if let value = root.value("extensions") {
-            if case .object = value { extensions = value } else { expected("an object", got: value, at: root.path.appending("extensions")) }
+            if case .object = value {
+                extensions = value
+            } else {
+                expected("an object", got: value, at: root.path.appending("extensions"))
+            }
         }
 
         if let occurredAt, let birthDate = patient?.birthDate, birthDate > occurredAt.localDate {
-            fail(JSONPath.root.appending("patient").appending("birth_date"), "the birth date \(birthDate) is after occurred_at (\(occurredAt.localDate))")
+            fail(
+                JSONPath.root.appending("patient").appending("birth_date"),
+                "the birth date \(birthDate) is after occurred_at (\(occurredAt.localDate))")
         }
         guard errors.isEmpty, let schemaVersion, let id, let type, let occurredAt, let patient, let encounter else {
             return nil
@@ -63,7 +71,8 @@ struct EventValidator {
         for (index, byte) in id.utf8.enumerated() where valid {
             let alphanumeric =
                 (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-            let punctuation = byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ":")
+            let punctuation =
+                byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ":")
                 || byte == UInt8(ascii: "-")
             valid = alphanumeric || (index > 0 && punctuation)
         }
@@ -104,7 +113,8 @@ struct EventValidator {
     private mutating func encounter(_ fields: Fields, type: EventType?) -> Encounter? {
         let id = string(fields, "id", required: true, length: 1...64)
         let admittedAt = timestamp(fields, "admitted_at", required: true)
-        let dischargedAt = timestamp(fields, "discharged_at", required: type == .discharge, requiredBecause: " on a discharge event")
+        let dischargedAt = timestamp(
+            fields, "discharged_at", required: type == .discharge, requiredBecause: " on a discharge event")
         if let admittedAt, let dischargedAt, dischargedAt < admittedAt {
             fail(fields.path.appending("discharged_at"), "\(dischargedAt) is before admitted_at (\(admittedAt))")
         }
@@ -309,7 +319,9 @@ struct EventValidator {
         if let length {
             let count = text.unicodeScalars.count
             guard length.contains(count) else {
-                fail(fields.path.appending(key), "expected \(length.lowerBound) to \(length.upperBound) characters, got \(count)")
+                fail(
+                    fields.path.appending(key),
+                    "expected \(length.lowerBound) to \(length.upperBound) characters, got \(count)")
                 return nil
             }
         }
@@ -325,14 +337,18 @@ struct EventValidator {
         return flag
     }
 
-    private mutating func number(_ fields: Fields, _ key: String, required: Bool = false, minimum: Double? = nil) -> Double? {
+    private mutating func number(_ fields: Fields, _ key: String, required: Bool = false, minimum: Double? = nil)
+        -> Double?
+    {
         guard let value = lookup(fields, key, required: required) else { return nil }
         guard case .number(let number) = value else {
             expected("a number", got: value, at: fields.path.appending(key))
             return nil
         }
         if let minimum, number < minimum {
-            fail(fields.path.appending(key), "expected a number of at least \(JSONValue.format(minimum)), got \(JSONValue.format(number))")
+            fail(
+                fields.path.appending(key),
+                "expected a number of at least \(JSONValue.format(minimum)), got \(JSONValue.format(number))")
             return nil
         }
         return number
@@ -353,7 +369,8 @@ struct EventValidator {
         let integer = Int(number)
         if let range, !range.contains(integer) {
             let bounds =
-                range.upperBound == Int.max ? "at least \(range.lowerBound)" : "from \(range.lowerBound) to \(range.upperBound)"
+                range.upperBound == Int.max
+                ? "at least \(range.lowerBound)" : "from \(range.lowerBound) to \(range.upperBound)"
             fail(path, "expected an integer \(bounds), got \(integer)")
             return nil
         }

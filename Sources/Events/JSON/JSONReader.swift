@@ -97,16 +97,24 @@ private struct Cursor {
         while true {
             skipWhitespace()
             guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
-                throw error(position < bytes.count ? "unexpected \(describeByte()); expected a quoted key" : "unexpected end of input; expected a quoted key")
+                throw error(
+                    position < bytes.count
+                        ? "unexpected \(describeByte()); expected a quoted key"
+                        : "unexpected end of input; expected a quoted key")
             }
             let keyOffset = position
             let key = try string()
             if reader.rejectsDuplicateKeys, members.contains(where: { $0.key == key }) {
-                throw error("duplicate key \(JSONValue.quoted(key, limit: 60)); clinical data must not be ambiguous", at: keyOffset)
+                throw error(
+                    "duplicate key \(JSONValue.quoted(key, limit: 60)); clinical data must not be ambiguous",
+                    at: keyOffset)
             }
             skipWhitespace()
             guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else {
-                throw error(position < bytes.count ? "unexpected \(describeByte()); expected ':' after a key" : "unexpected end of input; expected ':'")
+                throw error(
+                    position < bytes.count
+                        ? "unexpected \(describeByte()); expected ':' after a key"
+                        : "unexpected end of input; expected ':'")
             }
             position += 1
             skipWhitespace()
@@ -169,7 +177,10 @@ private struct Cursor {
                 return text
             }
             if byte == UInt8(ascii: "\\") { break }
-            if byte < 0x20 { throw error("a control character (0x\(String(byte, radix: 16))) must be escaped inside a string", at: index) }
+            if byte < 0x20 {
+                throw error(
+                    "a control character (0x\(String(byte, radix: 16))) must be escaped inside a string", at: index)
+            }
             if byte >= 0x80 { asciiOnly = false }
             index += 1
         }
@@ -221,7 +232,10 @@ private struct Cursor {
                 }
                 index += 1
             default:
-                if byte < 0x20 { throw error("a control character (0x\(String(byte, radix: 16))) must be escaped inside a string", at: index) }
+                if byte < 0x20 {
+                    throw error(
+                        "a control character (0x\(String(byte, radix: 16))) must be escaped inside a string", at: index)
+                }
                 buffer.append(byte)
                 index += 1
             }
@@ -257,10 +271,14 @@ private struct Cursor {
         var mantissa: UInt64 = 0
         var digits = 0
         var exponent = 0
-        guard index < bytes.count, isDigit(bytes[index]) else { throw error("a number needs a digit after '-'", at: index) }
+        guard index < bytes.count, isDigit(bytes[index]) else {
+            throw error("a number needs a digit after '-'", at: index)
+        }
         if bytes[index] == UInt8(ascii: "0") {
             index += 1
-            if index < bytes.count, isDigit(bytes[index]) { throw error("a number must not have a leading zero", at: start) }
+            if index < bytes.count, isDigit(bytes[index]) {
+                throw error("a number must not have a leading zero", at: start)
+            }
         } else {
             while index < bytes.count, isDigit(bytes[index]) {
                 if digits < 19 { mantissa = mantissa &* 10 &+ UInt64(bytes[index] - 0x30) } else { exponent += 1 }
@@ -270,7 +288,9 @@ private struct Cursor {
         }
         if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
             index += 1
-            guard index < bytes.count, isDigit(bytes[index]) else { throw error("a number needs a digit after '.'", at: index) }
+            guard index < bytes.count, isDigit(bytes[index]) else {
+                throw error("a number needs a digit after '.'", at: index)
+            }
             while index < bytes.count, isDigit(bytes[index]) {
                 if digits < 19 {
                     mantissa = mantissa &* 10 &+ UInt64(bytes[index] - 0x30)
@@ -284,8 +304,12 @@ private struct Cursor {
         if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
             hasExponent = true
             index += 1
-            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
-            guard index < bytes.count, isDigit(bytes[index]) else { throw error("a number needs a digit in its exponent", at: index) }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+                index += 1
+            }
+            guard index < bytes.count, isDigit(bytes[index]) else {
+                throw error("a number needs a digit in its exponent", at: index)
+            }
             while index < bytes.count, isDigit(bytes[index]) { index += 1 }
         }
         position = index

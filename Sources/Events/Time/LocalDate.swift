@@ -73,7 +73,8 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// Parses `YYYY-MM-DD` at `offset`.
     static func parse(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int) -> LocalDate? {
-        guard offset + 10 <= bytes.count, bytes[offset + 4] == UInt8(ascii: "-"), bytes[offset + 7] == UInt8(ascii: "-"),
+        guard offset + 10 <= bytes.count, bytes[offset + 4] == UInt8(ascii: "-"),
+            bytes[offset + 7] == UInt8(ascii: "-"),
             let year = digits(bytes, offset, 4), let month = digits(bytes, offset + 5, 2),
             let day = digits(bytes, offset + 8, 2)
         else { return nil }
