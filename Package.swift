@@ -35,10 +35,22 @@ let package = Package(
             name: "Events",
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "Rules",
+            dependencies: ["YAMLDocument", "Events"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "Alerts",
+            dependencies: ["Events", "Rules"],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "riskscreen",
             dependencies: [
+                "Alerts",
                 "Events",
+                "Rules",
                 "YAMLDocument",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -53,6 +65,16 @@ let package = Package(
         .testTarget(
             name: "EventsTests",
             dependencies: ["Events"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "RulesTests",
+            dependencies: ["Rules", "Events", "YAMLDocument"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AlertsTests",
+            dependencies: ["Alerts", "Rules", "Events"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -97,3 +97,59 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         return (localSeconds - Int64(offset * 60), nanoseconds, offset, date)
     }
 }
+
+extension Timestamp {
+    /// The instant `secondsSinceEpoch` (+ `nanoseconds`), written in UTC: `2026-11-22T15:15:00Z`
+    /// (with milliseconds when there is a fraction).
+    public init(secondsSinceEpoch: Int64, nanoseconds: Int32 = 0) {
+        let days = Int(secondsSinceEpoch >= 0 ? secondsSinceEpoch / 86_400 : (secondsSinceEpoch - 86_399) / 86_400)
+        let secondOfDay = Int(secondsSinceEpoch - Int64(days) * 86_400)
+        let date = LocalDate(daysSinceEpoch: days)
+        func pad(_ value: Int, _ width: Int = 2) -> String {
+            let digits = String(value)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        var text = "\(date)T\(pad(secondOfDay / 3600)):\(pad(secondOfDay % 3600 / 60)):\(pad(secondOfDay % 60))"
+        if nanoseconds != 0 { text += "." + pad(Int(nanoseconds) / 1_000_000, 3) }
+        self.secondsSinceEpoch = secondsSinceEpoch
+        self.nanoseconds = nanoseconds
+        utcOffsetMinutes = 0
+        localDate = date
+        self.text = text + "Z"
+    }
+
+    /// This instant moved by `seconds`, written in UTC.
+    public func adding(seconds: Double) -> Timestamp {
+        let total = Double(secondsSinceEpoch) + Double(nanoseconds) / 1e9 + seconds
+        let whole = total.rounded(.down)
+        return Timestamp(secondsSinceEpoch: Int64(whole), nanoseconds: Int32(((total - whole) * 1e9).rounded()) % 1_000_000_000)
+    }
+
+    /// The same instant written in UTC.
+    public var utc: Timestamp { Timestamp(secondsSinceEpoch: secondsSinceEpoch, nanoseconds: nanoseconds) }
+}
+
+extension LocalDate {
+    /// The date `days` days after 1970-01-01 (Howard Hinnant's civil_from_days).
+    public init(daysSinceEpoch days: Int) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        // Every day count names a real date, so this cannot fail.
+        self = LocalDate(year: year, month: month, day: day) ?? LocalDate.epoch
+    }
+
+    static let epoch = LocalDate(uncheckedYear: 1970, month: 1, day: 1)
+
+    private init(uncheckedYear year: Int, month: Int, day: Int) {
+        self.year = year
+        self.month = month
+        self.day = day
+    }
+}

@@ -1,0 +1,42 @@
+public import Events
+public import Rules
+
+/// A referral alert: the record the social work team reads, as the contract fixes it
+/// (`../shared/contract/README.md` §2). One per referral per event; it holds every finding for
+/// that referral and says why.
+public struct Alert: Sendable {
+    /// Open, or withdrawn by a later cancel event.
+    public enum Status: String, Sendable {
+        case open, withdrawn
+    }
+
+    /// Deterministic: the same event and referral always give the same id.
+    public var alertID: String
+    /// When RiskScreen decided it (UTC).
+    public var createdAt: Timestamp
+    public var eventID: String
+    public var eventType: EventType
+    public var occurredAt: Timestamp
+    public var patientID: String
+    public var encounterID: String
+    public var facilityID: String?
+    public var unit: String?
+    /// The highest priority of its findings, after escalation.
+    public var priority: Priority
+    /// The deadline from the priority's service level.
+    public var respondBy: Timestamp
+    /// The team or service the work goes to.
+    public var referral: String
+    /// One line, at most 140 characters.
+    public var summary: String
+    /// Every rule that contributed, highest priority first.
+    public var findings: [Finding]
+    /// The digest of the rule set that decided it.
+    public var rulesVersion: String
+    public var status: Status
+
+    /// The id of the alert for `referral` caused by the event `eventID`.
+    public static func id(eventID: String, referral: String) -> String {
+        "rs-" + SHA256.hex(eventID + "\u{0}" + referral).prefix(24)
+    }
+}

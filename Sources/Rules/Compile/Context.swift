@@ -1,0 +1,70 @@
+import Events
+
+/// What one evaluation of the rule set works on: the event, the scores computed so far, the
+/// element a collection function is visiting, the rule's parameters, and an optional trace.
+final class Context {
+    let event: Event
+    /// The clock, fixed per evaluation (and per rule test).
+    let now: Timestamp
+    /// Index of the element a collection predicate is looking at.
+    var index = 0
+    /// Score values and part points, by the indices the compiler assigned.
+    var scores: [Value]
+    var parts: [[Value]]
+    /// Conditions already evaluated for this event.
+    var conditions: [Value?]
+    /// The parameters of the rule being evaluated (after overrides).
+    var params: [String: Value] = [:]
+    /// Set while explaining.
+    var trace: Trace?
+
+    init(event: Event, now: Timestamp, scoreCount: Int, partCounts: [Int], conditionCount: Int) {
+        self.event = event
+        self.now = now
+        scores = Array(repeating: .missing, count: scoreCount)
+        parts = partCounts.map { Array(repeating: .missing, count: $0) }
+        conditions = Array(repeating: nil, count: conditionCount)
+    }
+}
+
+/// The compiled form of an expression: call it with a context, get a value. Never throws.
+typealias Evaluator = @Sendable (Context) -> Value
+
+/// A record of the sub-expressions evaluated, with their values, for `--explain`.
+public final class Trace {
+    /// One sub-expression: its text, its nesting depth, and its value.
+    public struct Step: Sendable {
+        /// The expression text as written.
+        public var text: String
+        /// How deep it sits under the expression being explained (0 = the whole expression).
+        public var depth: Int
+        /// What it evaluated to.
+        public var value: Value
+    }
+
+    /// The steps in evaluation order, each before the steps inside it.
+    public private(set) var steps: [Step] = []
+    private var depth = 0
+    /// Above zero while inside a collection predicate, whose per-element values are not recorded.
+    var suspended = 0
+
+    init() {}
+
+    func begin(_ text: String) -> Int? {
+        guard suspended == 0 else { return nil }
+        steps.append(Step(text: text, depth: depth, value: .missing))
+        depth += 1
+        return steps.count - 1
+    }
+
+    func end(_ slot: Int?, _ value: Value) {
+        guard let slot else { return }
+        depth -= 1
+        steps[slot].value = value
+    }
+
+    func take() -> [Step] {
+        defer { steps = [] }
+        return steps
+    }
+}

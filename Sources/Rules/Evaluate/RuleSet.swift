@@ -1,0 +1,205 @@
+public import Events
+
+/// A checked, compiled set of rules, ready to evaluate events. Immutable, so one can be swapped for
+/// another between two events.
+///
+/// Evaluation never throws and never reads the wall clock: `now` is given.
+public struct RuleSet: Sendable {
+    /// A rule as compiled, with the settings that decide what it reports.
+    public struct Rule: Sendable {
+        /// Unique across the rule set.
+        public var id: String
+        public var title: String
+        public var description: String?
+        public var category: String
+        /// The event types it applies to; `nil` for all.
+        public var events: Set<EventType>?
+        public var priority: Priority
+        public var referral: String
+        public var references: [String]
+        /// Seconds during which a repeat for the same patient is suppressed (used by the policy).
+        public var suppressFor: Double?
+        public var enabled: Bool
+        public var tags: [String]
+        /// The rule's parameters after overrides.
+        public var params: [String: Value]
+        /// Where the rule was declared.
+        public var location: String
+
+        var when: [(text: String, evaluate: Evaluator)]
+        var escalate: [(priority: Priority, text: String, evaluate: Evaluator)]
+        var reason: [ReasonPiece]
+        var scoresRead: [String]
+    }
+
+    /// The digest of the exact rule files that make up the set: `sha256:…`.
+    public let version: String
+    /// Every rule, in load order.
+    public let rules: [Rule]
+    let scores: [CompiledScore]
+    let conditionCount: Int
+
+    /// The score ids, in the order they are computed.
+    public var scoreNames: [String] { scores.map(\.name) }
+
+    /// Evaluates every score and every enabled rule that applies to the event's type.
+    public func evaluate(_ event: Event, now: Timestamp) -> Evaluation {
+        let context = makeContext(event, now: now)
+        let results = computeScores(context)
+        var findings: [Finding] = []
+        for rule in rules where rule.enabled && rule.events.map({ $0.contains(event.eventType) }) ?? true {
+            context.params = rule.params
+            if rule.when.allSatisfy({ $0.evaluate(context).isTrue }) {
+                findings.append(finding(rule, context, results))
+            }
+        }
+        return Evaluation(scores: results, findings: findings)
+    }
+
+    /// Evaluates like ``evaluate(_:now:)`` and records, for every rule, why it did or did not fire.
+    public func explain(_ event: Event, now: Timestamp) -> (Evaluation, [RuleExplanation]) {
+        let context = makeContext(event, now: now)
+        let results = computeScores(context)
+        let trace = Trace()
+        context.trace = trace
+        var findings: [Finding] = []
+        var explanations: [RuleExplanation] = []
+        for rule in rules {
+            var explanation = RuleExplanation(ruleID: rule.id, title: rule.title, outcome: .notFired, conditions: [])
+            guard rule.enabled else {
+                explanation.outcome = .disabled
+                explanations.append(explanation)
+                continue
+            }
+            if let events = rule.events, !events.contains(event.eventType) {
+                explanation.outcome = .notApplicable(events.map(\.rawValue).sorted())
+                explanations.append(explanation)
+                continue
+            }
+            context.params = rule.params
+            var fired = true
+            for condition in rule.when where fired {
+                let value = condition.evaluate(context)
+                explanation.conditions.append(.init(label: "when", text: condition.text, value: value, steps: trace.take()))
+                fired = value.isTrue
+            }
+            if fired {
+                for escalation in rule.escalate {
+                    let value = escalation.evaluate(context)
+                    explanation.conditions.append(
+                        .init(label: "escalate to \(escalation.priority.rawValue)", text: escalation.text, value: value, steps: trace.take()))
+                }
+                let found = finding(rule, context, results)
+                explanation.outcome = .fired(found.priority)
+                findings.append(found)
+                _ = trace.take()
+            }
+            explanations.append(explanation)
+        }
+        return (Evaluation(scores: results, findings: findings), explanations)
+    }
+
+    private func makeContext(_ event: Event, now: Timestamp) -> Context {
+        Context(
+            event: event, now: now, scoreCount: scores.count, partCounts: scores.map(\.parts.count),
+            conditionCount: conditionCount)
+    }
+
+    private func computeScores(_ context: Context) -> [ScoreResult] {
+        var results: [ScoreResult] = []
+        results.reserveCapacity(scores.count)
+        for (slot, score) in scores.enumerated() {
+            var total = 0.0
+            var parts: [ScoreResult.Part] = []
+            parts.reserveCapacity(score.parts.count)
+            for (index, part) in score.parts.enumerated() {
+                let (points, missing, detail) = part.evaluate(context)
+                context.parts[slot][index] = .number(points)
+                total += points
+                parts.append(ScoreResult.Part(id: part.id, title: part.title, points: points, missing: missing, detail: detail))
+            }
+            context.scores[slot] = .number(total)
+            results.append(ScoreResult(name: score.name, title: score.title, value: total, parts: parts, references: score.references))
+        }
+        return results
+    }
+
+    private func finding(_ rule: Rule, _ context: Context, _ scores: [ScoreResult]) -> Finding {
+        var priority = rule.priority
+        let trace = context.trace
+        context.trace = nil
+        defer { context.trace = trace }
+        for escalation in rule.escalate where escalation.priority > priority && escalation.evaluate(context).isTrue {
+            priority = escalation.priority
+        }
+        var reason = ""
+        for piece in rule.reason {
+            switch piece {
+            case .text(let text): reason += text
+            case .value(let evaluate):
+                let value = evaluate(context)
+                reason += value == .missing ? "unknown" : value.text
+            }
+        }
+        if rule.reason.isEmpty { reason = rule.title }
+        let read = Set(rule.scoresRead)
+        return Finding(
+            ruleID: rule.id, title: rule.title, category: rule.category, priority: priority, basePriority: rule.priority,
+            referral: rule.referral, reason: reason, scores: scores.filter { read.contains($0.name) },
+            references: rule.references, suppressFor: rule.suppressFor, tags: rule.tags)
+    }
+}
+
+/// What the rule set found in one event.
+public struct Evaluation: Sendable {
+    /// Every score the rule set computes.
+    public var scores: [ScoreResult]
+    /// One finding per rule that fired.
+    public var findings: [Finding]
+}
+
+/// One rule that fired for one event, with everything an alert needs to say why.
+public struct Finding: Sendable, Equatable {
+    public var ruleID: String
+    public var title: String
+    public var category: String
+    /// After escalation.
+    public var priority: Priority
+    /// Before escalation.
+    public var basePriority: Priority
+    public var referral: String
+    /// The rule's reason with the values that mattered filled in.
+    public var reason: String
+    /// The scores the rule reads, with their parts.
+    public var scores: [ScoreResult]
+    public var references: [String]
+    public var suppressFor: Double?
+    public var tags: [String]
+}
+
+/// Why one rule did or did not fire, for `--explain`.
+public struct RuleExplanation: Sendable {
+    /// How it came out.
+    public enum Outcome: Sendable, Equatable {
+        case fired(Priority)
+        case notFired
+        /// The rule applies to other event types.
+        case notApplicable([String])
+        case disabled
+    }
+
+    /// One condition of the rule and its evaluation.
+    public struct Condition: Sendable {
+        /// `when`, `also when` or `escalate to …`.
+        public var label: String
+        public var text: String
+        public var value: Value
+        /// The sub-expressions, in evaluation order.
+        public var steps: [Trace.Step]
+    }
+
+    public var ruleID: String
+    public var title: String
+    public var outcome: Outcome
+    public var conditions: [Condition]
+}

@@ -1,0 +1,143 @@
+import YAMLDocument
+
+/// The text of an expression in a rule file and where it was written, so a problem at character
+/// `n` of it can be pointed at in the file.
+struct ExpressionSource {
+    var text: String
+    var node: YAMLNode
+    /// The source file's lines, for turning offsets into columns and showing carets.
+    var lines: [Substring]
+
+    /// The mark of character `offset` of the expression.
+    func mark(at offset: Int) -> SourceMark {
+        let start = node.mark
+        guard let scalar = node.scalar else { return start }
+        switch scalar.style {
+        case .plain:
+            return SourceMark(file: start.file, line: start.line, column: start.column + offset)
+        case .singleQuoted, .doubleQuoted:
+            return SourceMark(file: start.file, line: start.line, column: start.column + 1 + offset)
+        case .literal, .folded:
+            // The text begins on the line after the indicator, indented.
+            let before = text.prefix(offset)
+            let lineIndex = before.filter { $0 == "\n" }.count
+            let column = before.count - (before.lastIndex(of: "\n").map { before.distance(from: before.startIndex, to: $0) + 1 } ?? 0)
+            let line = start.line + 1 + lineIndex
+            let indentation = line - 1 < lines.count ? lines[line - 1].prefix { $0 == " " }.count : 0
+            return SourceMark(file: start.file, line: line, column: indentation + column + 1)
+        }
+    }
+
+    func line(_ number: Int) -> String? { number >= 1 && number <= lines.count ? String(lines[number - 1]) : nil }
+}
+
+/// A named list: values (`[oncology, hematology_oncology]`) or a code set (`codes: [I50*, I60-I69]`).
+struct ListDeclaration {
+    enum Content {
+        case values([String])
+        case numbers([Double])
+        case codes(CodeSet)
+    }
+
+    var name: String
+    var mark: SourceMark
+    var content: Content
+    var description: String?
+}
+
+struct ConditionDeclaration {
+    var name: String
+    var mark: SourceMark
+    var expression: ExpressionSource
+    var description: String?
+}
+
+/// One part of a score: points from an expression, from a condition, or from a band table.
+struct ScorePartDeclaration {
+    enum Rule {
+        /// `points: EXPR`
+        case points(ExpressionSource)
+        /// `when: COND` and `points: EXPR` (0 when the condition does not hold)
+        case conditional(when: ExpressionSource, points: ExpressionSource)
+        /// `value: EXPR` and `bands:`
+        case bands(value: ExpressionSource, bands: [Band])
+    }
+
+    struct Band {
+        var atLeast: Double?
+        var above: Double?
+        var below: Double?
+        var atMost: Double?
+        var points: Double
+        var mark: SourceMark
+
+        func contains(_ value: Double) -> Bool {
+            if let atLeast, value < atLeast { return false }
+            if let above, value <= above { return false }
+            if let below, value >= below { return false }
+            if let atMost, value > atMost { return false }
+            return true
+        }
+
+        var label: String {
+            var parts: [String] = []
+            if let atLeast { parts.append("≥ \(Value.format(atLeast))") }
+            if let above { parts.append("> \(Value.format(above))") }
+            if let below { parts.append("< \(Value.format(below))") }
+            if let atMost { parts.append("≤ \(Value.format(atMost))") }
+            return parts.isEmpty ? "otherwise" : parts.joined(separator: " and ")
+        }
+    }
+
+    var id: String
+    var title: String?
+    var mark: SourceMark
+    var rule: Rule
+}
+
+struct ScoreDeclaration {
+    var name: String
+    var mark: SourceMark
+    var title: String?
+    var references: [String]
+    var parts: [ScorePartDeclaration]
+}
+
+struct EscalationDeclaration {
+    var when: ExpressionSource
+    var priority: Priority
+    var mark: SourceMark
+}
+
+struct RuleDeclaration {
+    var id: String
+    var mark: SourceMark
+    var title: String
+    var description: String?
+    var category: String
+    var events: [String]?
+    var eventsMark: SourceMark?
+    var when: ExpressionSource
+    /// Conditions appended by overrides, all of which must also hold.
+    var alsoWhen: [ExpressionSource] = []
+    var priority: Priority
+    var escalate: [EscalationDeclaration]
+    var referral: String
+    var reason: ExpressionSource?
+    var references: [String]
+    var suppressFor: Double?
+    var enabled: Bool
+    var tags: [String]
+    var params: [String: Value]
+    var paramMarks: [String: SourceMark]
+}
+
+struct OverrideDeclaration {
+    var rule: String
+    var mark: SourceMark
+    var enabled: Bool?
+    var priority: Priority?
+    var referral: String?
+    var params: [String: (Value, SourceMark)]
+    var alsoWhen: ExpressionSource?
+}

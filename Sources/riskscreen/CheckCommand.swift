@@ -1,0 +1,60 @@
+import ArgumentParser
+import Events
+import Foundation
+import Rules
+
+/// `riskscreen check PATH…`: loads rule files as the daemon would and reports every problem.
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Check rule files: syntax, names, types, duplicates, cycles.",
+        discussion: """
+            Every problem prints as FILE:LINE:COLUMN: error|warning: MESSAGE, then the source line with a \
+            caret. Directories are searched for *.yaml and *.yml (rule tests, *.test.yaml, are skipped). \
+            Exit status: 0 when the rules load (warnings allowed), 1 when there is any error.
+            """
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case text, json
+    }
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "Output format: text for people, json for tools.")
+    var format: Format = .text
+
+    @Argument(help: "Rule files or directories, loaded in the order given.")
+    var paths: [String]
+
+    func run() throws {
+        _ = global.bootstrapLogging()
+        let result = RuleSetLoader().load(paths: paths)
+        switch format {
+        case .text:
+            for diagnostic in result.diagnostics { print(diagnostic.rendered) }
+            let errors = result.diagnostics.filter { $0.severity == .error }.count
+            let warnings = result.diagnostics.count - errors
+            if let ruleSet = result.ruleSet {
+                let scores = ruleSet.scoreNames.count
+                print(
+                    "ok: \(result.files.count) file\(result.files.count == 1 ? "" : "s"), \(ruleSet.rules.count) rules, \(scores) scores, \(warnings) warning\(warnings == 1 ? "" : "s"); rules version \(ruleSet.version)"
+                )
+            } else {
+                print("\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s"); the rule set is refused")
+            }
+        case .json:
+            let items: [JSONValue] = result.diagnostics.map { diagnostic in
+                .object([
+                    JSONMember(key: "file", value: .string(diagnostic.mark.file)),
+                    JSONMember(key: "line", value: .number(Double(diagnostic.mark.line))),
+                    JSONMember(key: "column", value: .number(Double(diagnostic.mark.column))),
+                    JSONMember(key: "severity", value: .string(diagnostic.severity.rawValue)),
+                    JSONMember(key: "message", value: .string(diagnostic.message)),
+                ])
+            }
+            print(JSONValue.array(items).serialized)
+        }
+        if result.ruleSet == nil { throw ExitCode(1) }
+    }
+}
