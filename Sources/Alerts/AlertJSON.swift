@@ -51,10 +51,14 @@ extension ScoreResult {
             scores.map { score in
                 var members = [
                     JSONMember(key: "value", value: .number(score.value)),
-                    JSONMember(key: "parts", value: .object(score.parts.map { JSONMember(key: $0.id, value: .number($0.points)) })),
+                    JSONMember(
+                        key: "parts",
+                        value: .object(score.parts.map { JSONMember(key: $0.id, value: .number($0.points)) })),
                 ]
                 let missing = score.parts.filter(\.missing).map(\.id)
-                if !missing.isEmpty { members.append(JSONMember(key: "missing", value: .array(missing.map(JSONValue.string)))) }
+                if !missing.isEmpty {
+                    members.append(JSONMember(key: "missing", value: .array(missing.map(JSONValue.string))))
+                }
                 return JSONMember(key: score.name, value: .object(members))
             })
     }

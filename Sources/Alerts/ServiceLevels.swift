@@ -6,7 +6,9 @@ public struct ServiceLevels: Sendable, Equatable {
     public var seconds: [Priority: Double]
 
     /// The defaults: critical 2 h, high 8 h, medium 24 h, low 72 h.
-    public static let defaults = ServiceLevels(seconds: [.critical: 7200, .high: 28_800, .medium: 86_400, .low: 259_200])
+    public static let defaults = ServiceLevels(seconds: [
+        .critical: 7200, .high: 28_800, .medium: 86_400, .low: 259_200,
+    ])
 
     /// Creates service levels.
     public init(seconds: [Priority: Double]) { self.seconds = seconds }
@@ -16,4 +18,3 @@ public struct ServiceLevels: Sendable, Equatable {
         seconds[priority] ?? ServiceLevels.defaults.seconds[priority] ?? 86_400
     }
 }
-

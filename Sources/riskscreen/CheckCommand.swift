@@ -41,7 +41,9 @@ struct CheckCommand: ParsableCommand {
                     "ok: \(result.files.count) file\(result.files.count == 1 ? "" : "s"), \(ruleSet.rules.count) rules, \(scores) scores, \(warnings) warning\(warnings == 1 ? "" : "s"); rules version \(ruleSet.version)"
                 )
             } else {
-                print("\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s"); the rule set is refused")
+                print(
+                    "\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s"); the rule set is refused"
+                )
             }
         case .json:
             let items: [JSONValue] = result.diagnostics.map { diagnostic in

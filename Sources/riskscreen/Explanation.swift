@@ -24,7 +24,9 @@ enum Explanation {
             for condition in rule.conditions {
                 lines.append("       \(condition.label): \(oneLine(condition.text)) → \(condition.value)")
                 for step in condition.steps where step.depth > 0 {
-                    lines.append("       " + String(repeating: "  ", count: step.depth) + "\(oneLine(step.text)) = \(step.value)")
+                    lines.append(
+                        "       " + String(repeating: "  ", count: step.depth) + "\(oneLine(step.text)) = \(step.value)"
+                    )
                 }
             }
         }

@@ -91,6 +91,7 @@ extension RuleSet {
 
     /// The points of one part of a score.
     func part(_ name: String, _ part: String, _ event: Event) -> Double? {
-        evaluate(event, now: RuleTestSupport.now).scores.first { $0.name == name }?.parts.first { $0.id == part }?.points
+        evaluate(event, now: RuleTestSupport.now).scores.first { $0.name == name }?.parts.first { $0.id == part }?
+            .points
     }
 }

@@ -122,7 +122,8 @@ extension Timestamp {
     public func adding(seconds: Double) -> Timestamp {
         let total = Double(secondsSinceEpoch) + Double(nanoseconds) / 1e9 + seconds
         let whole = total.rounded(.down)
-        return Timestamp(secondsSinceEpoch: Int64(whole), nanoseconds: Int32(((total - whole) * 1e9).rounded()) % 1_000_000_000)
+        return Timestamp(
+            secondsSinceEpoch: Int64(whole), nanoseconds: Int32(((total - whole) * 1e9).rounded()) % 1_000_000_000)
     }
 
     /// The same instant written in UTC.

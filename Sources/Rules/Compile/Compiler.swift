@@ -53,7 +53,9 @@ struct Compiler {
     // MARK: - Entry points
 
     /// Compiles a condition-valued expression (`when`, `escalate`, a named condition).
-    mutating func condition(_ source: ExpressionSource, params: [String: Value]?, what: String) -> (Evaluator, [String])? {
+    mutating func condition(_ source: ExpressionSource, params: [String: Value]?, what: String) -> (
+        Evaluator, [String]
+    )? {
         var scope = Scope(source: source, params: params)
         guard let compiled = parse(&scope) else { return nil }
         guard compiled.type.fits(.bool) else {
@@ -105,7 +107,9 @@ struct Compiler {
                         failed = true
                     }
                 } catch {
-                    self.error(scope, (error.range.lowerBound + index + 1)..<(error.range.upperBound + index + 1), error.message)
+                    self.error(
+                        scope, (error.range.lowerBound + index + 1)..<(error.range.upperBound + index + 1),
+                        error.message)
                     failed = true
                 }
                 index = close + 1
@@ -185,7 +189,9 @@ struct Compiler {
                     return nil
                 }
                 if let type, type != compiled.type {
-                    error(scope, item.range, "a list holds values of one type; this is \(compiled.type), the first was \(type)")
+                    error(
+                        scope, item.range,
+                        "a list holds values of one type; this is \(compiled.type), the first was \(type)")
                     return nil
                 }
                 type = compiled.type
@@ -229,7 +235,9 @@ struct Compiler {
 
     /// Wraps a compiled node so that, while explaining, its value is recorded with its text.
     private func traced(_ compiled: Compiled?, _ range: Range<Int>, _ scope: Scope) -> Compiled? {
-        guard var compiled, compiled.constant == nil, compiled.list == nil, compiled.collection == nil else { return compiled }
+        guard var compiled, compiled.constant == nil, compiled.list == nil, compiled.collection == nil else {
+            return compiled
+        }
         let text = scope.text(range)
         let evaluate = compiled.evaluate
         compiled.evaluate = { context in
@@ -262,7 +270,8 @@ struct Compiler {
             return compiled
         }
         if head == "extensions", components.count >= 2 {
-            var compiled = Compiled(type: .dynamic, evaluate: FieldCatalog.extensionField(Array(components.dropFirst())).read)
+            var compiled = Compiled(
+                type: .dynamic, evaluate: FieldCatalog.extensionField(Array(components.dropFirst())).read)
             compiled.isPath = true
             return compiled
         }
@@ -275,11 +284,16 @@ struct Compiler {
                 return nil
             }
             guard let params = scope.params else {
-                error(scope, range, "only a rule's own expressions can read param.\(components[1]); conditions and scores cannot")
+                error(
+                    scope, range,
+                    "only a rule's own expressions can read param.\(components[1]); conditions and scores cannot")
                 return nil
             }
             guard let value = params[components[1]] else {
-                error(scope, range, "this rule has no parameter \"\(components[1])\"\(Suggestions.hint(for: components[1], among: params.keys)); declare it under `params:`")
+                error(
+                    scope, range,
+                    "this rule has no parameter \"\(components[1])\"\(Suggestions.hint(for: components[1], among: params.keys)); declare it under `params:`"
+                )
                 return nil
             }
             let key = components[1]
@@ -305,21 +319,22 @@ struct Compiler {
         var candidates = FieldCatalog.allNames + Array(conditionDeclarations.keys) + Array(lists.keys)
         if let element = scope.element { candidates += FieldCatalog.elements[element]?.keys.map { $0 } ?? [] }
         let hint = Suggestions.hint(for: name, among: candidates)
-        let inside = scope.element.map { " (inside \($0.rawValue), an element's fields are named without a prefix)" } ?? ""
+        let inside =
+            scope.element.map { " (inside \($0.rawValue), an element's fields are named without a prefix)" } ?? ""
         error(scope, range, "unknown field or name \"\(name)\"\(hint)\(hint.isEmpty ? inside : "")")
         return nil
     }
 
-    private mutating func conditionReference(_ declaration: ConditionDeclaration, range: Range<Int>, _ scope: Scope) -> Compiled? {
+    private mutating func conditionReference(_ declaration: ConditionDeclaration, range: Range<Int>, _ scope: Scope)
+        -> Compiled?
+    {
         usedConditions.insert(declaration.name)
         if conditions[declaration.name] == nil {
             guard enter("condition \(declaration.name)", at: declaration.mark) else { return nil }
             let compiled = condition(declaration.expression, params: nil, what: "the condition \(declaration.name)")
             inProgress.removeLast()
-            guard let (evaluate, _) = compiled else {
-                error(scope, range, "the condition \"\(declaration.name)\" has errors (see above)")
-                return nil
-            }
+            // The condition's own errors are reported where they are.
+            guard let (evaluate, _) = compiled else { return nil }
             conditions[declaration.name] = (conditionCount, evaluate)
             conditionCount += 1
         }
@@ -339,7 +354,8 @@ struct Compiler {
         }
         let name = components[1]
         guard scoreDeclarations[name] != nil else {
-            error(scope, range, "unknown score \"\(name)\"\(Suggestions.hint(for: name, among: scoreDeclarations.keys))")
+            error(
+                scope, range, "unknown score \"\(name)\"\(Suggestions.hint(for: name, among: scoreDeclarations.keys))")
             return nil
         }
         guard let slot = ensureScore(name) else { return nil }
@@ -350,7 +366,9 @@ struct Compiler {
         let partName = components[2]
         guard let partIndex = scores[slot].parts.firstIndex(where: { $0.id == partName }) else {
             let partNames = scores[slot].parts.map(\.id)
-            error(scope, range, "the score \(name) has no part \"\(partName)\"; its parts are \(RuleFileReader.list(partNames))")
+            error(
+                scope, range,
+                "the score \(name) has no part \"\(partName)\"; its parts are \(RuleFileReader.list(partNames))")
             return nil
         }
         return Compiled(type: .number) { context in context.parts[slot][partIndex] }
@@ -381,7 +399,9 @@ struct Compiler {
         switch op {
         case .and, .or:
             for (side, expression) in [(left, leftExpression), (right, rightExpression)] where !side.type.fits(.bool) {
-                error(scope, expression.range, "'\(op == .and ? "and" : "or")' needs true or false on both sides, but this is \(side.type)")
+                error(
+                    scope, expression.range,
+                    "'\(op == .and ? "and" : "or")' needs true or false on both sides, but this is \(side.type)")
                 return nil
             }
             if op == .and { return Compiled(type: .bool) { context in .bool(l(context).isTrue && r(context).isTrue) } }
@@ -406,22 +426,32 @@ struct Compiler {
         _ rightExpression: Expression, _ scope: inout Scope
     ) -> Bool {
         let scalarTypes: [ValueType] = [.bool, .number, .string, .timestamp, .date, .duration, .dynamic]
-        for (side, expression) in [(left, leftExpression), (right, rightExpression)] where !scalarTypes.contains(side.type) {
+        for (side, expression) in [(left, leftExpression), (right, rightExpression)]
+        where !scalarTypes.contains(side.type) {
             error(scope, expression.range, "cannot compare \(side.type)")
             return false
         }
         guard left.type.fits(right.type) else {
-            error(scope, leftExpression.range.lowerBound..<rightExpression.range.upperBound, "cannot compare \(left.type) with \(right.type)")
+            error(
+                scope, leftExpression.range.lowerBound..<rightExpression.range.upperBound,
+                "cannot compare \(left.type) with \(right.type)")
             return false
         }
-        if (op != .equal && op != .notEqual) && (left.type == .bool || left.type == .string || right.type == .string) && left.type != .dynamic && right.type != .dynamic {
-            error(scope, leftExpression.range.lowerBound..<rightExpression.range.upperBound, "'\(op.rawValue)' orders numbers, dates and durations; use == or != for \(left.type)")
+        if (op != .equal && op != .notEqual) && (left.type == .bool || left.type == .string || right.type == .string)
+            && left.type != .dynamic && right.type != .dynamic
+        {
+            error(
+                scope, leftExpression.range.lowerBound..<rightExpression.range.upperBound,
+                "'\(op.rawValue)' orders numbers, dates and durations; use == or != for \(left.type)")
             return false
         }
         // A literal compared with an enum field must be one of its values.
         for (field, literal, expression) in [(left, right, rightExpression), (right, left, leftExpression)] {
             if let allowed = field.allowed, case .string(let text)? = literal.constant, !allowed.contains(text) {
-                error(scope, expression.range, "\"\(text)\" is never a value here\(Suggestions.hint(for: text, among: allowed)); the values are \(RuleFileReader.list(allowed.map { "\"\($0)\"" }))")
+                error(
+                    scope, expression.range,
+                    "\"\(text)\" is never a value here\(Suggestions.hint(for: text, among: allowed)); the values are \(RuleFileReader.list(allowed.map { "\"\($0)\"" }))"
+                )
                 return false
             }
         }
@@ -488,7 +518,8 @@ struct Compiler {
         case (.subtract, .date(let x), .date(let y)): return .duration(Double(y.days(until: x)) * 86_400)
         case (.add, .duration(let x), .duration(let y)): return .duration(x + y)
         case (.subtract, .duration(let x), .duration(let y)): return .duration(x - y)
-        case (.multiply, .duration(let x), .number(let y)), (.multiply, .number(let y), .duration(let x)): return .duration(x * y)
+        case (.multiply, .duration(let x), .number(let y)), (.multiply, .number(let y), .duration(let x)):
+            return .duration(x * y)
         case (.divide, .duration(let x), .number(let y)): return y == 0 ? .missing : .duration(x / y)
         case (.divide, .duration(let x), .duration(let y)): return y == 0 ? .missing : .number(x / y)
         default: return .missing
@@ -498,14 +529,18 @@ struct Compiler {
     private mutating func membership(
         _ leftExpression: Expression, _ rightExpression: Expression, negated: Bool, _ scope: inout Scope
     ) -> Compiled? {
-        guard let left = compile(leftExpression, &scope), let right = compile(rightExpression, &scope) else { return nil }
+        guard let left = compile(leftExpression, &scope), let right = compile(rightExpression, &scope) else {
+            return nil
+        }
         let value = left.evaluate
         let test: @Sendable (Value) -> Bool
         if let list = right.list {
             switch list.content {
             case .codes(let codes):
                 guard left.type.fits(.string) else {
-                    error(scope, leftExpression.range, "\(list.name) is a code set; only codes (text) can be in it, not \(left.type)")
+                    error(
+                        scope, leftExpression.range,
+                        "\(list.name) is a code set; only codes (text) can be in it, not \(left.type)")
                     return nil
                 }
                 test = { candidate in
@@ -519,7 +554,10 @@ struct Compiler {
                 }
                 if let allowed = left.allowed {
                     for item in values where !allowed.contains(item) {
-                        error(scope, rightExpression.range, "the list \(list.name) holds \"\(item)\", which is never a value of \(scope.text(leftExpression.range))\(Suggestions.hint(for: item, among: allowed))")
+                        error(
+                            scope, rightExpression.range,
+                            "the list \(list.name) holds \"\(item)\", which is never a value of \(scope.text(leftExpression.range))\(Suggestions.hint(for: item, among: allowed))"
+                        )
                         return nil
                     }
                 }
@@ -542,7 +580,10 @@ struct Compiler {
         } else if right.type == .stringList || right.type == .numberList {
             if let allowed = left.allowed, case .list(let items)? = right.constant {
                 for case .string(let item) in items where !allowed.contains(item) {
-                    error(scope, rightExpression.range, "\"\(item)\" is never a value of \(scope.text(leftExpression.range))\(Suggestions.hint(for: item, among: allowed)); the values are \(RuleFileReader.list(allowed.map { "\"\($0)\"" }))")
+                    error(
+                        scope, rightExpression.range,
+                        "\"\(item)\" is never a value of \(scope.text(leftExpression.range))\(Suggestions.hint(for: item, among: allowed)); the values are \(RuleFileReader.list(allowed.map { "\"\($0)\"" }))"
+                    )
                     return nil
                 }
             }
@@ -558,7 +599,9 @@ struct Compiler {
                 return .bool(list.contains(candidate) != negated)
             }
         } else {
-            error(scope, rightExpression.range, "'in' needs a list: [\"a\", \"b\"], a named list or code set, or a list field; this is \(right.type)")
+            error(
+                scope, rightExpression.range,
+                "'in' needs a list: [\"a\", \"b\"], a named list or code set, or a list field; this is \(right.type)")
             return nil
         }
         return Compiled(type: .bool) { context in
@@ -570,7 +613,9 @@ struct Compiler {
 
     // MARK: - Functions
 
-    private mutating func call(_ name: String, _ arguments: [Expression], range: Range<Int>, _ scope: inout Scope) -> Compiled? {
+    private mutating func call(_ name: String, _ arguments: [Expression], range: Range<Int>, _ scope: inout Scope)
+        -> Compiled?
+    {
         switch name {
         case "any", "all":
             guard arguments.count == 2, let kind = collectionArgument(arguments[0], name, &scope),
@@ -632,19 +677,26 @@ struct Compiler {
             let evaluate = inner.evaluate
             return Compiled(type: .bool) { context in .bool(evaluate(context) != .missing) }
         case "lab":
-            guard let code = literalString(arguments, name, "a LOINC code, e.g. lab(\"718-7\")", range, &scope) else { return nil }
+            guard let code = literalString(arguments, name, "a LOINC code, e.g. lab(\"718-7\")", range, &scope) else {
+                return nil
+            }
             return Compiled(type: .number) { context in
                 context.event.derived.latestLabs[code].map { .number($0.value) } ?? .missing
             }
         case "answer", "answer_value":
-            guard let question = literalString(arguments, name, "a question's LOINC code, e.g. \(name)(\"71802-3\")", range, &scope) else { return nil }
+            guard
+                let question = literalString(
+                    arguments, name, "a question's LOINC code, e.g. \(name)(\"71802-3\")", range, &scope)
+            else { return nil }
             let wantsCode = name == "answer"
             return Compiled(type: wantsCode ? .string : .dynamic) { context in
                 guard let answer = Compiler.latestAnswer(question, in: context.event) else { return .missing }
-                return wantsCode ? (answer.answerCode.map(Value.string) ?? .missing) : FieldCatalog.answerValue(answer.answerValue)
+                return wantsCode
+                    ? (answer.answerCode.map(Value.string) ?? .missing) : FieldCatalog.answerValue(answer.answerValue)
             }
         case "starts_with":
-            guard arguments.count == 2, let text = compile(arguments[0], &scope), let prefix = compile(arguments[1], &scope),
+            guard arguments.count == 2, let text = compile(arguments[0], &scope),
+                let prefix = compile(arguments[1], &scope),
                 text.type.fits(.string), prefix.type.fits(.string)
             else {
                 error(scope, range, "starts_with(TEXT, PREFIX) takes two pieces of text")
@@ -659,7 +711,10 @@ struct Compiler {
         case "days_between", "days_since":
             let expected = name == "days_between" ? 2 : 1
             guard arguments.count == expected else {
-                error(scope, range, name == "days_between" ? "days_between(FROM, TO) takes two date-times" : "days_since(DATE-TIME) takes one date-time")
+                error(
+                    scope, range,
+                    name == "days_between"
+                        ? "days_between(FROM, TO) takes two date-times" : "days_since(DATE-TIME) takes one date-time")
                 return nil
             }
             var evaluators: [Evaluator] = []
@@ -675,28 +730,40 @@ struct Compiler {
             let from = evaluators[0]
             let to = evaluators[1]
             return Compiled(type: .number) { context in
-                guard let start = Compiler.localDate(from(context)), let end = Compiler.localDate(to(context)) else { return .missing }
+                guard let start = Compiler.localDate(from(context)), let end = Compiler.localDate(to(context)) else {
+                    return .missing
+                }
                 return .number(Double(start.days(until: end)))
             }
         case "date":
-            guard let text = literalString(arguments, name, "a date, e.g. date(\"2026-01-01\")", range, &scope) else { return nil }
+            guard let text = literalString(arguments, name, "a date, e.g. date(\"2026-01-01\")", range, &scope) else {
+                return nil
+            }
             guard let date = LocalDate(rfc3339: text) else {
                 error(scope, range, "\"\(text)\" is not a date (YYYY-MM-DD)")
                 return nil
             }
             return .constant(.date(date), .date)
         default:
-            let names = ["any", "all", "count", "sum", "min", "max", "has", "lab", "answer", "answer_value", "starts_with", "days_between", "days_since", "date"]
+            let names = [
+                "any", "all", "count", "sum", "min", "max", "has", "lab", "answer", "answer_value", "starts_with",
+                "days_between", "days_since", "date",
+            ]
             error(scope, range, "unknown function \(name)()\(Suggestions.hint(for: name, among: names))")
             return nil
         }
     }
 
-    private mutating func aggregate(_ name: String, _ arguments: [Expression], range: Range<Int>, _ scope: inout Scope) -> Compiled? {
-        let combine: @Sendable (Double, Double) -> Double = name == "sum" ? (+) : (name == "min" ? Swift.min : Swift.max)
+    private mutating func aggregate(_ name: String, _ arguments: [Expression], range: Range<Int>, _ scope: inout Scope)
+        -> Compiled?
+    {
+        let combine: @Sendable (Double, Double) -> Double =
+            name == "sum" ? (+) : (name == "min" ? Swift.min : Swift.max)
         let isSum = name == "sum"
         // sum(COLLECTION, NUMBER[, CONDITION]) / min / max over a collection
-        if arguments.count == 2 || arguments.count == 3, let kind = FieldCatalog.collections[pathName(arguments[0]) ?? ""] {
+        if arguments.count == 2 || arguments.count == 3,
+            let kind = FieldCatalog.collections[pathName(arguments[0]) ?? ""]
+        {
             var inner = scope
             inner.element = kind
             guard let valueCompiled = compile(arguments[1], &inner) else { return nil }
@@ -769,11 +836,14 @@ struct Compiler {
         return nil
     }
 
-    private mutating func collectionArgument(_ expression: Expression, _ function: String, _ scope: inout Scope) -> CollectionKind? {
+    private mutating func collectionArgument(_ expression: Expression, _ function: String, _ scope: inout Scope)
+        -> CollectionKind?
+    {
         if let name = pathName(expression), let kind = FieldCatalog.collections[name] { return kind }
         error(
             scope, expression.range,
-            "\(function) ranges over \(RuleFileReader.list(CollectionKind.allCases.map(\.rawValue))); this is not one of them")
+            "\(function) ranges over \(RuleFileReader.list(CollectionKind.allCases.map(\.rawValue))); this is not one of them"
+        )
         return nil
     }
 
@@ -783,7 +853,9 @@ struct Compiler {
         return compiled.type == .numberList || compiled.type == .stringList ? compiled.evaluate : nil
     }
 
-    private mutating func predicate(_ expression: Expression, over kind: CollectionKind, _ scope: inout Scope, what: String) -> Evaluator? {
+    private mutating func predicate(
+        _ expression: Expression, over kind: CollectionKind, _ scope: inout Scope, what: String
+    ) -> Evaluator? {
         var inner = scope
         inner.element = kind
         guard let compiled = compile(expression, &inner) else { return nil }
@@ -795,7 +867,9 @@ struct Compiler {
         return compiled.evaluate
     }
 
-    private mutating func literalString(_ arguments: [Expression], _ name: String, _ expected: String, _ range: Range<Int>, _ scope: inout Scope) -> String? {
+    private mutating func literalString(
+        _ arguments: [Expression], _ name: String, _ expected: String, _ range: Range<Int>, _ scope: inout Scope
+    ) -> String? {
         guard arguments.count == 1, case .string(let text) = arguments[0].kind else {
             error(scope, range, "\(name)() takes \(expected)")
             return nil

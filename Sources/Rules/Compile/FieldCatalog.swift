@@ -37,7 +37,8 @@ struct Field {
     static func timestamp(_ read: @escaping @Sendable (Event) -> Timestamp?) -> Field {
         Field(type: .timestamp) { context in read(context.event).map(Value.timestamp) ?? .missing }
     }
-    static func choice<E: RawRepresentable & CaseIterable & Sendable>(_ read: @escaping @Sendable (Event) -> E?) -> Field
+    static func choice<E: RawRepresentable & CaseIterable & Sendable>(_ read: @escaping @Sendable (Event) -> E?)
+        -> Field
     where E.RawValue == String {
         Field(type: .string, allowed: E.allCases.map(\.rawValue)) { context in
             read(context.event).map { .string($0.rawValue) } ?? .missing
@@ -60,7 +61,9 @@ struct Field {
 enum FieldCatalog {
     static let event: [String: Field] = [
         "event_id": .string { $0.eventID },
-        "event_type": Field(type: .string, allowed: EventType.allCases.map(\.rawValue)) { .string($0.event.eventType.rawValue) },
+        "event_type": Field(type: .string, allowed: EventType.allCases.map(\.rawValue)) {
+            .string($0.event.eventType.rawValue)
+        },
         "occurred_at": .timestamp { $0.occurredAt },
         "age": .integer { $0.derived.ageYears },
         "length_of_stay": .integer { $0.derived.lengthOfStayDays },
@@ -153,7 +156,9 @@ enum FieldCatalog {
             "system": .element(
                 { $0.encounter.procedures }, type: .string, allowed: ProcedureSystem.allCases.map(\.rawValue)
             ) { $0.system.map { .string($0.rawValue) } ?? .missing },
-            "display": .element({ $0.encounter.procedures }, type: .string) { $0.display.map(Value.string) ?? .missing },
+            "display": .element({ $0.encounter.procedures }, type: .string) {
+                $0.display.map(Value.string) ?? .missing
+            },
             "performed_at": .element({ $0.encounter.procedures }, type: .timestamp) {
                 $0.performedAt.map(Value.timestamp) ?? .missing
             },

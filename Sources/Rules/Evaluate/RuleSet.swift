@@ -80,14 +80,17 @@ public struct RuleSet: Sendable {
             var fired = true
             for condition in rule.when where fired {
                 let value = condition.evaluate(context)
-                explanation.conditions.append(.init(label: "when", text: condition.text, value: value, steps: trace.take()))
+                explanation.conditions.append(
+                    .init(label: "when", text: condition.text, value: value, steps: trace.take()))
                 fired = value.isTrue
             }
             if fired {
                 for escalation in rule.escalate {
                     let value = escalation.evaluate(context)
                     explanation.conditions.append(
-                        .init(label: "escalate to \(escalation.priority.rawValue)", text: escalation.text, value: value, steps: trace.take()))
+                        .init(
+                            label: "escalate to \(escalation.priority.rawValue)", text: escalation.text, value: value,
+                            steps: trace.take()))
                 }
                 let found = finding(rule, context, results)
                 explanation.outcome = .fired(found.priority)
@@ -116,10 +119,13 @@ public struct RuleSet: Sendable {
                 let (points, missing, detail) = part.evaluate(context)
                 context.parts[slot][index] = .number(points)
                 total += points
-                parts.append(ScoreResult.Part(id: part.id, title: part.title, points: points, missing: missing, detail: detail))
+                parts.append(
+                    ScoreResult.Part(id: part.id, title: part.title, points: points, missing: missing, detail: detail))
             }
             context.scores[slot] = .number(total)
-            results.append(ScoreResult(name: score.name, title: score.title, value: total, parts: parts, references: score.references))
+            results.append(
+                ScoreResult(
+                    name: score.name, title: score.title, value: total, parts: parts, references: score.references))
         }
         return results
     }
@@ -144,7 +150,8 @@ public struct RuleSet: Sendable {
         if rule.reason.isEmpty { reason = rule.title }
         let read = Set(rule.scoresRead)
         return Finding(
-            ruleID: rule.id, title: rule.title, category: rule.category, priority: priority, basePriority: rule.priority,
+            ruleID: rule.id, title: rule.title, category: rule.category, priority: priority,
+            basePriority: rule.priority,
             referral: rule.referral, reason: reason, scores: scores.filter { read.contains($0.name) },
             references: rule.references, suppressFor: rule.suppressFor, tags: rule.tags)
     }

@@ -9,23 +9,56 @@ struct ExpressionSource {
     var lines: [Substring]
 
     /// The mark of character `offset` of the expression.
+    ///
+    /// YAML folds multi-line scalars (a line break becomes a space or stays a newline), so the
+    /// offset is walked along the source lines the scalar occupies, one separator between lines.
     func mark(at offset: Int) -> SourceMark {
         let start = node.mark
         guard let scalar = node.scalar else { return start }
+        var segments: [(line: Int, column: Int, length: Int)] = []
         switch scalar.style {
-        case .plain:
-            return SourceMark(file: start.file, line: start.line, column: start.column + offset)
-        case .singleQuoted, .doubleQuoted:
-            return SourceMark(file: start.file, line: start.line, column: start.column + 1 + offset)
+        case .plain, .singleQuoted, .doubleQuoted:
+            let quote = scalar.style == .plain ? 0 : 1
+            guard start.line - 1 < lines.count else {
+                return SourceMark(file: start.file, line: start.line, column: start.column + quote + offset)
+            }
+            // The first line from the scalar's start; continuation lines without their indentation.
+            let first = lines[start.line - 1].dropFirst(start.column - 1 + quote)
+            segments.append((start.line, start.column + quote, first.count))
+            var consumed = first.count
+            var lineNumber = start.line + 1
+            while consumed < text.count, lineNumber - 1 < lines.count {
+                let line = lines[lineNumber - 1]
+                let indentation = line.prefix { $0 == " " }.count
+                segments.append((lineNumber, indentation + 1, line.count - indentation))
+                consumed += line.count - indentation + 1
+                lineNumber += 1
+            }
         case .literal, .folded:
-            // The text begins on the line after the indicator, indented.
-            let before = text.prefix(offset)
-            let lineIndex = before.filter { $0 == "\n" }.count
-            let column = before.count - (before.lastIndex(of: "\n").map { before.distance(from: before.startIndex, to: $0) + 1 } ?? 0)
-            let line = start.line + 1 + lineIndex
-            let indentation = line - 1 < lines.count ? lines[line - 1].prefix { $0 == " " }.count : 0
-            return SourceMark(file: start.file, line: line, column: indentation + column + 1)
+            // The content starts on the line after the indicator, at the first line's indentation.
+            var lineNumber = start.line + 1
+            var base: Int?
+            while lineNumber - 1 < lines.count {
+                let line = lines[lineNumber - 1]
+                let indentation = line.prefix { $0 == " " }.count
+                if line.allSatisfy({ $0 == " " }) {
+                    segments.append((lineNumber, indentation + 1, 0))
+                } else {
+                    if base == nil { base = indentation }
+                    guard let base, indentation >= base else { break }
+                    segments.append((lineNumber, base + 1, line.count - base))
+                }
+                lineNumber += 1
+            }
         }
+        var remaining = offset
+        for segment in segments {
+            if remaining <= segment.length {
+                return SourceMark(file: start.file, line: segment.line, column: segment.column + remaining)
+            }
+            remaining -= segment.length + 1
+        }
+        return start
     }
 
     func line(_ number: Int) -> String? { number >= 1 && number <= lines.count ? String(lines[number - 1]) : nil }

@@ -25,7 +25,9 @@ struct RuleFileReader {
         lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         guard let root else { return }
         guard let entries = root.mapping else {
-            error(root.mark, "a rule file is a mapping with keys \(Self.list(Self.fileKeys)); found \(root.kindDescription)")
+            error(
+                root.mark,
+                "a rule file is a mapping with keys \(Self.list(Self.fileKeys)); found \(root.kindDescription)")
             return
         }
         for entry in entries {
@@ -118,7 +120,8 @@ struct RuleFileReader {
                 }
                 if let when {
                     conditions.append(
-                        ConditionDeclaration(name: name, mark: entry.keyMark, expression: when, description: description))
+                        ConditionDeclaration(
+                            name: name, mark: entry.keyMark, expression: when, description: description))
                 } else {
                     error(entry.keyMark, "the condition \"\(name)\" needs `when:`")
                 }
@@ -153,7 +156,9 @@ struct RuleFileReader {
                 default: unknownKey(field, allowed: Self.scoreKeys, in: "a score")
                 }
             }
-            if score.parts.isEmpty { error(entry.keyMark, "the score \"\(name)\" needs at least one part under `parts:`") }
+            if score.parts.isEmpty {
+                error(entry.keyMark, "the score \"\(name)\" needs at least one part under `parts:`")
+            }
             scores.append(score)
         }
     }
@@ -235,7 +240,9 @@ struct RuleFileReader {
                 continue
             }
             var missing: [String] = []
-            for key in ["title", "category", "when", "priority", "referral"] where values[key] == nil { missing.append(key) }
+            for key in ["title", "category", "when", "priority", "referral"] where values[key] == nil {
+                missing.append(key)
+            }
             if !missing.isEmpty {
                 error(idNode.mark, "the rule \"\(id)\" is missing \(Self.list(missing.map { "`\($0):`" }))")
                 continue
@@ -247,7 +254,8 @@ struct RuleFileReader {
                 let referralNode = values["referral"], let referral = string(referralNode, "referral")
             else { continue }
             var rule = RuleDeclaration(
-                id: id, mark: idNode.mark, title: title, description: values["description"].flatMap { string($0, "description") },
+                id: id, mark: idNode.mark, title: title,
+                description: values["description"].flatMap { string($0, "description") },
                 category: category, events: nil, when: when, priority: priority, escalate: [], referral: referral,
                 reason: values["reason"].flatMap { expression($0, "reason") },
                 references: values["references"].map { strings($0, "references") } ?? [],
@@ -413,7 +421,9 @@ struct RuleFileReader {
 
     private mutating func expression(_ node: YAMLNode, _ what: String) -> ExpressionSource? {
         guard let scalar = node.scalar, !scalar.isNull else {
-            error(node.mark, "\(what) must be an expression (text), found \(node.scalar == nil ? node.kindDescription : "nothing")")
+            error(
+                node.mark,
+                "\(what) must be an expression (text), found \(node.scalar == nil ? node.kindDescription : "nothing")")
             return nil
         }
         return ExpressionSource(text: scalar.text, node: node, lines: lines)

@@ -31,7 +31,8 @@ public struct RuleSetLoader: Sendable {
         for path in paths {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                diagnostics.append(Diagnostic(.error, at: SourceMark(file: path, line: 1, column: 1), "no such file or directory"))
+                diagnostics.append(
+                    Diagnostic(.error, at: SourceMark(file: path, line: 1, column: 1), "no such file or directory"))
                 continue
             }
             files += isDirectory.boolValue ? Self.ruleFiles(under: path) : [path]
@@ -68,7 +69,8 @@ public struct RuleSetLoader: Sendable {
             do {
                 root = try YAMLParser().parse(bytes: bytes, file: name)
             } catch {
-                let text = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+                let text = String(decoding: bytes, as: UTF8.self).split(
+                    separator: "\n", omittingEmptySubsequences: false)
                 let line = error.mark.line <= text.count ? String(text[error.mark.line - 1]) : nil
                 diagnostics.append(Diagnostic(.error, at: error.mark, error.message, sourceLine: line))
                 continue
@@ -86,7 +88,8 @@ public struct RuleSetLoader: Sendable {
         diagnostics += Self.duplicates(scores.map { ($0.name, $0.mark) }, "score")
         diagnostics += Self.duplicates(rules.map { ($0.id, $0.mark) }, "rule id")
         for list in lists where conditions.contains(where: { $0.name == list.name }) {
-            diagnostics.append(Diagnostic(.error, at: list.mark, "\"\(list.name)\" names both a list and a condition; rename one"))
+            diagnostics.append(
+                Diagnostic(.error, at: list.mark, "\"\(list.name)\" names both a list and a condition; rename one"))
         }
         diagnostics += Self.apply(overrides, to: &rules)
 
@@ -99,7 +102,8 @@ public struct RuleSetLoader: Sendable {
         // Conditions no rule reads still get checked.
         for condition in conditions where !compiler.usedConditions.contains(condition.name) {
             _ = compiler.condition(condition.expression, params: nil, what: "the condition \(condition.name)")
-            compiler.report(Diagnostic(.warning, at: condition.mark, "the condition \"\(condition.name)\" is never used"))
+            compiler.report(
+                Diagnostic(.warning, at: condition.mark, "the condition \"\(condition.name)\" is never used"))
         }
         for list in lists where !compiler.usedLists.contains(list.name) {
             compiler.report(Diagnostic(.warning, at: list.mark, "the list \"\(list.name)\" is never used"))
@@ -107,7 +111,12 @@ public struct RuleSetLoader: Sendable {
         diagnostics += compiler.diagnostics
         // Every diagnostic shows its line of source, whichever stage found it.
         let linesByFile = Dictionary(
-            sources.map { ($0.name, String(decoding: $0.bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)) },
+            sources.map {
+                (
+                    $0.name,
+                    String(decoding: $0.bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+                )
+            },
             uniquingKeysWith: { first, _ in first })
         for index in diagnostics.indices where diagnostics[index].sourceLine == nil {
             let mark = diagnostics[index].mark
@@ -145,7 +154,8 @@ public struct RuleSetLoader: Sendable {
         var result: [Diagnostic] = []
         for (name, mark) in names {
             if let earlier = first[name] {
-                result.append(Diagnostic(.error, at: mark, "duplicate \(kind) \"\(name)\"; it is first declared at \(earlier)"))
+                result.append(
+                    Diagnostic(.error, at: mark, "duplicate \(kind) \"\(name)\"; it is first declared at \(earlier)"))
             } else {
                 first[name] = mark
             }
@@ -158,7 +168,10 @@ public struct RuleSetLoader: Sendable {
         for override in overrides {
             guard let index = rules.firstIndex(where: { $0.id == override.rule }) else {
                 let hint = Suggestions.hint(for: override.rule, among: rules.map(\.id))
-                diagnostics.append(Diagnostic(.error, at: override.mark, "override of the rule \"\(override.rule)\", which does not exist\(hint)"))
+                diagnostics.append(
+                    Diagnostic(
+                        .error, at: override.mark,
+                        "override of the rule \"\(override.rule)\", which does not exist\(hint)"))
                 continue
             }
             if let enabled = override.enabled { rules[index].enabled = enabled }
@@ -176,7 +189,11 @@ public struct RuleSetLoader: Sendable {
                     continue
                 }
                 guard Self.sameKind(current, value) else {
-                    diagnostics.append(Diagnostic(.error, at: mark, "the parameter \"\(name)\" of \"\(override.rule)\" is \(current.description)-like; \(value.description) is of another kind"))
+                    diagnostics.append(
+                        Diagnostic(
+                            .error, at: mark,
+                            "the parameter \"\(name)\" of \"\(override.rule)\" is \(current.description)-like; \(value.description) is of another kind"
+                        ))
                     continue
                 }
                 rules[index].params[name] = value
@@ -210,9 +227,12 @@ public struct RuleSetLoader: Sendable {
                 compiler.report(
                     Diagnostic(
                         .warning, at: escalation.mark,
-                        "this escalation to \(escalation.priority.rawValue) can never raise the rule's priority (\(rule.priority.rawValue))"))
+                        "this escalation to \(escalation.priority.rawValue) can never raise the rule's priority (\(rule.priority.rawValue))"
+                    ))
             }
-            if let (evaluate, read) = compiler.condition(escalation.when, params: rule.params, what: "an escalation's when") {
+            if let (evaluate, read) = compiler.condition(
+                escalation.when, params: rule.params, what: "an escalation's when")
+            {
                 escalate.append((escalation.priority, escalation.when.text, evaluate))
                 scoresRead += read
             } else {
@@ -249,7 +269,8 @@ public struct RuleSetLoader: Sendable {
         var seen = Set<String>()
         return RuleSet.Rule(
             id: rule.id, title: rule.title, description: rule.description, category: rule.category, events: events,
-            priority: rule.priority, referral: rule.referral, references: rule.references, suppressFor: rule.suppressFor,
+            priority: rule.priority, referral: rule.referral, references: rule.references,
+            suppressFor: rule.suppressFor,
             enabled: rule.enabled, tags: rule.tags, params: rule.params, location: rule.mark.description, when: when,
             escalate: escalate, reason: reason, scoresRead: scoresRead.filter { seen.insert($0).inserted })
     }

@@ -35,7 +35,9 @@ public struct SHA256: Sendable {
         let digits = Array("0123456789abcdef")
         var result = ""
         for word in state {
-            for shift in stride(from: 28, through: 0, by: -4) { result.append(digits[Int(word >> UInt32(shift)) & 0xF]) }
+            for shift in stride(from: 28, through: 0, by: -4) {
+                result.append(digits[Int(word >> UInt32(shift)) & 0xF])
+            }
         }
         return result
     }

@@ -50,7 +50,8 @@ struct Lexer {
                 } else {
                     if index < characters.count, isIdentifierCharacter(characters[index]) {
                         throw Failure(
-                            message: "a number cannot run into letters here; durations are written 30d, 8h, 15m, 2w or 10s",
+                            message:
+                                "a number cannot run into letters here; durations are written 30d, 8h, 15m, 2w or 10s",
                             range: start..<index + 1)
                     }
                     tokens.append(Token(kind: .number(value), range: start..<index))

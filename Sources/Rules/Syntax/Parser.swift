@@ -10,7 +10,9 @@ struct Parser {
         var parser = Parser(tokens: try Lexer.tokens(text))
         let expression = try parser.or()
         guard case .end = parser.current.kind else {
-            throw Lexer.Failure(message: "unexpected \(parser.describe(parser.current)) after a complete expression", range: parser.current.range)
+            throw Lexer.Failure(
+                message: "unexpected \(parser.describe(parser.current)) after a complete expression",
+                range: parser.current.range)
         }
         return expression
     }
@@ -30,7 +32,8 @@ struct Parser {
 
     private mutating func expect(_ symbol: String, _ context: String) throws(Lexer.Failure) -> Lexer.Token {
         guard isSymbol(symbol) else {
-            throw Lexer.Failure(message: "expected '\(symbol)' \(context), found \(describe(current))", range: current.range)
+            throw Lexer.Failure(
+                message: "expected '\(symbol)' \(context), found \(describe(current))", range: current.range)
         }
         return advance()
     }
@@ -146,7 +149,8 @@ struct Parser {
             while isSymbol(".") {
                 _ = advance()
                 guard case .identifier(let next) = current.kind else {
-                    throw Lexer.Failure(message: "expected a name after '.', found \(describe(current))", range: current.range)
+                    throw Lexer.Failure(
+                        message: "expected a name after '.', found \(describe(current))", range: current.range)
                 }
                 end = advance().range.upperBound
                 components.append(next)
@@ -170,7 +174,8 @@ struct Parser {
             let close = try expect("]", "to close the list")
             return Expression(kind: .list(items), range: token.range.lowerBound..<close.range.upperBound)
         default:
-            throw Lexer.Failure(message: "expected a value, a name or '(', found \(describe(token))", range: token.range)
+            throw Lexer.Failure(
+                message: "expected a value, a name or '(', found \(describe(token))", range: token.range)
         }
     }
 
