@@ -12,7 +12,9 @@ let package = Package(
     name: "riskscreen",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "riskscreen", targets: ["riskscreen"])
+        .executable(name: "riskscreen", targets: ["riskscreen"]),
+        // For the benchmark package under Benchmarks/; not a public API.
+        .library(name: "RiskScreenCore", targets: ["Events", "Rules", "Alerts", "YAMLDocument"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

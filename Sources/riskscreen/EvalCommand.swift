@@ -29,6 +29,9 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Explain why each rule did or did not fire, with the value of each sub-expression.")
     var explain = false
 
+    @Flag(help: "Print a short readable summary per event (its alerts) instead of JSON.")
+    var brief = false
+
     @Option(help: "Output of --explain: text for people (after each JSON line), json to add an \"explain\" member.")
     var format: Format = .text
 
@@ -87,12 +90,29 @@ struct EvalCommand: ParsableCommand {
             if explain && format == .json {
                 members.append(JSONMember(key: "explain", value: Explanation.json(explanations)))
             }
-            print(JSONValue.object(members).serialized)
+            if brief {
+                print(Self.brief(event, alerts, file: file))
+            } else {
+                print(JSONValue.object(members).serialized)
+            }
             if explain && format == .text {
                 print(Explanation.text(event: event, evaluation: evaluation, explanations: explanations, file: file))
             }
         }
         if failed { throw ExitCode(1) }
+    }
+
+    /// `FILE  EVENT-ID (type): N alerts`, then one line per alert.
+    static func brief(_ event: Event, _ alerts: [Alert], file: String) -> String {
+        let count = alerts.isEmpty ? "no alert" : "\(alerts.count) alert\(alerts.count == 1 ? "" : "s")"
+        var lines = ["\(file): \(event.eventID) (\(event.eventType.rawValue)): \(count)"]
+        for alert in alerts {
+            let rules = alert.findings.map(\.ruleID).joined(separator: ", ")
+            lines.append(
+                "  \(alert.priority.rawValue.uppercased()) \(alert.referral), due \(alert.respondBy.text): \(alert.summary) [\(rules)]"
+            )
+        }
+        return lines.joined(separator: "\n")
     }
 
     static func wallClock() -> Timestamp {

@@ -163,6 +163,12 @@ public struct Evaluation: Sendable {
     public var scores: [ScoreResult]
     /// One finding per rule that fired.
     public var findings: [Finding]
+
+    /// Creates an evaluation (the rule set makes them; tests and policies may too).
+    public init(scores: [ScoreResult], findings: [Finding]) {
+        self.scores = scores
+        self.findings = findings
+    }
 }
 
 /// One rule that fired for one event, with everything an alert needs to say why.
@@ -182,6 +188,24 @@ public struct Finding: Sendable, Equatable {
     public var references: [String]
     public var suppressFor: Double?
     public var tags: [String]
+
+    /// Creates a finding (the rule set makes them; tests and policies may too).
+    public init(
+        ruleID: String, title: String, category: String, priority: Priority, basePriority: Priority, referral: String,
+        reason: String, scores: [ScoreResult], references: [String], suppressFor: Double?, tags: [String]
+    ) {
+        self.ruleID = ruleID
+        self.title = title
+        self.category = category
+        self.priority = priority
+        self.basePriority = basePriority
+        self.referral = referral
+        self.reason = reason
+        self.scores = scores
+        self.references = references
+        self.suppressFor = suppressFor
+        self.tags = tags
+    }
 }
 
 /// Why one rule did or did not fire, for `--explain`.

@@ -1,0 +1,147 @@
+import Alerts
+import Events
+import Foundation
+import Rules
+import Testing
+
+@Suite("Building alerts from findings, without state")
+struct AlertBuilderTests {
+    static let now = Timestamp(rfc3339: "2026-11-22T15:00:00Z")!
+
+    private func event() throws -> Event {
+        let text =
+            #"{"schema_version":1,"event_id":"T-9","event_type":"discharge","occurred_at":"2026-11-22T10:00:00-05:00","source":{"facility_id":"NORTH"},"patient":{"id":"S-9"},"encounter":{"id":"E-9","unit":"4W","admitted_at":"2026-11-20T10:00:00-05:00","discharged_at":"2026-11-22T10:00:00-05:00"}}"#
+        return try EventDecoder().decode(Array(text.utf8))
+    }
+
+    private func finding(_ id: String, _ priority: Priority, _ referral: String, reason: String = "because") -> Finding
+    {
+        Finding(
+            ruleID: id, title: "Title of \(id)", category: "c", priority: priority, basePriority: priority,
+            referral: referral, reason: reason, scores: [], references: ["ref"], suppressFor: nil, tags: [])
+    }
+
+    private func alerts(_ findings: [Finding]) throws -> [Alert] {
+        AlertBuilder().alerts(
+            for: try event(), evaluation: Evaluation(scores: [], findings: findings), rulesVersion: "sha256:x",
+            now: Self.now)
+    }
+
+    @Test("one alert per referral, holding every finding for it, at the highest of their priorities")
+    func grouping() throws {
+        let built = try alerts([
+            finding("a", .medium, "discharge-planning"), finding("b", .high, "discharge-planning"),
+            finding("c", .low, "social-needs"),
+        ])
+        #expect(built.map(\.referral) == ["discharge-planning", "social-needs"])
+        #expect(built.map(\.priority) == [.high, .low])
+        #expect(built.first?.findings.map(\.ruleID) == ["b", "a"])
+    }
+
+    @Test("no findings, no alerts")
+    func none() throws {
+        #expect(try alerts([]).isEmpty)
+    }
+
+    @Test("respond_by is created_at plus the priority's service level: 2 h, 8 h, 24 h, 72 h")
+    func serviceLevels() throws {
+        for (priority, deadline) in [
+            (Priority.critical, "2026-11-22T17:00:00Z"), (.high, "2026-11-22T23:00:00Z"),
+            (.medium, "2026-11-23T15:00:00Z"),
+            (.low, "2026-11-25T15:00:00Z"),
+        ] {
+            let alert = try #require(try alerts([finding("a", priority, "x")]).first)
+            #expect(alert.respondBy.text == deadline)
+            #expect(alert.createdAt.text == "2026-11-22T15:00:00Z")
+        }
+    }
+
+    @Test("the alert carries where to go: patient, encounter, facility, unit")
+    func whereToGo() throws {
+        let alert = try #require(try alerts([finding("a", .low, "x")]).first)
+        #expect(alert.patientID == "S-9")
+        #expect(alert.encounterID == "E-9")
+        #expect(alert.facilityID == "NORTH")
+        #expect(alert.unit == "4W")
+        #expect(alert.status == .open)
+        #expect(alert.rulesVersion == "sha256:x")
+    }
+
+    @Test("alert ids depend on the event and the referral only")
+    func alertIDs() {
+        #expect(Alert.id(eventID: "T-9", referral: "x") == Alert.id(eventID: "T-9", referral: "x"))
+        #expect(Alert.id(eventID: "T-9", referral: "x") != Alert.id(eventID: "T-9", referral: "y"))
+        #expect(Alert.id(eventID: "T-9", referral: "x") != Alert.id(eventID: "T-10", referral: "x"))
+        #expect(Alert.id(eventID: "T-9", referral: "x").count == 27)
+    }
+
+    @Test("the summary is the top reason, with a count of the others, never over 140 characters or one line")
+    func summaries() throws {
+        let short = try #require(
+            try alerts([finding("a", .high, "x", reason: "LACE 14 ≥ 10"), finding("b", .low, "x")]).first)
+        #expect(short.summary == "LACE 14 ≥ 10 (+1 more)")
+        let long = String(repeating: "long reason ", count: 20)
+        let titled = try #require(try alerts([finding("a", .high, "x", reason: long)]).first)
+        #expect(titled.summary == "Title of a")
+        let hostile = try #require(try alerts([finding("a", .high, "x", reason: "line one\nline two")]).first)
+        #expect(hostile.summary == "line one line two")
+        for alert in [short, titled, hostile] { #expect(alert.summary.count <= 140) }
+    }
+
+    @Test("the JSON record holds every field of the contract, in order")
+    func json() throws {
+        let alert = try #require(try alerts([finding("a", .high, "x")]).first)
+        guard case .object(let members) = alert.json else {
+            Issue.record("not an object")
+            return
+        }
+        #expect(
+            members.map(\.key) == [
+                "alert_id", "created_at", "event_id", "event_type", "occurred_at", "patient_id", "encounter_id",
+                "facility_id", "unit", "priority", "respond_by", "referral", "summary", "findings", "rules_version",
+                "status",
+            ])
+        #expect(alert.json.serialized.contains("\"findings\":[{\"rule_id\":\"a\""))
+    }
+}
+
+@Suite("SHA-256")
+struct SHA256Tests {
+    @Test("matches the FIPS 180-4 test vectors")
+    func vectors() {
+        #expect(SHA256.hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256.hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(
+            SHA256.hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")
+                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        #expect(
+            SHA256.hex(String(repeating: "a", count: 1_000_000))
+                == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+}
+
+@Suite("JSON output")
+struct JSONWriterTests {
+    @Test("strings are escaped so one record stays on one line")
+    func escaping() {
+        let value: JSONValue = .object([JSONMember(key: "a\"b", value: .string("line\nnext\u{0}\t\u{2028}é"))])
+        #expect(value.serialized == #"{"a\"b":"line\nnext\u0000\t\u2028é"}"#)
+    }
+
+    @Test("numbers print as integers when whole")
+    func numbers() {
+        #expect(
+            JSONValue.array([.number(3), .number(11.4), .number(-0.5), .number(1e20)]).serialized
+                == "[3,11.4,-0.5,1e+20]")
+    }
+
+    @Test("what is written reads back the same")
+    func roundTrip() throws {
+        let value: JSONValue = .object([
+            JSONMember(key: "x", value: .array([.null, .bool(true), .number(12.25), .string("é\n")]))
+        ])
+        let text = value.serialized
+        let parsed = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+        #expect((parsed?["x"] as? [Any])?.count == 4)
+    }
+}
