@@ -12,6 +12,8 @@ struct Compiled {
     var collection: CollectionKind?
     /// Set when the expression is a bare path (for `has(…)`).
     var isPath = false
+    /// Set when the value is always an already-normalised code (a diagnosis's `code`).
+    var isNormalizedCode = false
 
     static func constant(_ value: Value, _ type: ValueType) -> Compiled {
         Compiled(type: type, evaluate: { _ in value }, constant: value)

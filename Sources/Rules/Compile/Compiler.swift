@@ -24,7 +24,11 @@ struct Compiler {
     /// Names being compiled, to catch a condition or score that depends on itself.
     private var inProgress: [String] = []
 
-    init(lists: [ListDeclaration], conditions: [ConditionDeclaration], scores: [ScoreDeclaration]) {
+    /// Whether evaluators record their values in a trace (for `explain`); the plain ones do not pay for it.
+    let tracing: Bool
+
+    init(lists: [ListDeclaration], conditions: [ConditionDeclaration], scores: [ScoreDeclaration], tracing: Bool) {
+        self.tracing = tracing
         self.lists = Dictionary(lists.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         conditionDeclarations = Dictionary(conditions.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         scoreDeclarations = Dictionary(scores.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
@@ -149,7 +153,7 @@ struct Compiler {
                             "the bands of \(name).\(part.id) have no `otherwise` entry: a value outside them scores 0",
                             sourceLine: value.line(part.mark.line)))
                 }
-                compute = .bands(input, bands)
+                compute = .bands(input, bands, bands.map(\.label))
             }
             parts.append(CompiledScore.Part(id: part.id, title: part.title, compute: compute))
         }
@@ -235,7 +239,7 @@ struct Compiler {
 
     /// Wraps a compiled node so that, while explaining, its value is recorded with its text.
     private func traced(_ compiled: Compiled?, _ range: Range<Int>, _ scope: Scope) -> Compiled? {
-        guard var compiled, compiled.constant == nil, compiled.list == nil, compiled.collection == nil else {
+        guard tracing, var compiled, compiled.constant == nil, compiled.list == nil, compiled.collection == nil else {
             return compiled
         }
         let text = scope.text(range)
@@ -257,6 +261,7 @@ struct Compiler {
         if let element = scope.element, components.count == 1, let field = FieldCatalog.elements[element]?[head] {
             var compiled = Compiled(type: field.type, allowed: field.allowed, evaluate: field.read)
             compiled.isPath = true
+            compiled.isNormalizedCode = element == .diagnoses && head == "code"
             return compiled
         }
         if let field = FieldCatalog.event[name] {
@@ -543,9 +548,10 @@ struct Compiler {
                         "\(list.name) is a code set; only codes (text) can be in it, not \(left.type)")
                     return nil
                 }
+                let normalized = left.isNormalizedCode
                 test = { candidate in
-                    if case .string(let code) = candidate { return codes.contains(code) }
-                    return false
+                    guard case .string(let code) = candidate else { return false }
+                    return normalized ? codes.contains(normalized: code) : codes.contains(code)
                 }
             case .values(let values):
                 guard left.type.fits(.string) else {

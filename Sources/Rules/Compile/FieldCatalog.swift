@@ -51,8 +51,11 @@ struct Field {
         _ read: @escaping @Sendable (E) -> Value
     ) -> Field {
         Field(type: type, allowed: allowed) { context in
-            let items = collection(context.event)
-            return context.index < items.count ? read(items[context.index]) : .missing
+            let index = context.index
+            // Through the buffer, the element is lent to `read` rather than copied.
+            return collection(context.event).withUnsafeBufferPointer { items in
+                index < items.count ? read(items[index]) : .missing
+            }
         }
     }
 }

@@ -1,40 +1,57 @@
 /// A score compiled from its declaration: parts that each give points; the score is their sum.
-struct CompiledScore {
-    struct Part {
+///
+/// Classes, so that evaluating one event walks them by reference instead of copying them.
+final class CompiledScore: Sendable {
+    final class Part: Sendable {
         enum Compute {
             case points(Evaluator)
             case conditional(Evaluator, Evaluator)
-            case bands(Evaluator, [ScorePartDeclaration.Band])
+            /// The value, the bands, and each band's label (made once, not per event).
+            case bands(Evaluator, [ScorePartDeclaration.Band], [String])
         }
 
-        var id: String
-        var title: String?
-        var compute: Compute
+        let id: String
+        let title: String?
+        let compute: Compute
 
-        /// The part's points, and whether the data it needed was missing (the points are then 0).
-        func evaluate(_ context: Context) -> (points: Double, missing: Bool, detail: String?) {
+        init(id: String, title: String?, compute: Compute) {
+            self.id = id
+            self.title = title
+            self.compute = compute
+        }
+
+        /// The part's points; whether the data it needed was missing (the points are then 0); and,
+        /// for a band table, the value looked up and the label of the band it fell in.
+        func evaluate(_ context: Context) -> (points: Double, missing: Bool, input: Double?, band: String?) {
             switch compute {
             case .points(let points):
-                guard case .number(let value) = points(context) else { return (0, true, nil) }
-                return (value, false, nil)
+                guard case .number(let value) = points(context) else { return (0, true, nil, nil) }
+                return (value, false, nil, nil)
             case .conditional(let condition, let points):
-                guard condition(context).isTrue else { return (0, false, nil) }
-                guard case .number(let value) = points(context) else { return (0, true, nil) }
-                return (value, false, nil)
-            case .bands(let input, let bands):
-                guard case .number(let value) = input(context) else { return (0, true, nil) }
-                for band in bands where band.contains(value) {
-                    return (band.points, false, "\(Value.format(value)) → \(band.label)")
+                guard condition(context).isTrue else { return (0, false, nil, nil) }
+                guard case .number(let value) = points(context) else { return (0, true, nil, nil) }
+                return (value, false, nil, nil)
+            case .bands(let input, let bands, let labels):
+                guard case .number(let value) = input(context) else { return (0, true, nil, nil) }
+                for (index, band) in bands.enumerated() where band.contains(value) {
+                    return (band.points, false, value, labels[index])
                 }
-                return (0, false, "\(Value.format(value)) → no band")
+                return (0, false, value, "no band")
             }
         }
     }
 
-    var name: String
-    var title: String?
-    var references: [String]
-    var parts: [Part]
+    let name: String
+    let title: String?
+    let references: [String]
+    let parts: [Part]
+
+    init(name: String, title: String?, references: [String], parts: [Part]) {
+        self.name = name
+        self.title = title
+        self.references = references
+        self.parts = parts
+    }
 }
 
 /// A score's value for one event, with the points of each part.
@@ -49,8 +66,16 @@ public struct ScoreResult: Sendable, Equatable {
         public var points: Double
         /// Whether the data it needed was missing (the points are then 0).
         public var missing: Bool
-        /// For a band table: the value and the band it fell in.
-        public var detail: String?
+        /// For a band table: the value looked up.
+        public var input: Double?
+        /// For a band table: the band the value fell in (`< 7`, `otherwise`).
+        public var band: String?
+
+        /// For a band table: `8 → < 14`.
+        public var detail: String? {
+            guard let input, let band else { return nil }
+            return "\(Value.format(input)) → \(band)"
+        }
     }
 
     /// The score's id (`lace`).

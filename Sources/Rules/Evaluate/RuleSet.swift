@@ -30,6 +30,14 @@ public struct RuleSet: Sendable {
         var escalate: [(priority: Priority, text: String, evaluate: Evaluator)]
         var reason: [ReasonPiece]
         var scoresRead: [String]
+        /// The positions of `scoresRead` in the rule set's scores.
+        var scoreSlots: [Int] = []
+    }
+
+    /// A rule held by reference, so evaluation does not copy it per event.
+    final class Program: Sendable {
+        let rule: Rule
+        init(_ rule: Rule) { self.rule = rule }
     }
 
     /// The digest of the exact rule files that make up the set: `sha256:…`.
@@ -38,19 +46,43 @@ public struct RuleSet: Sendable {
     public let rules: [Rule]
     let scores: [CompiledScore]
     let conditionCount: Int
+    /// The same rules and scores compiled to record a trace, for `explain`.
+    let tracedRules: [Rule]
+    let tracedScores: [CompiledScore]
+    let tracedConditionCount: Int
+    private let programs: [Program]
+    private let tracedPrograms: [Program]
+
+    init(
+        version: String, rules: [Rule], scores: [CompiledScore], conditionCount: Int, tracedRules: [Rule],
+        tracedScores: [CompiledScore], tracedConditionCount: Int
+    ) {
+        self.version = version
+        self.rules = rules
+        self.scores = scores
+        self.conditionCount = conditionCount
+        self.tracedRules = tracedRules
+        self.tracedScores = tracedScores
+        self.tracedConditionCount = tracedConditionCount
+        programs = rules.map(Program.init)
+        tracedPrograms = tracedRules.map(Program.init)
+    }
 
     /// The score ids, in the order they are computed.
     public var scoreNames: [String] { scores.map(\.name) }
 
     /// Evaluates every score and every enabled rule that applies to the event's type.
     public func evaluate(_ event: Event, now: Timestamp) -> Evaluation {
-        let context = makeContext(event, now: now)
-        let results = computeScores(context)
+        let context = Context(
+            event: event, now: now, scoreCount: scores.count, partCounts: scores.map(\.parts.count),
+            conditionCount: conditionCount)
+        let results = computeScores(context, scores)
         var findings: [Finding] = []
-        for rule in rules where rule.enabled && rule.events.map({ $0.contains(event.eventType) }) ?? true {
-            context.params = rule.params
-            if rule.when.allSatisfy({ $0.evaluate(context).isTrue }) {
-                findings.append(finding(rule, context, results))
+        for program in programs {
+            guard program.rule.enabled, program.rule.events?.contains(event.eventType) ?? true else { continue }
+            context.params = program.rule.params
+            if program.rule.when.allSatisfy({ $0.evaluate(context).isTrue }) {
+                findings.append(finding(program, context, results))
             }
         }
         return Evaluation(scores: results, findings: findings)
@@ -58,13 +90,16 @@ public struct RuleSet: Sendable {
 
     /// Evaluates like ``evaluate(_:now:)`` and records, for every rule, why it did or did not fire.
     public func explain(_ event: Event, now: Timestamp) -> (Evaluation, [RuleExplanation]) {
-        let context = makeContext(event, now: now)
-        let results = computeScores(context)
+        let context = Context(
+            event: event, now: now, scoreCount: tracedScores.count, partCounts: tracedScores.map(\.parts.count),
+            conditionCount: tracedConditionCount)
+        let results = computeScores(context, tracedScores)
         let trace = Trace()
         context.trace = trace
         var findings: [Finding] = []
         var explanations: [RuleExplanation] = []
-        for rule in rules {
+        for program in tracedPrograms {
+            let rule = program.rule
             var explanation = RuleExplanation(ruleID: rule.id, title: rule.title, outcome: .notFired, conditions: [])
             guard rule.enabled else {
                 explanation.outcome = .disabled
@@ -92,7 +127,7 @@ public struct RuleSet: Sendable {
                             label: "escalate to \(escalation.priority.rawValue)", text: escalation.text, value: value,
                             steps: trace.take()))
                 }
-                let found = finding(rule, context, results)
+                let found = finding(program, context, results)
                 explanation.outcome = .fired(found.priority)
                 findings.append(found)
                 _ = trace.take()
@@ -102,25 +137,22 @@ public struct RuleSet: Sendable {
         return (Evaluation(scores: results, findings: findings), explanations)
     }
 
-    private func makeContext(_ event: Event, now: Timestamp) -> Context {
-        Context(
-            event: event, now: now, scoreCount: scores.count, partCounts: scores.map(\.parts.count),
-            conditionCount: conditionCount)
-    }
-
-    private func computeScores(_ context: Context) -> [ScoreResult] {
+    private func computeScores(_ context: Context, _ scores: [CompiledScore]) -> [ScoreResult] {
         var results: [ScoreResult] = []
         results.reserveCapacity(scores.count)
-        for (slot, score) in scores.enumerated() {
+        for slot in scores.indices {
+            let score = scores[slot]
             var total = 0.0
             var parts: [ScoreResult.Part] = []
             parts.reserveCapacity(score.parts.count)
-            for (index, part) in score.parts.enumerated() {
-                let (points, missing, detail) = part.evaluate(context)
+            for index in score.parts.indices {
+                let part = score.parts[index]
+                let (points, missing, input, band) = part.evaluate(context)
                 context.parts[slot][index] = .number(points)
                 total += points
                 parts.append(
-                    ScoreResult.Part(id: part.id, title: part.title, points: points, missing: missing, detail: detail))
+                    ScoreResult.Part(
+                        id: part.id, title: part.title, points: points, missing: missing, input: input, band: band))
             }
             context.scores[slot] = .number(total)
             results.append(
@@ -130,7 +162,8 @@ public struct RuleSet: Sendable {
         return results
     }
 
-    private func finding(_ rule: Rule, _ context: Context, _ scores: [ScoreResult]) -> Finding {
+    private func finding(_ program: Program, _ context: Context, _ scores: [ScoreResult]) -> Finding {
+        let rule = program.rule
         var priority = rule.priority
         let trace = context.trace
         context.trace = nil
@@ -138,21 +171,20 @@ public struct RuleSet: Sendable {
         for escalation in rule.escalate where escalation.priority > priority && escalation.evaluate(context).isTrue {
             priority = escalation.priority
         }
-        var reason = ""
+        // The values are taken now; the text is put together only when someone reads it.
+        var reason: [Finding.ReasonPart] = []
+        reason.reserveCapacity(rule.reason.count)
         for piece in rule.reason {
             switch piece {
-            case .text(let text): reason += text
-            case .value(let evaluate):
-                let value = evaluate(context)
-                reason += value == .missing ? "unknown" : value.text
+            case .text(let text): reason.append(.text(text))
+            case .value(let evaluate): reason.append(.value(evaluate(context)))
             }
         }
-        if rule.reason.isEmpty { reason = rule.title }
-        let read = Set(rule.scoresRead)
+        if rule.reason.isEmpty { reason = [.text(rule.title)] }
         return Finding(
             ruleID: rule.id, title: rule.title, category: rule.category, priority: priority,
             basePriority: rule.priority,
-            referral: rule.referral, reason: reason, scores: scores.filter { read.contains($0.name) },
+            referral: rule.referral, reasonParts: reason, scores: rule.scoreSlots.map { scores[$0] },
             references: rule.references, suppressFor: rule.suppressFor, tags: rule.tags)
     }
 }
@@ -181,13 +213,43 @@ public struct Finding: Sendable, Equatable {
     /// Before escalation.
     public var basePriority: Priority
     public var referral: String
-    /// The rule's reason with the values that mattered filled in.
-    public var reason: String
+    /// A piece of a reason: text as written, or a value of this event.
+    public enum ReasonPart: Sendable, Equatable {
+        case text(String)
+        case value(Value)
+    }
+
+    /// The rule's reason template with this event's values.
+    public var reasonParts: [ReasonPart]
+
+    /// The rule's reason with the values that mattered filled in (a missing value reads "unknown").
+    public var reason: String {
+        var text = ""
+        for part in reasonParts {
+            switch part {
+            case .text(let piece): text += piece
+            case .value(let value): text += value == .missing ? "unknown" : value.text
+            }
+        }
+        return text
+    }
     /// The scores the rule reads, with their parts.
     public var scores: [ScoreResult]
     public var references: [String]
     public var suppressFor: Double?
     public var tags: [String]
+
+    /// Creates a finding from its parts, as the rule set does.
+    init(
+        ruleID: String, title: String, category: String, priority: Priority, basePriority: Priority, referral: String,
+        reasonParts: [ReasonPart], scores: [ScoreResult], references: [String], suppressFor: Double?, tags: [String]
+    ) {
+        self.init(
+            ruleID: ruleID, title: title, category: category, priority: priority, basePriority: basePriority,
+            referral: referral, reason: "", scores: scores, references: references, suppressFor: suppressFor, tags: tags
+        )
+        self.reasonParts = reasonParts
+    }
 
     /// Creates a finding (the rule set makes them; tests and policies may too).
     public init(
@@ -200,7 +262,7 @@ public struct Finding: Sendable, Equatable {
         self.priority = priority
         self.basePriority = basePriority
         self.referral = referral
-        self.reason = reason
+        reasonParts = [.text(reason)]
         self.scores = scores
         self.references = references
         self.suppressFor = suppressFor

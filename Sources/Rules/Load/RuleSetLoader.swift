@@ -93,21 +93,10 @@ public struct RuleSetLoader: Sendable {
         }
         diagnostics += Self.apply(overrides, to: &rules)
 
-        var compiler = Compiler(lists: lists, conditions: conditions, scores: scores)
-        for score in scores { _ = compiler.ensureScore(score.name) }
-        var compiled: [RuleSet.Rule] = []
-        for rule in rules {
-            if let rule = Self.compile(rule, &compiler) { compiled.append(rule) }
-        }
-        // Conditions no rule reads still get checked.
-        for condition in conditions where !compiler.usedConditions.contains(condition.name) {
-            _ = compiler.condition(condition.expression, params: nil, what: "the condition \(condition.name)")
-            compiler.report(
-                Diagnostic(.warning, at: condition.mark, "the condition \"\(condition.name)\" is never used"))
-        }
-        for list in lists where !compiler.usedLists.contains(list.name) {
-            compiler.report(Diagnostic(.warning, at: list.mark, "the list \"\(list.name)\" is never used"))
-        }
+        // Compiled twice: plain evaluators for evaluation, tracing ones for explain. The checks are
+        // the same; the diagnostics of the first pass are the ones reported.
+        var compiler = Compiler(lists: lists, conditions: conditions, scores: scores, tracing: false)
+        let compiled = Self.compileAll(rules, conditions: conditions, lists: lists, scores: scores, &compiler)
         diagnostics += compiler.diagnostics
         // Every diagnostic shows its line of source, whichever stage found it.
         let linesByFile = Dictionary(
@@ -126,13 +115,40 @@ public struct RuleSetLoader: Sendable {
         }
         diagnostics.sort { ($0.mark.file, $0.mark.line, $0.mark.column) < ($1.mark.file, $1.mark.line, $1.mark.column) }
         let hasErrors = diagnostics.contains { $0.severity == .error }
-        let ruleSet =
-            hasErrors
-            ? nil
-            : RuleSet(
+        var ruleSet: RuleSet?
+        if !hasErrors {
+            var tracer = Compiler(lists: lists, conditions: conditions, scores: scores, tracing: true)
+            let traced = Self.compileAll(rules, conditions: conditions, lists: lists, scores: scores, &tracer)
+            ruleSet = RuleSet(
                 version: "sha256:" + digest.hexDigest(), rules: compiled, scores: compiler.scores,
-                conditionCount: compiler.conditionCount)
+                conditionCount: compiler.conditionCount, tracedRules: traced, tracedScores: tracer.scores,
+                tracedConditionCount: tracer.conditionCount)
+        }
         return Result(ruleSet: ruleSet, diagnostics: diagnostics, files: sources.map(\.name))
+    }
+
+    /// Compiles scores, rules and the conditions nobody reads (so they are checked too).
+    private static func compileAll(
+        _ rules: [RuleDeclaration], conditions: [ConditionDeclaration], lists: [ListDeclaration],
+        scores: [ScoreDeclaration], _ compiler: inout Compiler
+    ) -> [RuleSet.Rule] {
+        for score in scores { _ = compiler.ensureScore(score.name) }
+        var compiled: [RuleSet.Rule] = []
+        for rule in rules {
+            guard var rule = Self.compile(rule, &compiler) else { continue }
+            let scores = compiler.scores
+            rule.scoreSlots = rule.scoresRead.compactMap { name in scores.firstIndex { $0.name == name } }
+            compiled.append(rule)
+        }
+        for condition in conditions where !compiler.usedConditions.contains(condition.name) {
+            _ = compiler.condition(condition.expression, params: nil, what: "the condition \(condition.name)")
+            compiler.report(
+                Diagnostic(.warning, at: condition.mark, "the condition \"\(condition.name)\" is never used"))
+        }
+        for list in lists where !compiler.usedLists.contains(list.name) {
+            compiler.report(Diagnostic(.warning, at: list.mark, "the list \"\(list.name)\" is never used"))
+        }
+        return compiled
     }
 
     /// Every `*.yaml`/`*.yml` file under `directory` that is not a rule test, in path order.
