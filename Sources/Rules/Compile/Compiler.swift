@@ -632,16 +632,13 @@ struct Compiler {
             }
             let isAny = name == "any"
             return Compiled(type: .bool) { context in
-                let count = kind.count(context.event)
-                context.trace?.suspended += 1
-                defer { context.trace?.suspended -= 1 }
-                let saved = context.index
-                defer { context.index = saved }
-                for index in 0..<count {
-                    context.index = index
-                    if predicate(context).isTrue == isAny { return .bool(isAny) }
+                var result = !isAny
+                context.visit(kind) {
+                    guard predicate(context).isTrue == isAny else { return true }
+                    result = isAny
+                    return false
                 }
-                return .bool(!isAny)
+                return .bool(result)
             }
         case "count":
             guard arguments.count == 1 || arguments.count == 2 else {
@@ -661,15 +658,10 @@ struct Compiler {
                 ? self.predicate(arguments[1], over: kind, &scope, what: "the condition of count") : always
             guard let predicate else { return nil }
             return Compiled(type: .number) { context in
-                let count = kind.count(context.event)
-                context.trace?.suspended += 1
-                defer { context.trace?.suspended -= 1 }
-                let saved = context.index
-                defer { context.index = saved }
                 var matches = 0
-                for index in 0..<count {
-                    context.index = index
+                context.visit(kind) {
                     if predicate(context).isTrue { matches += 1 }
+                    return true
                 }
                 return .number(Double(matches))
             }
@@ -785,16 +777,12 @@ struct Compiler {
             guard let filter else { return nil }
             let value = valueCompiled.evaluate
             return Compiled(type: .number) { context in
-                let count = kind.count(context.event)
-                context.trace?.suspended += 1
-                defer { context.trace?.suspended -= 1 }
-                let saved = context.index
-                defer { context.index = saved }
                 var result: Double? = isSum ? 0 : nil
-                for index in 0..<count {
-                    context.index = index
-                    guard filter(context).isTrue, case .number(let number) = value(context) else { continue }
-                    result = result.map { combine($0, number) } ?? number
+                context.visit(kind) {
+                    if filter(context).isTrue, case .number(let number) = value(context) {
+                        result = result.map { combine($0, number) } ?? number
+                    }
+                    return true
                 }
                 return result.map(Value.number) ?? .missing
             }

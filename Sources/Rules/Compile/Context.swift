@@ -27,6 +27,25 @@ final class Context {
     }
 }
 
+extension Context {
+    /// Points `index` at each element of `collection` in turn and calls `body`, until it returns
+    /// false; restores `index` afterwards. The per-element values are not traced (the aggregate is).
+    @inline(__always)
+    func visit(_ collection: CollectionKind, _ body: () -> Bool) {
+        let count = collection.count(event)
+        trace?.suspended += 1
+        let saved = index
+        defer {
+            index = saved
+            trace?.suspended -= 1
+        }
+        for element in 0..<count {
+            index = element
+            if !body() { return }
+        }
+    }
+}
+
 /// The compiled form of an expression: call it with a context, get a value. Never throws.
 typealias Evaluator = @Sendable (Context) -> Value
 
