@@ -631,6 +631,16 @@ struct Compiler {
                 return nil
             }
             let isAny = name == "any"
+            if isAny, let codes = diagnosisCodeSet(arguments[1], kind) {
+                // The commonest test in clinical rules (every Charlson part), done without the general
+                // machinery: one pass over the already-normalised codes.
+                return Compiled(type: .bool) { context in
+                    for diagnosis in context.event.diagnoses where codes.contains(normalized: diagnosis.normalizedCode) {
+                        return .bool(true)
+                    }
+                    return .bool(false)
+                }
+            }
             return Compiled(type: .bool) { context in
                 var result = !isAny
                 context.visit(kind) {
@@ -823,6 +833,15 @@ struct Compiler {
             }
             return result.map(Value.number) ?? .missing
         }
+    }
+
+    /// The code set of a predicate of the form `code in SET` over diagnoses, or `nil`.
+    private func diagnosisCodeSet(_ predicate: Expression, _ kind: CollectionKind) -> CodeSet? {
+        guard kind == .diagnoses, case .membership(let left, let right, negated: false) = predicate.kind,
+            pathName(left) == "code", let name = pathName(right), let list = lists[name],
+            case .codes(let codes) = list.content
+        else { return nil }
+        return codes
     }
 
     private func pathName(_ expression: Expression) -> String? {
