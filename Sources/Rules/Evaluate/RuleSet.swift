@@ -37,7 +37,14 @@ public struct RuleSet: Sendable {
     /// A rule held by reference, so evaluation does not copy it per event.
     final class Program: Sendable {
         let rule: Rule
-        init(_ rule: Rule) { self.rule = rule }
+        let description: Finding.Description
+
+        init(_ rule: Rule) {
+            self.rule = rule
+            description = Finding.Description(
+                ruleID: rule.id, title: rule.title, category: rule.category, basePriority: rule.priority,
+                referral: rule.referral, references: rule.references, suppressFor: rule.suppressFor, tags: rule.tags)
+        }
     }
 
     /// The digest of the exact rule files that make up the set: `sha256:…`.
@@ -143,21 +150,16 @@ public struct RuleSet: Sendable {
         for slot in scores.indices {
             let score = scores[slot]
             var total = 0.0
-            var parts: [ScoreResult.Part] = []
-            parts.reserveCapacity(score.parts.count)
+            var outcomes: [ScoreResult.Outcome] = []
+            outcomes.reserveCapacity(score.parts.count)
             for index in score.parts.indices {
-                let part = score.parts[index]
-                let (points, missing, input, band) = part.evaluate(context)
-                context.parts[slot][index] = .number(points)
-                total += points
-                parts.append(
-                    ScoreResult.Part(
-                        id: part.id, title: part.title, points: points, missing: missing, input: input, band: band))
+                let outcome = score.parts[index].evaluate(context)
+                context.parts[slot][index] = .number(outcome.points)
+                total += outcome.points
+                outcomes.append(outcome)
             }
             context.scores[slot] = .number(total)
-            results.append(
-                ScoreResult(
-                    name: score.name, title: score.title, value: total, parts: parts, references: score.references))
+            results.append(ScoreResult(score: score, outcomes: outcomes, value: total))
         }
         return results
     }
@@ -182,10 +184,7 @@ public struct RuleSet: Sendable {
         }
         if rule.reason.isEmpty { reason = [.text(rule.title)] }
         return Finding(
-            ruleID: rule.id, title: rule.title, category: rule.category, priority: priority,
-            basePriority: rule.priority,
-            referral: rule.referral, reasonParts: reason, scores: rule.scoreSlots.map { scores[$0] },
-            references: rule.references, suppressFor: rule.suppressFor, tags: rule.tags)
+            program.description, priority: priority, reasonParts: reason, scores: rule.scoreSlots.map { scores[$0] })
     }
 }
 
@@ -205,22 +204,55 @@ public struct Evaluation: Sendable {
 
 /// One rule that fired for one event, with everything an alert needs to say why.
 public struct Finding: Sendable, Equatable {
-    public var ruleID: String
-    public var title: String
-    public var category: String
-    /// After escalation.
-    public var priority: Priority
-    /// Before escalation.
-    public var basePriority: Priority
-    public var referral: String
+    /// What a finding says that does not change from event to event: made once per rule.
+    final class Description: Sendable {
+        let ruleID: String
+        let title: String
+        let category: String
+        let basePriority: Priority
+        let referral: String
+        let references: [String]
+        let suppressFor: Double?
+        let tags: [String]
+
+        init(
+            ruleID: String, title: String, category: String, basePriority: Priority, referral: String,
+            references: [String], suppressFor: Double?, tags: [String]
+        ) {
+            self.ruleID = ruleID
+            self.title = title
+            self.category = category
+            self.basePriority = basePriority
+            self.referral = referral
+            self.references = references
+            self.suppressFor = suppressFor
+            self.tags = tags
+        }
+    }
+
     /// A piece of a reason: text as written, or a value of this event.
     public enum ReasonPart: Sendable, Equatable {
         case text(String)
         case value(Value)
     }
 
+    let identity: Description
+    /// After escalation.
+    public var priority: Priority
     /// The rule's reason template with this event's values.
     public var reasonParts: [ReasonPart]
+    /// The scores the rule reads, with their parts.
+    public var scores: [ScoreResult]
+
+    public var ruleID: String { identity.ruleID }
+    public var title: String { identity.title }
+    public var category: String { identity.category }
+    /// Before escalation.
+    public var basePriority: Priority { identity.basePriority }
+    public var referral: String { identity.referral }
+    public var references: [String] { identity.references }
+    public var suppressFor: Double? { identity.suppressFor }
+    public var tags: [String] { identity.tags }
 
     /// The rule's reason with the values that mattered filled in (a missing value reads "unknown").
     public var reason: String {
@@ -233,22 +265,13 @@ public struct Finding: Sendable, Equatable {
         }
         return text
     }
-    /// The scores the rule reads, with their parts.
-    public var scores: [ScoreResult]
-    public var references: [String]
-    public var suppressFor: Double?
-    public var tags: [String]
 
     /// Creates a finding from its parts, as the rule set does.
-    init(
-        ruleID: String, title: String, category: String, priority: Priority, basePriority: Priority, referral: String,
-        reasonParts: [ReasonPart], scores: [ScoreResult], references: [String], suppressFor: Double?, tags: [String]
-    ) {
-        self.init(
-            ruleID: ruleID, title: title, category: category, priority: priority, basePriority: basePriority,
-            referral: referral, reason: "", scores: scores, references: references, suppressFor: suppressFor, tags: tags
-        )
+    init(_ description: Description, priority: Priority, reasonParts: [ReasonPart], scores: [ScoreResult]) {
+        identity = description
+        self.priority = priority
         self.reasonParts = reasonParts
+        self.scores = scores
     }
 
     /// Creates a finding (the rule set makes them; tests and policies may too).
@@ -256,17 +279,16 @@ public struct Finding: Sendable, Equatable {
         ruleID: String, title: String, category: String, priority: Priority, basePriority: Priority, referral: String,
         reason: String, scores: [ScoreResult], references: [String], suppressFor: Double?, tags: [String]
     ) {
-        self.ruleID = ruleID
-        self.title = title
-        self.category = category
-        self.priority = priority
-        self.basePriority = basePriority
-        self.referral = referral
-        reasonParts = [.text(reason)]
-        self.scores = scores
-        self.references = references
-        self.suppressFor = suppressFor
-        self.tags = tags
+        self.init(
+            Description(
+                ruleID: ruleID, title: title, category: category, basePriority: basePriority, referral: referral,
+                references: references, suppressFor: suppressFor, tags: tags),
+            priority: priority, reasonParts: [.text(reason)], scores: scores)
+    }
+
+    public static func == (lhs: Finding, rhs: Finding) -> Bool {
+        lhs.ruleID == rhs.ruleID && lhs.priority == rhs.priority && lhs.reasonParts == rhs.reasonParts
+            && lhs.scores == rhs.scores && lhs.referral == rhs.referral && lhs.basePriority == rhs.basePriority
     }
 }
 
