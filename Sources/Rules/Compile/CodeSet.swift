@@ -6,9 +6,10 @@ import Events
 /// Matching packs the first bytes of a code into an integer and looks them up, so testing a
 /// diagnosis against a set of hundreds of prefixes costs a few hash lookups.
 struct CodeSet: Sendable {
-    /// Exact codes and prefixes, packed.
-    private var exact: Set<UInt64> = []
-    private var prefixes: Set<UInt64> = []
+    /// Exact codes and prefixes, packed, sorted for binary search (cheaper than hashing for sets
+    /// of this size).
+    private var exact: [UInt64] = []
+    private var prefixes: [UInt64] = []
     /// The distinct prefix lengths, shortest first.
     private var prefixLengths: [Int] = []
     /// Ranges too wide to expand, compared on the code's first `lower.count` characters.
@@ -25,6 +26,8 @@ struct CodeSet: Sendable {
     init(entries: [String]) throws(EntryError) {
         for entry in entries { try add(entry) }
         prefixLengths.sort()
+        exact = Array(Set(exact)).sorted()
+        prefixes = Array(Set(prefixes)).sorted()
     }
 
     private mutating func add(_ raw: String) throws(EntryError) {
@@ -49,13 +52,13 @@ struct CodeSet: Sendable {
         } else {
             let code = ICD10.normalize(entry)
             guard !code.isEmpty else { throw EntryError(message: "an empty code") }
-            if let packed = CodeSet.pack(code) { exact.insert(packed) } else { longExact.insert(code) }
+            if let packed = CodeSet.pack(code) { exact.append(packed) } else { longExact.insert(code) }
         }
     }
 
     private mutating func addPrefix(_ prefix: String) {
         if let packed = CodeSet.pack(prefix) {
-            prefixes.insert(packed)
+            prefixes.append(packed)
             if !prefixLengths.contains(prefix.utf8.count) { prefixLengths.append(prefix.utf8.count) }
         } else {
             longPrefixes.append(prefix)
@@ -66,10 +69,10 @@ struct CodeSet: Sendable {
     func contains(normalized code: String) -> Bool {
         var code = code
         return code.withUTF8 { bytes in
-            if bytes.count <= 8, exact.contains(CodeSet.pack(bytes, count: bytes.count)) { return true }
+            if bytes.count <= 8, CodeSet.search(exact, CodeSet.pack(bytes, count: bytes.count)) { return true }
             for length in prefixLengths {
                 if length > bytes.count { break }
-                if prefixes.contains(CodeSet.pack(bytes, count: length)) { return true }
+                if CodeSet.search(prefixes, CodeSet.pack(bytes, count: length)) { return true }
             }
             if !longExact.isEmpty || !longPrefixes.isEmpty || !ranges.isEmpty {
                 let text = String(decoding: bytes, as: UTF8.self)
@@ -85,6 +88,20 @@ struct CodeSet: Sendable {
 
     /// Whether `code`, in any spelling, is in the set.
     func contains(_ code: String) -> Bool { contains(normalized: ICD10.normalize(code)) }
+
+    /// Binary search in a sorted array.
+    @inline(__always)
+    static func search(_ sorted: [UInt64], _ key: UInt64) -> Bool {
+        var low = 0
+        var high = sorted.count
+        while low < high {
+            let middle = (low + high) >> 1
+            let value = sorted[middle]
+            if value == key { return true }
+            if value < key { low = middle + 1 } else { high = middle }
+        }
+        return false
+    }
 
     static func pack(_ text: String) -> UInt64? {
         var text = text
