@@ -376,7 +376,8 @@ struct Compiler {
                 "the score \(name) has no part \"\(partName)\"; its parts are \(RuleFileReader.list(partNames))")
             return nil
         }
-        return Compiled(type: .number) { context in context.parts[slot][partIndex] }
+        let offset = scores[..<slot].reduce(0) { $0 + $1.parts.count } + partIndex
+        return Compiled(type: .number) { context in .number(context.partPoints[offset]) }
     }
 
     private mutating func enter(_ name: String, at mark: SourceMark) -> Bool {

@@ -10,7 +10,9 @@ final class Context {
     var index = 0
     /// Score values and part points, by the indices the compiler assigned.
     var scores: [Value]
-    var parts: [[Value]]
+    /// Every score's part points, one score after another (a score's parts start at the sum of
+    /// the part counts of the scores before it).
+    var partPoints: [Double]
     /// Conditions already evaluated for this event.
     var conditions: [Value?]
     /// The parameters of the rule being evaluated (after overrides).
@@ -22,7 +24,7 @@ final class Context {
         self.event = event
         self.now = now
         scores = Array(repeating: .missing, count: scoreCount)
-        parts = partCounts.map { Array(repeating: .missing, count: $0) }
+        partPoints = Array(repeating: 0, count: partCounts.reduce(0, +))
         conditions = Array(repeating: nil, count: conditionCount)
     }
 }

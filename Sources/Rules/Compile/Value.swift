@@ -7,8 +7,8 @@ public enum Value: Sendable, Equatable, CustomStringConvertible {
     case bool(Bool)
     case number(Double)
     case string(String)
-    case timestamp(Timestamp)
-    case date(LocalDate)
+    indirect case timestamp(Timestamp)
+    indirect case date(LocalDate)
     /// A duration in seconds.
     case duration(Double)
     case list([Value])

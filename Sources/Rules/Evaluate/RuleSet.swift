@@ -147,6 +147,7 @@ public struct RuleSet: Sendable {
     private func computeScores(_ context: Context, _ scores: [CompiledScore]) -> [ScoreResult] {
         var results: [ScoreResult] = []
         results.reserveCapacity(scores.count)
+        var offset = 0
         for slot in scores.indices {
             let score = scores[slot]
             var total = 0.0
@@ -154,11 +155,12 @@ public struct RuleSet: Sendable {
             outcomes.reserveCapacity(score.parts.count)
             for index in score.parts.indices {
                 let outcome = score.parts[index].evaluate(context)
-                context.parts[slot][index] = .number(outcome.points)
+                context.partPoints[offset + index] = outcome.points
                 total += outcome.points
                 outcomes.append(outcome)
             }
             context.scores[slot] = .number(total)
+            offset += score.parts.count
             results.append(ScoreResult(score: score, outcomes: outcomes, value: total))
         }
         return results
