@@ -43,7 +43,13 @@ public struct RuleSet: Sendable {
             self.rule = rule
             description = Finding.Description(
                 ruleID: rule.id, title: rule.title, category: rule.category, basePriority: rule.priority,
-                referral: rule.referral, references: rule.references, suppressFor: rule.suppressFor, tags: rule.tags)
+                referral: rule.referral, references: rule.references, suppressFor: rule.suppressFor, tags: rule.tags,
+                template: rule.reason.isEmpty
+                    ? [rule.title]
+                    : rule.reason.map { piece in
+                        if case .text(let text) = piece { return text }
+                        return nil
+                    })
         }
     }
 
@@ -176,17 +182,12 @@ public struct RuleSet: Sendable {
             priority = escalation.priority
         }
         // The values are taken now; the text is put together only when someone reads it.
-        var reason: [Finding.ReasonPart] = []
-        reason.reserveCapacity(rule.reason.count)
+        var values: [Value] = []
         for piece in rule.reason {
-            switch piece {
-            case .text(let text): reason.append(.text(text))
-            case .value(let evaluate): reason.append(.value(evaluate(context)))
-            }
+            if case .value(let evaluate) = piece { values.append(evaluate(context)) }
         }
-        if rule.reason.isEmpty { reason = [.text(rule.title)] }
         return Finding(
-            program.description, priority: priority, reasonParts: reason, scores: rule.scoreSlots.map { scores[$0] })
+            program.description, priority: priority, reasonValues: values, scores: rule.scoreSlots.map { scores[$0] })
     }
 }
 
@@ -216,11 +217,14 @@ public struct Finding: Sendable, Equatable {
         let references: [String]
         let suppressFor: Double?
         let tags: [String]
+        /// The reason template: text as written, and `nil` where a value of the event goes.
+        let template: [String?]
 
         init(
             ruleID: String, title: String, category: String, basePriority: Priority, referral: String,
-            references: [String], suppressFor: Double?, tags: [String]
+            references: [String], suppressFor: Double?, tags: [String], template: [String?]
         ) {
+            self.template = template
             self.ruleID = ruleID
             self.title = title
             self.category = category
@@ -241,8 +245,14 @@ public struct Finding: Sendable, Equatable {
     let identity: Description
     /// After escalation.
     public var priority: Priority
+    /// The values of this event that fill the holes of the rule's reason template.
+    let reasonValues: [Value]
+
     /// The rule's reason template with this event's values.
-    public var reasonParts: [ReasonPart]
+    public var reasonParts: [ReasonPart] {
+        var values = reasonValues.makeIterator()
+        return identity.template.map { piece in piece.map(ReasonPart.text) ?? .value(values.next() ?? .missing) }
+    }
     /// The scores the rule reads, with their parts.
     public var scores: [ScoreResult]
 
@@ -269,10 +279,10 @@ public struct Finding: Sendable, Equatable {
     }
 
     /// Creates a finding from its parts, as the rule set does.
-    init(_ description: Description, priority: Priority, reasonParts: [ReasonPart], scores: [ScoreResult]) {
+    init(_ description: Description, priority: Priority, reasonValues: [Value], scores: [ScoreResult]) {
         identity = description
         self.priority = priority
-        self.reasonParts = reasonParts
+        self.reasonValues = reasonValues
         self.scores = scores
     }
 
@@ -284,12 +294,13 @@ public struct Finding: Sendable, Equatable {
         self.init(
             Description(
                 ruleID: ruleID, title: title, category: category, basePriority: basePriority, referral: referral,
-                references: references, suppressFor: suppressFor, tags: tags),
-            priority: priority, reasonParts: [.text(reason)], scores: scores)
+                references: references, suppressFor: suppressFor, tags: tags, template: [reason]),
+            priority: priority, reasonValues: [], scores: scores)
     }
 
     public static func == (lhs: Finding, rhs: Finding) -> Bool {
-        lhs.ruleID == rhs.ruleID && lhs.priority == rhs.priority && lhs.reasonParts == rhs.reasonParts
+        lhs.ruleID == rhs.ruleID && lhs.priority == rhs.priority && lhs.reasonValues == rhs.reasonValues
+            && lhs.identity.template == rhs.identity.template
             && lhs.scores == rhs.scores && lhs.referral == rhs.referral && lhs.basePriority == rhs.basePriority
     }
 }
