@@ -96,6 +96,19 @@ struct EvaluationTests {
         #expect(try fires("any(diagnoses, code == \"I5023\")", diagnoses("I50.23")))
     }
 
+    @Test("code sets that cannot be tabled (wide ranges, long codes) still match diagnoses, and so does negation")
+    func untabledCodeSets() throws {
+        let extra =
+            "lists:\n  wide:\n    codes: [A0-Z9]\n  long:\n    codes: [ABCDEFGHIJK]\n  heart:\n    codes: [I50*]"
+        let diagnoses: (inout [String: Any]) -> Void = {
+            $0["diagnoses"] = [["code": "M05.79", "system": "icd10"], ["code": "abcdefghijk", "system": "icd10"]]
+        }
+        #expect(try fires("any(diagnoses, code in wide) and any(diagnoses, code in long)", extra: extra, diagnoses))
+        #expect(
+            try fires(
+                "not any(diagnoses, code in heart) and any(diagnoses, code not in heart)", extra: extra, diagnoses))
+    }
+
     @Test("extensions are typed when evaluated: a number compares, text does not")
     func extensions() throws {
         #expect(try fires("extensions.site.fall_risk > 10") { $0["extensions"] = ["site": ["fall_risk": 18]] })

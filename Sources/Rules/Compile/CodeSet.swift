@@ -65,6 +65,13 @@ struct CodeSet: Sendable {
         }
     }
 
+    /// The packed exact codes and prefixes (with their lengths), or `nil` when the set also holds
+    /// entries that cannot be packed.
+    var packedEntries: (exact: [UInt64], prefixes: [(UInt64, Int)])? {
+        guard ranges.isEmpty, longExact.isEmpty, longPrefixes.isEmpty else { return nil }
+        return (exact, prefixes.map { ($0, Int($0 >> 60)) })
+    }
+
     /// Whether `code` (already normalised) is in the set.
     func contains(normalized code: String) -> Bool {
         var code = code

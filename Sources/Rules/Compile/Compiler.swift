@@ -24,6 +24,9 @@ struct Compiler {
     /// Names being compiled, to catch a condition or score that depends on itself.
     private var inProgress: [String] = []
 
+    /// The code sets tested against diagnoses, merged (shared by every evaluator of this compilation).
+    let diagnosisIndex = DiagnosisIndex()
+
     /// Whether evaluators record their values in a trace (for `explain`); the plain ones do not pay for it.
     let tracing: Bool
 
@@ -632,11 +635,17 @@ struct Compiler {
                 return nil
             }
             let isAny = name == "any"
-            if isAny, let codes = diagnosisCodeSet(arguments[1], kind) {
+            if isAny, let (listName, codes) = diagnosisCodeSet(arguments[1], kind) {
                 // The commonest test in clinical rules (every Charlson part), done without the general
-                // machinery: one pass over the already-normalised codes.
+                // machinery: a bit of the event's diagnosis mask, or one pass over the normalised codes.
+                if let bit = diagnosisIndex.register(listName, codes) {
+                    let index = diagnosisIndex
+                    let mask: UInt64 = 1 << UInt64(bit)
+                    return Compiled(type: .bool) { context in .bool(context.diagnosisBits(index) & mask != 0) }
+                }
                 return Compiled(type: .bool) { context in
-                    for diagnosis in context.event.diagnoses where codes.contains(normalized: diagnosis.normalizedCode) {
+                    for diagnosis in context.event.diagnoses where codes.contains(normalized: diagnosis.normalizedCode)
+                    {
                         return .bool(true)
                     }
                     return .bool(false)
@@ -836,13 +845,13 @@ struct Compiler {
         }
     }
 
-    /// The code set of a predicate of the form `code in SET` over diagnoses, or `nil`.
-    private func diagnosisCodeSet(_ predicate: Expression, _ kind: CollectionKind) -> CodeSet? {
+    /// The name and code set of a predicate of the form `code in SET` over diagnoses, or `nil`.
+    private func diagnosisCodeSet(_ predicate: Expression, _ kind: CollectionKind) -> (String, CodeSet)? {
         guard kind == .diagnoses, case .membership(let left, let right, negated: false) = predicate.kind,
             pathName(left) == "code", let name = pathName(right), let list = lists[name],
             case .codes(let codes) = list.content
         else { return nil }
-        return codes
+        return (name, codes)
     }
 
     private func pathName(_ expression: Expression) -> String? {

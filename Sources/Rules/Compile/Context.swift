@@ -19,6 +19,17 @@ final class Context {
     var params: [String: Value] = [:]
     /// Set while explaining.
     var trace: Trace?
+    /// Which indexed code sets hold one of the event's diagnoses (see `DiagnosisIndex`).
+    private var diagnosisMask: UInt64?
+
+    /// The event's diagnosis mask for `index`, computed on first use.
+    @inline(__always)
+    func diagnosisBits(_ index: DiagnosisIndex) -> UInt64 {
+        if let diagnosisMask { return diagnosisMask }
+        let mask = index.bits(for: event)
+        diagnosisMask = mask
+        return mask
+    }
 
     init(event: Event, now: Timestamp, scoreCount: Int, partCounts: [Int], conditionCount: Int) {
         self.event = event

@@ -31,14 +31,20 @@ final class CompiledScore: Sendable {
         func evaluate(_ context: Context) -> ScoreResult.Outcome {
             switch compute {
             case .points(let points):
-                guard case .number(let value) = points(context) else { return .init(points: 0, missing: true, input: nil, band: -1) }
+                guard case .number(let value) = points(context) else {
+                    return .init(points: 0, missing: true, input: nil, band: -1)
+                }
                 return .init(points: value, missing: false, input: nil, band: -1)
             case .conditional(let condition, let points):
                 guard condition(context).isTrue else { return .init(points: 0, missing: false, input: nil, band: -1) }
-                guard case .number(let value) = points(context) else { return .init(points: 0, missing: true, input: nil, band: -1) }
+                guard case .number(let value) = points(context) else {
+                    return .init(points: 0, missing: true, input: nil, band: -1)
+                }
                 return .init(points: value, missing: false, input: nil, band: -1)
             case .bands(let input, let bands, _):
-                guard case .number(let value) = input(context) else { return .init(points: 0, missing: true, input: nil, band: -1) }
+                guard case .number(let value) = input(context) else {
+                    return .init(points: 0, missing: true, input: nil, band: -1)
+                }
                 for index in bands.indices where bands[index].contains(value) {
                     return .init(points: bands[index].points, missing: false, input: value, band: index)
                 }
