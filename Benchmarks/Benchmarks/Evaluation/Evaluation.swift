@@ -44,6 +44,17 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // Every sample in turn: the time per iteration divided by their number is the mean per event.
+    let sampleDirectory = root.appendingPathComponent("samples")
+    let allSamples: [Event] =
+        ((try? FileManager.default.contentsOfDirectory(atPath: sampleDirectory.path)) ?? []).sorted()
+        .filter { $0.hasSuffix(".json") }.compactMap { decode("samples/" + $0) }
+    Benchmark("evaluate shipped rules, all \(allSamples.count) samples in turn") { benchmark in
+        for _ in benchmark.scaledIterations {
+            for event in allSamples { blackHole(ruleSet.evaluate(event, now: now)) }
+        }
+    }
+
     Benchmark("decode+validate, reference event") { benchmark in
         for _ in benchmark.scaledIterations {
             blackHole(try? EventDecoder().decode(referenceBytes))
