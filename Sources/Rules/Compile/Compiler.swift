@@ -304,7 +304,6 @@ struct Compiler {
                 )
                 return nil
             }
-            let key = components[1]
             let type: ValueType =
                 switch value {
                 case .number: .number
@@ -312,8 +311,9 @@ struct Compiler {
                 case .duration: .duration
                 default: .string
                 }
-            // Read at evaluation: an override may change the value without recompiling.
-            return Compiled(type: type) { context in context.params[key] ?? .missing }
+            // Overrides are applied before compiling, so the value is final: fold it in. (Kept out
+            // of `constant`, so explain still shows the parameter by name.)
+            return Compiled(type: type) { _ in value }
         }
         if components.count == 1, let declaration = conditionDeclarations[head] {
             return conditionReference(declaration, range: range, scope)
@@ -571,10 +571,13 @@ struct Compiler {
                         return nil
                     }
                 }
+                // Lists of a few values are compared one by one, cheaper than hashing the text.
                 let set = Set(values)
+                let few = values.count <= 8 ? values : nil
                 test = { candidate in
-                    if case .string(let text) = candidate { return set.contains(text) }
-                    return false
+                    guard case .string(let text) = candidate else { return false }
+                    if let few { return few.contains(text) }
+                    return set.contains(text)
                 }
             case .numbers(let numbers):
                 guard left.type.fits(.number) else {

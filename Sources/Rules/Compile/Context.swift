@@ -15,8 +15,6 @@ final class Context {
     var partPoints: [Double]
     /// Conditions already evaluated for this event.
     var conditions: [Value?]
-    /// The parameters of the rule being evaluated (after overrides).
-    var params: [String: Value] = [:]
     /// Set while explaining.
     var trace: Trace?
     /// Which indexed code sets hold one of the event's diagnoses (see `DiagnosisIndex`).

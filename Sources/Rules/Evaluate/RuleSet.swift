@@ -38,9 +38,14 @@ public struct RuleSet: Sendable {
     final class Program: Sendable {
         let rule: Rule
         let description: Finding.Description
+        /// The event types the rule applies to, one bit per `EventType` case.
+        let eventMask: UInt16
 
         init(_ rule: Rule) {
             self.rule = rule
+            eventMask = EventType.allCases.enumerated().reduce(0) { mask, item in
+                rule.events?.contains(item.element) ?? true ? mask | 1 << UInt16(item.offset) : mask
+            }
             description = Finding.Description(
                 ruleID: rule.id, title: rule.title, category: rule.category, basePriority: rule.priority,
                 referral: rule.referral, references: rule.references, suppressFor: rule.suppressFor, tags: rule.tags,
@@ -91,9 +96,9 @@ public struct RuleSet: Sendable {
             conditionCount: conditionCount)
         let results = computeScores(context, scores)
         var findings: [Finding] = []
+        let eventBit = RuleSet.bit(of: event.eventType)
         for program in programs {
-            guard program.rule.enabled, program.rule.events?.contains(event.eventType) ?? true else { continue }
-            context.params = program.rule.params
+            guard program.rule.enabled, program.eventMask & eventBit != 0 else { continue }
             if program.rule.when.allSatisfy({ $0.evaluate(context).isTrue }) {
                 findings.append(finding(program, context, results))
             }
@@ -124,7 +129,6 @@ public struct RuleSet: Sendable {
                 explanations.append(explanation)
                 continue
             }
-            context.params = rule.params
             var fired = true
             for condition in rule.when where fired {
                 let value = condition.evaluate(context)
@@ -148,6 +152,11 @@ public struct RuleSet: Sendable {
             explanations.append(explanation)
         }
         return (Evaluation(scores: results, findings: findings), explanations)
+    }
+
+    /// The bit of an event type in a program's event mask.
+    static func bit(of type: EventType) -> UInt16 {
+        1 << UInt16(EventType.allCases.firstIndex(of: type) ?? 0)
     }
 
     private func computeScores(_ context: Context, _ scores: [CompiledScore]) -> [ScoreResult] {
