@@ -29,11 +29,11 @@ final class Context {
         return mask
     }
 
-    init(event: Event, now: Timestamp, scoreCount: Int, partCounts: [Int], conditionCount: Int) {
+    init(event: Event, now: Timestamp, scoreCount: Int, partCount: Int, conditionCount: Int) {
         self.event = event
         self.now = now
         scores = Array(repeating: .missing, count: scoreCount)
-        partPoints = Array(repeating: 0, count: partCounts.reduce(0, +))
+        partPoints = Array(repeating: 0, count: partCount)
         conditions = Array(repeating: nil, count: conditionCount)
     }
 }

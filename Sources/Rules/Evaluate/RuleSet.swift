@@ -69,6 +69,8 @@ public struct RuleSet: Sendable {
     let tracedScores: [CompiledScore]
     let tracedConditionCount: Int
     private let programs: [Program]
+    /// The number of parts of all scores together.
+    private let partCount: Int
     private let tracedPrograms: [Program]
 
     init(
@@ -83,6 +85,7 @@ public struct RuleSet: Sendable {
         self.tracedScores = tracedScores
         self.tracedConditionCount = tracedConditionCount
         programs = rules.map(Program.init)
+        partCount = scores.reduce(0) { $0 + $1.parts.count }
         tracedPrograms = tracedRules.map(Program.init)
     }
 
@@ -92,7 +95,7 @@ public struct RuleSet: Sendable {
     /// Evaluates every score and every enabled rule that applies to the event's type.
     public func evaluate(_ event: Event, now: Timestamp) -> Evaluation {
         let context = Context(
-            event: event, now: now, scoreCount: scores.count, partCounts: scores.map(\.parts.count),
+            event: event, now: now, scoreCount: scores.count, partCount: partCount,
             conditionCount: conditionCount)
         let results = computeScores(context, scores)
         var findings: [Finding] = []
@@ -109,7 +112,7 @@ public struct RuleSet: Sendable {
     /// Evaluates like ``evaluate(_:now:)`` and records, for every rule, why it did or did not fire.
     public func explain(_ event: Event, now: Timestamp) -> (Evaluation, [RuleExplanation]) {
         let context = Context(
-            event: event, now: now, scoreCount: tracedScores.count, partCounts: tracedScores.map(\.parts.count),
+            event: event, now: now, scoreCount: tracedScores.count, partCount: partCount,
             conditionCount: tracedConditionCount)
         let results = computeScores(context, tracedScores)
         let trace = Trace()
