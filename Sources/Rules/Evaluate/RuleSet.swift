@@ -195,6 +195,7 @@ public struct RuleSet: Sendable {
         }
         // The values are taken now; the text is put together only when someone reads it.
         var values: [Value] = []
+        values.reserveCapacity(rule.reason.count)
         for piece in rule.reason {
             if case .value(let evaluate) = piece { values.append(evaluate(context)) }
         }
