@@ -64,8 +64,7 @@ public struct RuleSet: Sendable {
     public let rules: [Rule]
     let scores: [CompiledScore]
     let conditionCount: Int
-    /// The same rules and scores compiled to record a trace, for `explain`.
-    let tracedRules: [Rule]
+    /// The same scores compiled to record a trace, for `explain` (the rules are in `tracedPrograms`).
     let tracedScores: [CompiledScore]
     let tracedConditionCount: Int
     private let programs: [Program]
@@ -81,7 +80,6 @@ public struct RuleSet: Sendable {
         self.rules = rules
         self.scores = scores
         self.conditionCount = conditionCount
-        self.tracedRules = tracedRules
         self.tracedScores = tracedScores
         self.tracedConditionCount = tracedConditionCount
         programs = rules.map(Program.init)
