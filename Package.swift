@@ -47,10 +47,16 @@ let package = Package(
             dependencies: ["Events", "Rules"],
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "RuleTesting",
+            dependencies: ["Alerts", "Events", "Rules", "YAMLDocument"],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "riskscreen",
             dependencies: [
                 "Alerts",
+                "RuleTesting",
                 "Events",
                 "Rules",
                 "YAMLDocument",
@@ -77,6 +83,11 @@ let package = Package(
         .testTarget(
             name: "AlertsTests",
             dependencies: ["Alerts", "Rules", "Events"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "RuleTestingTests",
+            dependencies: ["RuleTesting", "Rules", "Events", "YAMLDocument"],
             swiftSettings: strictSettings
         ),
         .testTarget(

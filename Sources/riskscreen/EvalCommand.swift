@@ -88,7 +88,7 @@ struct EvalCommand: ParsableCommand {
                 JSONMember(key: "alerts", value: .array(alerts.map(\.json))),
             ]
             if explain && format == .json {
-                members.append(JSONMember(key: "explain", value: Explanation.json(explanations)))
+                members.append(JSONMember(key: "explain", value: ExplanationText.json(explanations)))
             }
             if brief {
                 print(Self.brief(event, alerts, file: file))
@@ -96,7 +96,8 @@ struct EvalCommand: ParsableCommand {
                 print(JSONValue.object(members).serialized)
             }
             if explain && format == .text {
-                print(Explanation.text(event: event, evaluation: evaluation, explanations: explanations, file: file))
+                print(
+                    ExplanationText.text(event: event, evaluation: evaluation, explanations: explanations, file: file))
             }
         }
         if failed { throw ExitCode(1) }

@@ -1,7 +1,7 @@
 /// "Did you mean …?" for a misspelt name.
-enum Suggestions {
+public enum Suggestions {
     /// The closest candidate within a small edit distance, or `nil`.
-    static func closest(to name: String, among candidates: some Sequence<String>) -> String? {
+    public static func closest(to name: String, among candidates: some Sequence<String>) -> String? {
         let limit = max(2, name.count / 3)
         var best: (String, Int)?
         for candidate in candidates {
@@ -12,11 +12,11 @@ enum Suggestions {
     }
 
     /// ` (did you mean "x"?)`, or nothing.
-    static func hint(for name: String, among candidates: some Sequence<String>) -> String {
+    public static func hint(for name: String, among candidates: some Sequence<String>) -> String {
         closest(to: name, among: candidates).map { " (did you mean \"\($0)\"?)" } ?? ""
     }
 
-    static func editDistance(_ a: String, _ b: String) -> Int {
+    public static func editDistance(_ a: String, _ b: String) -> Int {
         let a = Array(a.lowercased())
         let b = Array(b.lowercased())
         if a.isEmpty { return b.count }

@@ -1,9 +1,12 @@
-import Events
-import Rules
+public import Events
 
-/// Renders `--explain`: why each rule did or did not fire.
-enum Explanation {
-    static func text(event: Event, evaluation: Evaluation, explanations: [RuleExplanation], file: String) -> String {
+/// Renders explanations (`riskscreen eval --explain`, failing rule tests): why each rule did or did
+/// not fire, with the value of every sub-expression.
+public enum ExplanationText {
+    /// The whole explanation of one event: a header, every score with its parts, every rule.
+    public static func text(event: Event, evaluation: Evaluation, explanations: [RuleExplanation], file: String)
+        -> String
+    {
         var lines = ["── \(file): \(event.eventID) (\(event.eventType.rawValue))"]
         for score in evaluation.scores {
             let parts = score.parts.map { part in
@@ -11,29 +14,35 @@ enum Explanation {
             }
             lines.append("   score \(score.name) = \(format(score.value)): \(parts.joined(separator: ", "))")
         }
-        for rule in explanations {
-            let outcome: String
-            switch rule.outcome {
-            case .fired(let priority): outcome = "FIRED (\(priority.rawValue))"
-            case .notFired: outcome = "not fired"
-            case .notApplicable(let types): outcome = "not applicable (only on \(types.joined(separator: ", ")))"
-            case .disabled: outcome = "disabled"
-            }
-            let symbol = if case .fired = rule.outcome { "✔" } else { "·" }
-            lines.append("   \(symbol) \(rule.ruleID): \(outcome)")
-            for condition in rule.conditions {
-                lines.append("       \(condition.label): \(oneLine(condition.text)) → \(condition.value)")
-                for step in condition.steps where step.depth > 0 {
-                    lines.append(
-                        "       " + String(repeating: "  ", count: step.depth) + "\(oneLine(step.text)) = \(step.value)"
-                    )
-                }
-            }
-        }
+        lines += explanations.flatMap(ruleLines)
         return lines.joined(separator: "\n")
     }
 
-    static func json(_ explanations: [RuleExplanation]) -> JSONValue {
+    /// The lines explaining one rule, indented for a report.
+    public static func ruleLines(_ rule: RuleExplanation) -> [String] {
+        var lines: [String] = []
+        let outcome: String
+        switch rule.outcome {
+        case .fired(let priority): outcome = "FIRED (\(priority.rawValue))"
+        case .notFired: outcome = "not fired"
+        case .notApplicable(let types): outcome = "not applicable (only on \(types.joined(separator: ", ")))"
+        case .disabled: outcome = "disabled"
+        }
+        let symbol = if case .fired = rule.outcome { "✔" } else { "·" }
+        lines.append("   \(symbol) \(rule.ruleID): \(outcome)")
+        for condition in rule.conditions {
+            lines.append("       \(condition.label): \(oneLine(condition.text)) → \(condition.value)")
+            for step in condition.steps where step.depth > 0 {
+                lines.append(
+                    "       " + String(repeating: "  ", count: step.depth) + "\(oneLine(step.text)) = \(step.value)"
+                )
+            }
+        }
+        return lines
+    }
+
+    /// The explanations as JSON, for `--format json`.
+    public static func json(_ explanations: [RuleExplanation]) -> JSONValue {
         .array(
             explanations.map { rule in
                 let outcome: String

@@ -1,0 +1,107 @@
+import ArgumentParser
+import Foundation
+import RuleTesting
+import Rules
+
+/// `riskscreen test [PATH…]`: runs rule test files against the rules under the same paths.
+struct TestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "test",
+        abstract: "Run rule tests (*.test.yaml): prove that rules do what their authors mean.",
+        discussion: """
+            Loads the rules under the given paths (as eval does, overrides included) and every *.test.yaml \
+            file under them, runs each case and prints one line per case, the details of each failure, and \
+            last `N passed, N failed`. Exit status: 0 when all pass, 1 when any fails, 2 when the rules or \
+            the tests do not load.
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "Run only the cases whose \"FILE: NAME\" contains this text.")
+    var filter: String?
+
+    @Option(help: "Also write the results as JUnit XML to this file.")
+    var junit: String?
+
+    @Flag(help: "List every enabled rule with the number of cases where it fires and where it does not.")
+    var coverage = false
+
+    @Flag(help: "Fail when an enabled rule lacks a case where it fires or one where it does not.")
+    var requireCoverage = false
+
+    @Argument(help: "Rule directories or files; test files are found under them. Default: rules.")
+    var paths: [String] = ["rules"]
+
+    func run() throws {
+        _ = global.bootstrapLogging()
+        let loaded = RuleSetLoader().load(paths: paths)
+        guard let ruleSet = loaded.ruleSet else {
+            for diagnostic in loaded.diagnostics where diagnostic.severity == .error { print(diagnostic.rendered) }
+            print("the rules do not load; no test was run")
+            throw ExitCode(2)
+        }
+        var cases: [RuleTestCase] = []
+        var problems: [Diagnostic] = []
+        let runner = RuleTestRunner(ruleSet: ruleSet)
+        for file in Self.testFiles(under: paths) {
+            let reader = RuleTestFileReader(path: file)
+            problems += reader.diagnostics
+            for testCase in reader.cases {
+                let unknown = runner.unknownRules(in: testCase)
+                problems += unknown.map { id, mark in
+                    Diagnostic(
+                        .error, at: mark,
+                        "no rule has the id \"\(id)\"\(Suggestions.hint(for: id, among: ruleSet.rules.map(\.id)))")
+                }
+                cases.append(testCase)
+            }
+        }
+        guard problems.isEmpty else {
+            for problem in problems { print(problem.rendered) }
+            print("the tests do not load (\(problems.count) problem\(problems.count == 1 ? "" : "s")); no test was run")
+            throw ExitCode(2)
+        }
+        if let filter { cases = cases.filter { $0.title.contains(filter) } }
+        let report = RuleTestReport(results: cases.map(runner.run), ruleSet: ruleSet)
+        if let junit {
+            do {
+                try report.junitXML.write(toFile: junit, atomically: true, encoding: .utf8)
+            } catch {
+                printError("cannot write the JUnit report to \(junit): \(error.localizedDescription)")
+                throw ExitCode(2)
+            }
+        }
+        if coverage || requireCoverage { print(report.coverageText) }
+        let uncovered = requireCoverage ? report.uncovered : []
+        if !uncovered.isEmpty {
+            print(
+                "coverage: \(uncovered.count) enabled rule\(uncovered.count == 1 ? " lacks" : "s lack") a case where it fires or one where it does not: \(uncovered.joined(separator: ", "))"
+            )
+        }
+        // The last line is the summary CI reads.
+        print(report.text)
+        if report.failed > 0 || !uncovered.isEmpty { throw ExitCode(1) }
+    }
+
+    /// Every `*.test.yaml` (or `.test.yml`) file under the paths, in path order; files given directly too.
+    static func testFiles(under paths: [String]) -> [String] {
+        var files: [String] = []
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { continue }
+            if !isDirectory.boolValue {
+                if path.hasSuffix(".test.yaml") || path.hasSuffix(".test.yml") { files.append(path) }
+                continue
+            }
+            let base = path.hasSuffix("/") ? String(path.dropLast()) : path
+            let enumerator = FileManager.default.enumerator(atPath: base)
+            while let relative = enumerator?.nextObject() as? String {
+                if relative.hasSuffix(".test.yaml") || relative.hasSuffix(".test.yml") {
+                    files.append(base + "/" + relative)
+                }
+            }
+        }
+        return files.sorted()
+    }
+}
