@@ -38,7 +38,7 @@ struct CheckCommand: ParsableCommand {
             if let ruleSet = result.ruleSet {
                 let scores = ruleSet.scoreNames.count
                 print(
-                    "ok: \(result.files.count) file\(result.files.count == 1 ? "" : "s"), \(ruleSet.rules.count) rules, \(scores) scores, \(warnings) warning\(warnings == 1 ? "" : "s"); rules version \(ruleSet.version)"
+                    "ok: \(result.files.count) file\(result.files.count == 1 ? "" : "s"), \(ruleSet.rules.count) rule\(ruleSet.rules.count == 1 ? "" : "s"), \(scores) score\(scores == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s"); rules version \(ruleSet.version)"
                 )
             } else {
                 print(
