@@ -19,6 +19,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // libyaml from the system (Debian libyaml-dev); never vendored.
@@ -45,6 +46,11 @@ let package = Package(
         .target(
             name: "Alerts",
             dependencies: ["Events", "Rules"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "State",
+            dependencies: ["Alerts", "Events", "Rules", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings
         ),
         .target(
@@ -83,6 +89,11 @@ let package = Package(
         .testTarget(
             name: "AlertsTests",
             dependencies: ["Alerts", "Rules", "Events"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "StateTests",
+            dependencies: ["State", "Alerts", "Events", "Rules"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,0 +1,88 @@
+public import Alerts
+public import Events
+
+/// What happened to one event file, as the ledger records it.
+public enum EventOutcome: String, Sendable {
+    /// Valid and evaluated; its alerts (if any) are in the outbox.
+    case processed
+    /// Refused by validation; the file went to quarantine.
+    case invalid
+}
+
+/// One event file's record in the ledger: the idempotency key and what was done.
+public struct LedgerEntry: Sendable, Equatable {
+    /// The event's id, or for a file whose id could not be read, `file:NAME`.
+    public var eventID: String
+    /// The SHA-256 of the file's bytes.
+    public var digest: String
+    public var outcome: EventOutcome
+    /// When RiskScreen recorded it (UTC).
+    public var recordedAt: Timestamp
+    /// The file name it arrived under.
+    public var fileName: String
+    /// The rule set that decided it.
+    public var rulesVersion: String
+    /// For an invalid event: the validation errors, one per line.
+    public var reason: String?
+    /// The number of times the same content arrived again.
+    public var duplicates: Int
+
+    public init(
+        eventID: String, digest: String, outcome: EventOutcome, recordedAt: Timestamp, fileName: String,
+        rulesVersion: String, reason: String? = nil, duplicates: Int = 0
+    ) {
+        self.eventID = eventID
+        self.digest = digest
+        self.outcome = outcome
+        self.recordedAt = recordedAt
+        self.fileName = fileName
+        self.rulesVersion = rulesVersion
+        self.reason = reason
+        self.duplicates = duplicates
+    }
+}
+
+/// What recording an event came to.
+public enum RecordResult: Sendable, Equatable {
+    /// A new event: its ledger row, alerts and outbox rows were written together.
+    case recorded
+    /// The same id with the same content was recorded before: nothing new was written but a count.
+    case duplicate(LedgerEntry)
+    /// The same id with different content was recorded before: nothing was written.
+    case conflict(LedgerEntry)
+}
+
+/// An alert waiting to be delivered to one sink, as the outbox holds it.
+public struct Delivery: Sendable, Equatable {
+    /// The outbox row.
+    public var id: Int64
+    public var sink: String
+    public var alertID: String
+    /// The alert record exactly as the sink must write it (one JSON line).
+    public var payload: String
+    /// Failed attempts so far.
+    public var attempts: Int
+}
+
+/// The daemon's durable state: the ledger of events, the alerts, and the outbox each sink drains.
+///
+/// One call to ``record(_:alerts:sinks:)`` is one transaction: after it returns, the event is in the
+/// ledger exactly once and each of its alerts is in the outbox once per sink, or nothing was written.
+/// That is what makes the daemon's processing exactly-once across crashes.
+///
+/// - Important: Implementations must make each call atomic and durable before returning; the
+///   SQLite store commits with `synchronous=FULL` in WAL mode.
+public protocol StateStore: Sendable {
+    /// Records an event, its alerts and their deliveries, unless the event id is already known.
+    func record(_ entry: LedgerEntry, alerts: [Alert], sinks: [String]) throws -> RecordResult
+    /// The ledger entry of an event id.
+    func ledgerEntry(eventID: String) throws -> LedgerEntry?
+    /// Up to `limit` deliveries waiting for `sink`, oldest first.
+    func pendingDeliveries(sink: String, limit: Int) throws -> [Delivery]
+    /// Marks deliveries done.
+    func markDelivered(_ ids: [Int64], at time: Timestamp) throws
+    /// Counts a failed attempt.
+    func markFailed(_ id: Int64) throws
+    /// The number of ledger entries.
+    func ledgerCount() throws -> Int
+}
