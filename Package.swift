@@ -54,6 +54,13 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "Daemon",
+            dependencies: [
+                "Alerts", "Events", "Rules", "State", .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "RuleTesting",
             dependencies: ["Alerts", "Events", "Rules", "YAMLDocument"],
             swiftSettings: strictSettings
@@ -62,7 +69,9 @@ let package = Package(
             name: "riskscreen",
             dependencies: [
                 "Alerts",
+                "Daemon",
                 "RuleTesting",
+                "State",
                 "Events",
                 "Rules",
                 "YAMLDocument",

@@ -121,13 +121,16 @@ public final class SQLiteStateStore: StateStore {
         try pool.read { db in
             try Row.fetchAll(
                 db,
-                sql:
-                    "SELECT id, sink, alert_id, payload, attempts FROM outbox WHERE sink = ? AND delivered_at IS NULL ORDER BY id LIMIT ?",
+                sql: """
+                    SELECT o.id, o.sink, o.alert_id, o.payload, o.attempts, a.priority, a.created_at
+                    FROM outbox o JOIN alerts a ON a.alert_id = o.alert_id
+                    WHERE o.sink = ? AND o.delivered_at IS NULL ORDER BY o.id LIMIT ?
+                    """,
                 arguments: [sink, limit]
             ).map { row in
                 Delivery(
                     id: row["id"], sink: row["sink"], alertID: row["alert_id"], payload: row["payload"],
-                    attempts: row["attempts"])
+                    attempts: row["attempts"], priority: row["priority"], createdAt: row["created_at"])
             }
         }
     }

@@ -62,6 +62,9 @@ public struct Delivery: Sendable, Equatable {
     public var payload: String
     /// Failed attempts so far.
     public var attempts: Int
+    /// The alert's priority and creation time, which name its file in the directory queue.
+    public var priority: String
+    public var createdAt: String
 }
 
 /// The daemon's durable state: the ledger of events, the alerts, and the outbox each sink drains.

@@ -1,0 +1,129 @@
+import Foundation
+
+/// The few file-system operations the daemon's protocol needs, done carefully: never through a
+/// symlink, never blocking on a FIFO, owner-only files, and fsync where durability is promised.
+enum FileSystem {
+    /// Why a file could not be read; each case says what the daemon does with it.
+    enum ReadRefusal: Error, Equatable {
+        /// Gone between listing and reading (another process took it).
+        case missing
+        /// A symlink, FIFO, device or directory: left alone, never read.
+        case notRegular(String)
+        /// Larger than the limit: refused without reading.
+        case tooLarge(Int)
+        /// Any other failure.
+        case failed(String)
+    }
+
+    /// Reads a regular file of at most `limit` bytes: `O_NOFOLLOW` (a symlink is refused),
+    /// `O_NONBLOCK` (a FIFO cannot block us), and `fstat` before reading.
+    static func readRegularFile(_ path: String, limit: Int) -> Result<[UInt8], ReadRefusal> {
+        let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            switch errno {
+            case ENOENT: return .failure(.missing)
+            case ELOOP: return .failure(.notRegular("a symbolic link"))
+            default: return .failure(.failed(String(cString: strerror(errno))))
+            }
+        }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { return .failure(.failed(String(cString: strerror(errno)))) }
+        guard status.st_mode & S_IFMT == S_IFREG else { return .failure(.notRegular("not a regular file")) }
+        guard Int(status.st_size) <= limit else { return .failure(.tooLarge(Int(status.st_size))) }
+        var bytes = [UInt8](repeating: 0, count: Int(status.st_size))
+        var offset = 0
+        while offset < bytes.count {
+            let count = bytes.withUnsafeMutableBytes { buffer in
+                read(descriptor, buffer.baseAddress.map { $0 + offset }, buffer.count - offset)
+            }
+            if count < 0 {
+                if errno == EINTR { continue }
+                return .failure(.failed(String(cString: strerror(errno))))
+            }
+            if count == 0 { break }
+            offset += count
+        }
+        return .success(Array(bytes.prefix(offset)))
+    }
+
+    /// Writes `bytes` to `path` atomically and durably: a temporary name in the same directory,
+    /// `fsync`, `rename`, then `fsync` of the directory. The file gets `mode`.
+    static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        let temporary = directory + "/." + (path as NSString).lastPathComponent + ".tmp"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode)
+        guard descriptor >= 0 else { throw failure("cannot create \(temporary)") }
+        var written = 0
+        while written < bytes.count {
+            let count = bytes.withUnsafeBytes { buffer in
+                write(descriptor, buffer.baseAddress.map { $0 + written }, buffer.count - written)
+            }
+            if count < 0 {
+                if errno == EINTR { continue }
+                close(descriptor)
+                throw failure("cannot write \(temporary)")
+            }
+            written += count
+        }
+        fchmod(descriptor, mode)
+        guard fsync(descriptor) == 0 else {
+            close(descriptor)
+            throw failure("cannot fsync \(temporary)")
+        }
+        close(descriptor)
+        guard rename(temporary, path) == 0 else { throw failure("cannot rename \(temporary) to \(path)") }
+        try syncDirectory(directory)
+    }
+
+    /// Appends one line to a file and fsyncs it.
+    static func appendLine(_ line: String, to path: String, mode: mode_t) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, mode)
+        guard descriptor >= 0 else { throw failure("cannot open \(path)") }
+        defer { close(descriptor) }
+        let bytes = Array((line + "\n").utf8)
+        var written = 0
+        while written < bytes.count {
+            let count = bytes.withUnsafeBytes { buffer in
+                write(descriptor, buffer.baseAddress.map { $0 + written }, buffer.count - written)
+            }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw failure("cannot append to \(path)")
+            }
+            written += count
+        }
+        guard fsync(descriptor) == 0 else { throw failure("cannot fsync \(path)") }
+    }
+
+    /// `fsync` of a directory, so a rename into it survives a crash.
+    static func syncDirectory(_ path: String) throws {
+        let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw failure("cannot open the directory \(path)") }
+        defer { close(descriptor) }
+        guard fsync(descriptor) == 0 else { throw failure("cannot fsync the directory \(path)") }
+    }
+
+    /// Renames `from` to `to`; `false` when `from` is gone.
+    static func move(_ from: String, to: String) throws -> Bool {
+        if rename(from, to) == 0 { return true }
+        if errno == ENOENT { return false }
+        throw failure("cannot move \(from) to \(to)")
+    }
+
+    /// Creates a directory (and its parents) owner-only, unless it exists.
+    static func makeDirectory(_ path: String) throws {
+        try FileManager.default.createDirectory(
+            atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    }
+
+    static func failure(_ message: String) -> DaemonError {
+        DaemonError("\(message): \(String(cString: strerror(errno)))")
+    }
+}
+
+/// A failure of the daemon's machinery, with what it was doing.
+public struct DaemonError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,26 @@
+import Foundation
+
+/// The daemon's home directory and its layout (`../shared/contract/README.md` §3):
+/// `inbox/` (with `.work/` for claimed files), `archive/YYYY-MM-DD/`, `quarantine/`, `alerts/`,
+/// `alerts.jsonl` and `state.db`.
+public struct Home: Sendable {
+    public let root: String
+
+    public init(_ root: String) {
+        self.root = root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root
+    }
+
+    public var inbox: String { root + "/inbox" }
+    /// Claimed files wait here while they are processed; a crash leaves them here to be re-run.
+    public var work: String { inbox + "/.work" }
+    public var archive: String { root + "/archive" }
+    public var quarantine: String { root + "/quarantine" }
+    public var alerts: String { root + "/alerts" }
+    public var alertsLog: String { root + "/alerts.jsonl" }
+    public var stateDatabase: String { root + "/state.db" }
+
+    /// Creates every directory of the layout, owner-only.
+    public func create() throws {
+        for directory in [root, inbox, work, archive, quarantine, alerts] { try FileSystem.makeDirectory(directory) }
+    }
+}

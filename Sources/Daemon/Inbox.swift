@@ -1,0 +1,43 @@
+import Foundation
+
+/// The inbox as the feed fills it: which names are events, which are not, and in what order to
+/// take them.
+///
+/// Taken: regular `*.json` files. Ignored: dot-names (a feed writing under a temporary dot-name),
+/// `*.tmp`, `*.part`, anything else. Oldest first.
+struct Inbox {
+    let home: Home
+    /// A file found by a scan is taken only once it has not changed for this long (seconds), so a
+    /// feed writing in place is not read half-way.
+    var minimumAge: Double = 1
+
+    /// Whether a name is one the daemon takes.
+    static func isEvent(_ name: String) -> Bool {
+        !name.hasPrefix(".") && name.hasSuffix(".json") && !name.hasSuffix(".tmp") && !name.hasSuffix(".part")
+    }
+
+    /// The event files ready to take, oldest first; files changed less than `minimumAge` ago wait.
+    func ready(now: Double) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: home.inbox)) ?? []
+        var candidates: [(name: String, modified: Double)] = []
+        for name in names where Self.isEvent(name) {
+            var status = stat()
+            // lstat: a symlink is judged as a symlink, never followed.
+            guard lstat(home.inbox + "/" + name, &status) == 0 else { continue }
+            let modified = Double(status.st_mtim.tv_sec) + Double(status.st_mtim.tv_nsec) / 1e9
+            if now - modified < minimumAge { continue }
+            candidates.append((name, modified))
+        }
+        return candidates.sorted { ($0.modified, $0.name) < ($1.modified, $1.name) }.map(\.name)
+    }
+
+    /// Files claimed before a crash, waiting in `.work/` to be processed again.
+    func claimed() -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: home.work)) ?? []).filter(Self.isEvent).sorted()
+    }
+
+    /// Claims a file by renaming it into `.work/`; `false` when it is gone.
+    func claim(_ name: String) throws -> Bool {
+        try FileSystem.move(home.inbox + "/" + name, to: home.work + "/" + name)
+    }
+}
