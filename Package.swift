@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // libyaml from the system (Debian libyaml-dev); never vendored.
@@ -57,6 +58,8 @@ let package = Package(
             name: "Daemon",
             dependencies: [
                 "Alerts", "Events", "Rules", "State", .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),
@@ -72,6 +75,7 @@ let package = Package(
                 "Daemon",
                 "RuleTesting",
                 "State",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 "Events",
                 "Rules",
                 "YAMLDocument",

@@ -16,19 +16,25 @@ struct Inbox {
         !name.hasPrefix(".") && name.hasSuffix(".json") && !name.hasSuffix(".tmp") && !name.hasSuffix(".part")
     }
 
-    /// The event files ready to take, oldest first; files changed less than `minimumAge` ago wait.
-    func ready(now: Double) -> [String] {
+    /// The event files ready to take, oldest first; files changed less than `minimumAge` ago wait,
+    /// and `wait` says in how many seconds the first of them will be ready (`nil` when none waits).
+    func ready(now: Double) -> (names: [String], wait: Double?) {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: home.inbox)) ?? []
         var candidates: [(name: String, modified: Double)] = []
+        var wait: Double?
         for name in names where Self.isEvent(name) {
             var status = stat()
             // lstat: a symlink is judged as a symlink, never followed.
             guard lstat(home.inbox + "/" + name, &status) == 0 else { continue }
             let modified = Double(status.st_mtim.tv_sec) + Double(status.st_mtim.tv_nsec) / 1e9
-            if now - modified < minimumAge { continue }
+            let age = now - modified
+            if age < minimumAge {
+                wait = min(wait ?? .infinity, minimumAge - age)
+                continue
+            }
             candidates.append((name, modified))
         }
-        return candidates.sorted { ($0.modified, $0.name) < ($1.modified, $1.name) }.map(\.name)
+        return (candidates.sorted { ($0.modified, $0.name) < ($1.modified, $1.name) }.map(\.name), wait)
     }
 
     /// Files claimed before a crash, waiting in `.work/` to be processed again.

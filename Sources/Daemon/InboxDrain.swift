@@ -15,6 +15,10 @@ public struct InboxDrain {
         /// Files that could not be processed (they stay in `.work/` for the next pass).
         public var failed = 0
         public var alerts = 0
+        /// Seconds until a file that was too fresh to take will be ready, if any.
+        public var nextReadyIn: Double?
+        /// Whether the pass stopped early because it was asked to.
+        public var stopped = false
     }
 
     let home: Home
@@ -29,12 +33,18 @@ public struct InboxDrain {
         self.logger = logger
     }
 
-    /// Processes the claimed files, then the ready ones.
-    public func runOnce(now: Timestamp) -> Summary {
+    /// Processes the claimed files, then the ready ones; `shouldStop` is asked between files.
+    public func runOnce(now: Timestamp, shouldStop: () -> Bool = { false }) -> Summary {
         var summary = Summary()
         for name in inbox.claimed() { handle(name, now: now, into: &summary) }
         let wallClock = Date().timeIntervalSince1970
-        for name in inbox.ready(now: wallClock) {
+        let (ready, wait) = inbox.ready(now: wallClock)
+        summary.nextReadyIn = wait
+        for name in ready {
+            if shouldStop() {
+                summary.stopped = true
+                break
+            }
             do {
                 guard try inbox.claim(name) else { continue }
             } catch {

@@ -3,7 +3,7 @@ import Logging
 
 /// The `riskscreen` command: screens hospital ADT events for psychosocial risk.
 @main
-struct RiskScreen: ParsableCommand {
+struct RiskScreen: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "riskscreen",
         abstract: "Screens hospital admission, discharge and transfer events for psychosocial risk.",

@@ -4,19 +4,22 @@ import Events
 import Foundation
 import Logging
 import Rules
+import ServiceLifecycle
 import State
 
-/// `riskscreen run`: the daemon. This version drains the inbox and delivers the alerts
-/// (`--once`); watching the inbox continuously follows.
-struct RunCommand: ParsableCommand {
+/// `riskscreen run`: the daemon. Watches the inbox (or, with `--once`, drains it and exits).
+struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Process the inbox: every event to the ledger once, its alerts to the queue.",
         discussion: """
             The home holds inbox/, archive/, quarantine/, alerts/, alerts.jsonl and state.db. Files claimed \
             before a crash (inbox/.work/) are processed first; the ledger makes a second pass a duplicate. \
-            With --once, the inbox is drained, the alerts delivered, and the command exits (0, or 1 when a \
-            file could not be processed and stays for the next run).
+            Without --once it runs until SIGTERM or SIGINT (exit 0 after the event in hand), watching the \
+            inbox with inotify and rescanning every --rescan-interval seconds; SIGHUP, or a change in a rules \
+            directory, reloads the rules (a rule set with errors is refused and the old one kept). With \
+            --once, the inbox is drained, the alerts delivered, and the command exits (0, or 1 when a file \
+            could not be processed and stays for the next run).
             """
     )
 
@@ -40,14 +43,29 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Files larger than this many bytes are quarantined without being read.")
     var sizeLimit: Int = 1 << 20
 
-    func validate() throws {
-        if !once {
-            throw ValidationError("only --once is available so far: the continuously watching daemon comes next")
-        }
-    }
+    @Option(help: "Seconds between safety-net rescans of the inbox.")
+    var rescanInterval: Double = 30
 
-    func run() throws {
+    func run() async throws {
         let logger = global.bootstrapLogging()
+        if !once {
+            if demo { try copySamples(into: Home(home).inbox, creating: true) }
+            var configuration = DaemonConfiguration(home: Home(home), rulePaths: rulePaths)
+            configuration.minimumAge = minimumAge
+            configuration.rescanInterval = rescanInterval
+            configuration.sizeLimit = sizeLimit
+            let group = ServiceGroup(
+                configuration: .init(
+                    services: [DaemonService(configuration: configuration, logger: logger)],
+                    gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            do {
+                try await group.run()
+            } catch {
+                printError("run: \(error)")
+                throw ExitCode(1)
+            }
+            return
+        }
         let home = Home(home)
         do {
             try home.create()
@@ -61,7 +79,7 @@ struct RunCommand: ParsableCommand {
             printError("run: the rules do not load; nothing was processed")
             throw ExitCode(2)
         }
-        if demo { try copySamples(into: home.inbox) }
+        if demo { try copySamples(into: home.inbox, creating: false) }
         let store: SQLiteStateStore
         do {
             store = try SQLiteStateStore(path: home.stateDatabase)
@@ -92,8 +110,9 @@ struct RunCommand: ParsableCommand {
         Timestamp(secondsSinceEpoch: Int64(Date().timeIntervalSince1970.rounded(.down)))
     }
 
-    private func copySamples(into inbox: String) throws {
+    private func copySamples(into inbox: String, creating: Bool) throws {
         let manager = FileManager.default
+        if creating { try manager.createDirectory(atPath: inbox, withIntermediateDirectories: true) }
         for directory in ["samples", "samples/invalid"] {
             for name in ((try? manager.contentsOfDirectory(atPath: directory)) ?? []).sorted()
             where name.hasSuffix(".json") {

@@ -1,0 +1,203 @@
+import Events
+import Foundation
+public import Logging
+import Rules
+public import ServiceLifecycle
+import State
+import UnixSignals
+
+/// How the daemon runs: where, with which rules, and its limits.
+public struct DaemonConfiguration: Sendable {
+    public var home: Home
+    /// Rule directories or files, in load order.
+    public var rulePaths: [String]
+    /// Seconds a file must be unchanged before it is taken.
+    public var minimumAge: Double = 1
+    /// Seconds between safety-net rescans of the inbox.
+    public var rescanInterval: Double = 30
+    /// Files larger than this are quarantined unread.
+    public var sizeLimit = 1 << 20
+    /// Seconds to wait after a change in a rules directory before reloading (edits come in bursts).
+    public var reloadDebounce: Double = 0.5
+
+    public init(home: Home, rulePaths: [String]) {
+        self.home = home
+        self.rulePaths = rulePaths
+    }
+}
+
+/// The daemon as a service: drains the inbox whenever inotify, a rescan or a fresh file's minimum
+/// age says so; delivers the outbox after each pass; reloads the rules on SIGHUP or a change in a
+/// rules directory (refusing a rule set with errors and keeping the old one); on graceful shutdown
+/// finishes the event in hand and stops.
+public struct DaemonService: Service {
+    let configuration: DaemonConfiguration
+    let logger: Logger
+
+    public init(configuration: DaemonConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Why the daemon looks at the inbox again.
+    private enum Wake: Sendable {
+        case inbox, rescan, reload
+    }
+
+    public func run() async throws {
+        let home = configuration.home
+        try home.create()
+        // Trap SIGHUP before anything else, so an early one does not terminate the process.
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        let loaded = RuleSetLoader().load(paths: configuration.rulePaths)
+        guard let ruleSet = loaded.ruleSet else {
+            for diagnostic in loaded.diagnostics where diagnostic.severity == .error {
+                logger.error("rule error", metadata: ["diagnostic": "\(diagnostic.description)"])
+            }
+            throw DaemonError("the rules do not load; nothing was started (run `riskscreen check` on them)")
+        }
+        let store = try SQLiteStateStore(path: home.stateDatabase)
+        let sinks: [any Sink] = [DirectoryQueueSink(directory: home.alerts), JSONLinesSink(path: home.alertsLog)]
+        let processor = EventProcessor(
+            home: home, store: store, ruleSet: ruleSet, sinks: sinks.map(\.name), logger: logger)
+        processor.sizeLimit = configuration.sizeLimit
+        let drain = InboxDrain(home: home, processor: processor, minimumAge: configuration.minimumAge, logger: logger)
+        let deliverer = Deliverer(store: store, sinks: sinks, logger: logger)
+
+        let (wakes, continuation) = AsyncStream<Wake>.makeStream(bufferingPolicy: .unbounded)
+        let inboxWatcher = try DirectoryWatcher(paths: [home.inbox], mask: DirectoryWatcher.inboxMask) {
+            continuation.yield(.inbox)
+        }
+        defer { inboxWatcher.stop() }
+        let debounce = configuration.reloadDebounce
+        let pendingReload = LockedFlag()
+        let rulesWatcher = try? DirectoryWatcher(
+            paths: Self.directories(under: configuration.rulePaths), mask: DirectoryWatcher.rulesMask
+        ) {
+            // Coalesce a burst of edits into one reload.
+            guard pendingReload.set() else { return }
+            DispatchQueue.global().asyncAfter(deadline: .now() + debounce) {
+                pendingReload.clear()
+                continuation.yield(.reload)
+            }
+        }
+        defer { rulesWatcher?.stop() }
+
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await _ in hangups { continuation.yield(.reload) }
+            }
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(configuration.rescanInterval))
+                    if !Task.isCancelled { continuation.yield(.rescan) }
+                }
+            }
+            logger.notice(
+                "riskscreen started", metadata: ["home": "\(home.root)", "rules_version": "\(ruleSet.version)"])
+            var nextWake = pass(drain, deliverer)
+            var timer: Task<Void, Never>? = Self.schedule(nextWake, continuation)
+            for await wake in wakes.cancelOnGracefulShutdown() {
+                if case .reload = wake { reload(processor) }
+                timer?.cancel()
+                nextWake = pass(drain, deliverer)
+                timer = Self.schedule(nextWake, continuation)
+            }
+            timer?.cancel()
+            group.cancelAll()
+        }
+        continuation.finish()
+        logger.notice("riskscreen stopped")
+    }
+
+    /// One pass: claimed and ready files, then delivery. Returns when a fresh file will be ready.
+    private func pass(_ drain: InboxDrain, _ deliverer: Deliverer) -> Double? {
+        let now = Timestamp(secondsSinceEpoch: Int64(Date().timeIntervalSince1970.rounded(.down)))
+        let summary = drain.runOnce(now: now, shouldStop: { Task.isShuttingDownGracefully })
+        do {
+            try deliverer.deliverPending(now: now)
+        } catch {
+            logger.error(
+                "delivery stopped; the outbox keeps the alerts and is retried", metadata: ["error": "\(error)"])
+        }
+        if summary.processed + summary.duplicates + summary.conflicts + summary.invalid + summary.refused > 0 {
+            logger.info(
+                "inbox pass",
+                metadata: [
+                    "processed": "\(summary.processed)", "duplicates": "\(summary.duplicates)",
+                    "conflicts": "\(summary.conflicts)", "invalid": "\(summary.invalid)",
+                    "refused": "\(summary.refused)", "alerts": "\(summary.alerts)",
+                ])
+        }
+        return summary.nextReadyIn
+    }
+
+    /// Loads the rules off to the side and swaps them in only when they load without errors.
+    private func reload(_ processor: EventProcessor) {
+        let loaded = RuleSetLoader().load(paths: configuration.rulePaths)
+        guard let ruleSet = loaded.ruleSet else {
+            let errors = loaded.diagnostics.filter { $0.severity == .error }
+            for diagnostic in errors {
+                logger.error("rule error", metadata: ["diagnostic": "\(diagnostic.description)"])
+            }
+            logger.error(
+                "reload refused: the rules have errors; the previous rules stay in use",
+                metadata: ["errors": "\(errors.count)", "rules_version": "\(processor.ruleSet.version)"])
+            return
+        }
+        guard ruleSet.version != processor.ruleSet.version else { return }
+        processor.ruleSet = ruleSet
+        logger.notice("rules reloaded", metadata: ["rules_version": "\(ruleSet.version)"])
+    }
+
+    private static func schedule(_ delay: Double?, _ continuation: AsyncStream<Wake>.Continuation) -> Task<Void, Never>?
+    {
+        guard let delay else { return nil }
+        return Task {
+            try? await Task.sleep(for: .milliseconds(Int(delay * 1000) + 20))
+            if !Task.isCancelled { continuation.yield(.rescan) }
+        }
+    }
+
+    /// The rule paths that are directories, and their subdirectories, to watch for changes.
+    static func directories(under paths: [String]) -> [String] {
+        var result: [String] = []
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                continue
+            }
+            result.append(path)
+            let enumerator = FileManager.default.enumerator(atPath: path)
+            while let relative = enumerator?.nextObject() as? String {
+                var inner: ObjCBool = false
+                let full = path + "/" + relative
+                if FileManager.default.fileExists(atPath: full, isDirectory: &inner), inner.boolValue {
+                    result.append(full)
+                }
+            }
+        }
+        return result
+    }
+}
+
+/// A flag that can be set once until cleared, from any thread.
+final class LockedFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+
+    /// Sets the flag; `false` when it was already set.
+    func set() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        if value { return false }
+        value = true
+        return true
+    }
+
+    func clear() {
+        lock.lock()
+        value = false
+        lock.unlock()
+    }
+}
