@@ -116,7 +116,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["riskscreen"],
+            dependencies: ["riskscreen", "State"],
             swiftSettings: strictSettings
         ),
     ],

@@ -82,9 +82,12 @@ public final class EventProcessor {
         let entry = LedgerEntry(
             eventID: event.eventID, digest: digest, outcome: .processed, recordedAt: now, fileName: name,
             rulesVersion: ruleSet.version)
-        switch try store.record(entry, alerts: alerts, sinks: sinks) {
+        let recorded = try store.record(entry, alerts: alerts, sinks: sinks)
+        CrashPoint.reached(.afterCommit)
+        switch recorded {
         case .recorded:
             try archive(name, now: now, digest: digest)
+            CrashPoint.reached(.afterArchive)
             logger.info("event processed", metadata: ["event_id": "\(event.eventID)", "alerts": "\(alerts.count)"])
             return .processed(alerts: alerts.count)
         case .duplicate:
@@ -169,6 +172,7 @@ public struct Deliverer {
                     do {
                         try sink.deliver(delivery)
                         done.append(delivery.id)
+                        CrashPoint.reached(.midDelivery)
                     } catch {
                         try store.markFailed(delivery.id)
                         logger.error(

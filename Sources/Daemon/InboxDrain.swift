@@ -47,6 +47,7 @@ public struct InboxDrain {
             }
             do {
                 guard try inbox.claim(name) else { continue }
+                CrashPoint.reached(.afterClaim)
             } catch {
                 logger.error("cannot claim a file; it stays in the inbox", metadata: ["file": "\(name)"])
                 summary.failed += 1

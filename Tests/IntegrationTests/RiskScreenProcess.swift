@@ -7,6 +7,8 @@ struct RiskScreenProcess {
         var status: Int32
         var stdout: String
         var stderr: String
+        /// Whether the process was ended by a signal (`status` is then the signal's number).
+        var terminationReasonWasSignal = false
         var stdoutLines: [String] { stdout.split(separator: "\n").map(String.init) }
         var stderrLines: [String] { stderr.split(separator: "\n").map(String.init) }
     }
@@ -31,9 +33,13 @@ struct RiskScreenProcess {
 
     /// Runs `riskscreen ARGUMENTS` in `directory` (the package root by default); kills it after `timeout` seconds.
     static func run(
-        _ arguments: [String], in directory: URL = packageRoot, timeout: TimeInterval = 60
+        _ arguments: [String], in directory: URL = packageRoot, timeout: TimeInterval = 60,
+        environment: [String: String] = [:]
     ) throws -> Result {
         let process = Process()
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         process.executableURL = binary
         process.arguments = arguments
         process.currentDirectoryURL = directory
@@ -58,8 +64,10 @@ struct RiskScreenProcess {
         group.wait()
         process.waitUntilExit()
         watchdog.cancel()
-        return Result(
+        var result = Result(
             status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
             stderr: String(decoding: errData, as: UTF8.self))
+        result.terminationReasonWasSignal = process.terminationReason == .uncaughtSignal
+        return result
     }
 }
