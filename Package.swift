@@ -57,7 +57,7 @@ let package = Package(
         .target(
             name: "Daemon",
             dependencies: [
-                "Alerts", "Events", "Rules", "State", .product(name: "Logging", package: "swift-log"),
+                "Alerts", "Events", "Rules", "State", "YAMLDocument", .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],

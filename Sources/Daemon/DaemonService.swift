@@ -1,7 +1,8 @@
+public import Alerts
 import Events
 import Foundation
 public import Logging
-import Rules
+public import Rules
 public import ServiceLifecycle
 import State
 import UnixSignals
@@ -19,6 +20,10 @@ public struct DaemonConfiguration: Sendable {
     public var sizeLimit = 1 << 20
     /// Seconds to wait after a change in a rules directory before reloading (edits come in bursts).
     public var reloadDebounce: Double = 0.5
+    /// Deadlines per priority for `respond_by`.
+    public var serviceLevels = ServiceLevels.defaults
+    /// The sinks alerts are delivered to, by name (`queue`, `jsonl`).
+    public var sinks = ["queue", "jsonl"]
 
     public init(home: Home, rulePaths: [String]) {
         self.home = home
@@ -48,7 +53,7 @@ public struct DaemonService: Service {
         let home = configuration.home
         try home.create()
         // Trap SIGHUP before anything else, so an early one does not terminate the process.
-        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        let hangups = await UnixSignalsSequence(trapping: .sighup, .sigusr1)
         let loaded = RuleSetLoader().load(paths: configuration.rulePaths)
         guard let ruleSet = loaded.ruleSet else {
             for diagnostic in loaded.diagnostics where diagnostic.severity == .error {
@@ -56,13 +61,7 @@ public struct DaemonService: Service {
             }
             throw DaemonError("the rules do not load; nothing was started (run `riskscreen check` on them)")
         }
-        let store = try SQLiteStateStore(path: home.stateDatabase)
-        let sinks: [any Sink] = [DirectoryQueueSink(directory: home.alerts), JSONLinesSink(path: home.alertsLog)]
-        let processor = EventProcessor(
-            home: home, store: store, ruleSet: ruleSet, sinks: sinks.map(\.name), logger: logger)
-        processor.sizeLimit = configuration.sizeLimit
-        let drain = InboxDrain(home: home, processor: processor, minimumAge: configuration.minimumAge, logger: logger)
-        let deliverer = Deliverer(store: store, sinks: sinks, logger: logger)
+        let (processor, drain, deliverer) = try Pipeline.make(configuration, ruleSet: ruleSet, logger: logger)
 
         let (wakes, continuation) = AsyncStream<Wake>.makeStream(bufferingPolicy: .unbounded)
         let inboxWatcher = try DirectoryWatcher(paths: [home.inbox], mask: DirectoryWatcher.inboxMask) {
@@ -85,7 +84,15 @@ public struct DaemonService: Service {
 
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                for await _ in hangups { continuation.yield(.reload) }
+                for await signal in hangups {
+                    if signal == .sigusr1 {
+                        // logrotate's postrotate: alerts.jsonl is opened for every append, so the
+                        // next line goes to the new file already; nothing to reopen.
+                        logger.notice("SIGUSR1: alerts.jsonl is reopened on every write")
+                    } else {
+                        continuation.yield(.reload)
+                    }
+                }
             }
             group.addTask {
                 while !Task.isCancelled {
@@ -178,6 +185,26 @@ public struct DaemonService: Service {
             }
         }
         return result
+    }
+}
+
+/// Builds the processing pipeline both `run` and `run --once` use.
+public enum Pipeline {
+    /// The processor, the inbox drain and the deliverer for `configuration`, on its state database.
+    public static func make(
+        _ configuration: DaemonConfiguration, ruleSet: RuleSet, logger: Logger
+    ) throws -> (EventProcessor, InboxDrain, Deliverer) {
+        let home = configuration.home
+        let store = try SQLiteStateStore(path: home.stateDatabase)
+        var sinks: [any Sink] = []
+        if configuration.sinks.contains("queue") { sinks.append(DirectoryQueueSink(directory: home.alerts)) }
+        if configuration.sinks.contains("jsonl") { sinks.append(JSONLinesSink(path: home.alertsLog)) }
+        let processor = EventProcessor(
+            home: home, store: store, ruleSet: ruleSet, sinks: sinks.map(\.name), logger: logger)
+        processor.sizeLimit = configuration.sizeLimit
+        processor.builder = AlertBuilder(serviceLevels: configuration.serviceLevels)
+        let drain = InboxDrain(home: home, processor: processor, minimumAge: configuration.minimumAge, logger: logger)
+        return (processor, drain, Deliverer(store: store, sinks: sinks, logger: logger))
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Daemon
 import Events
 import Foundation
 import Rules
@@ -24,11 +25,29 @@ struct CheckCommand: ParsableCommand {
     @Option(help: "Output format: text for people, json for tools.")
     var format: Format = .text
 
+    @Option(help: "Check a daemon configuration file instead (the rules it names are checked too).")
+    var config: String?
+
     @Argument(help: "Rule files or directories, loaded in the order given.")
-    var paths: [String]
+    var paths: [String] = []
+
+    func validate() throws {
+        if paths.isEmpty && config == nil { throw ValidationError("give rule files or directories, or --config FILE") }
+    }
 
     func run() throws {
         _ = global.bootstrapLogging()
+        var paths = self.paths
+        if let config {
+            let file = ConfigurationFile(path: config)
+            for diagnostic in file.diagnostics { print(diagnostic.rendered) }
+            if file.hasErrors {
+                print("\(file.diagnostics.count) error\(file.diagnostics.count == 1 ? "" : "s") in \(config)")
+                throw ExitCode(1)
+            }
+            print("ok: \(config)")
+            if paths.isEmpty { paths = file.rules ?? ["rules"] }
+        }
         let result = RuleSetLoader().load(paths: paths)
         switch format {
         case .text:

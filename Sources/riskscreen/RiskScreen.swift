@@ -21,16 +21,32 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: "How much to log on stderr.")
     var logLevel: LogLevel = .notice
 
+    @Option(help: "Log lines as text for people, or JSON objects for log shippers.")
+    var logFormat: LogFormat = .text
+
     /// Sends swift-log output to stderr at the chosen level; call once, first thing in `run()`.
     func bootstrapLogging() -> Logger {
         let level = Logger.Level(rawValue: logLevel.rawValue) ?? .notice
+        let format = logFormat
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+            switch format {
+            case .text:
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            case .json:
+                var handler = JSONLogHandler(label: label)
+                handler.logLevel = level
+                return handler
+            }
         }
         return Logger(label: "riskscreen")
     }
+}
+
+/// How log lines are written.
+enum LogFormat: String, CaseIterable, ExpressibleByArgument {
+    case text, json
 }
 
 /// The log levels a user may pick, spelled as swift-log spells them.

@@ -5,31 +5,33 @@ import Foundation
 import Logging
 import Rules
 import ServiceLifecycle
-import State
 
 /// `riskscreen run`: the daemon. Watches the inbox (or, with `--once`, drains it and exits).
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Process the inbox: every event to the ledger once, its alerts to the queue.",
+        abstract: "Run the daemon: every event to the ledger once, its alerts to the queue.",
         discussion: """
             The home holds inbox/, archive/, quarantine/, alerts/, alerts.jsonl and state.db. Files claimed \
             before a crash (inbox/.work/) are processed first; the ledger makes a second pass a duplicate. \
-            Without --once it runs until SIGTERM or SIGINT (exit 0 after the event in hand), watching the \
-            inbox with inotify and rescanning every --rescan-interval seconds; SIGHUP, or a change in a rules \
-            directory, reloads the rules (a rule set with errors is refused and the old one kept). With \
-            --once, the inbox is drained, the alerts delivered, and the command exits (0, or 1 when a file \
-            could not be processed and stays for the next run).
+            It runs until SIGTERM or SIGINT (exit 0 after the event in hand), watching the inbox with inotify \
+            and rescanning it periodically; SIGHUP, or a change in a rules directory, reloads the rules (a rule \
+            set with errors is refused and the old one kept). With --once, the inbox is drained, the alerts \
+            delivered, and the command exits (0, or 1 when a file could not be processed and stays for the \
+            next run). Options override the --config file, which overrides the defaults.
             """
     )
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: "The home directory (created).")
-    var home = "var"
+    @Option(help: "A configuration file (YAML); see docs/operations.md.")
+    var config: String?
 
-    @Option(name: .customLong("rules"), help: "A rule directory or file; repeat to layer site rules over shipped ones.")
-    var rulePaths: [String] = ["rules"]
+    @Option(help: "The home directory, created when missing (default: var).")
+    var home: String?
+
+    @Option(name: .customLong("rules"), help: "A rule directory or file; repeat to layer site rules (default: rules).")
+    var rulePaths: [String] = []
 
     @Flag(help: "Drain the inbox and deliver once, then exit.")
     var once = false
@@ -37,23 +39,20 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Copy the sample events (./samples, valid and invalid) into the inbox first, to see it work.")
     var demo = false
 
-    @Option(help: "Seconds a file must be unchanged before it is taken (for feeds that write in place).")
-    var minimumAge: Double = 1
+    @Option(help: "Seconds a file must be unchanged before it is taken (default: 1).")
+    var minimumAge: Double?
 
-    @Option(help: "Files larger than this many bytes are quarantined without being read.")
-    var sizeLimit: Int = 1 << 20
+    @Option(help: "Files larger than this many bytes are quarantined without being read (default: 1048576).")
+    var sizeLimit: Int?
 
-    @Option(help: "Seconds between safety-net rescans of the inbox.")
-    var rescanInterval: Double = 30
+    @Option(help: "Seconds between safety-net rescans of the inbox (default: 30).")
+    var rescanInterval: Double?
 
     func run() async throws {
         let logger = global.bootstrapLogging()
+        let configuration = try resolvedConfiguration()
+        if demo { try copySamples(into: configuration.home.inbox) }
         if !once {
-            if demo { try copySamples(into: Home(home).inbox, creating: true) }
-            var configuration = DaemonConfiguration(home: Home(home), rulePaths: rulePaths)
-            configuration.minimumAge = minimumAge
-            configuration.rescanInterval = rescanInterval
-            configuration.sizeLimit = sizeLimit
             let group = ServiceGroup(
                 configuration: .init(
                     services: [DaemonService(configuration: configuration, logger: logger)],
@@ -66,36 +65,56 @@ struct RunCommand: AsyncParsableCommand {
             }
             return
         }
-        let home = Home(home)
+        try runOnce(configuration, logger: logger)
+    }
+
+    /// Options over the configuration file over the defaults.
+    private func resolvedConfiguration() throws -> DaemonConfiguration {
+        var file = ConfigurationFile()
+        if let config {
+            file = ConfigurationFile(path: config)
+            if file.hasErrors {
+                for diagnostic in file.diagnostics { printError(diagnostic.rendered) }
+                printError("run: the configuration \(config) has errors; nothing was started")
+                throw ExitCode(2)
+            }
+        }
+        var configuration = DaemonConfiguration(
+            home: Home(home ?? file.home ?? "var"), rulePaths: rulePaths.isEmpty ? (file.rules ?? ["rules"]) : rulePaths
+        )
+        configuration.minimumAge = minimumAge ?? file.minimumAge ?? configuration.minimumAge
+        configuration.rescanInterval = rescanInterval ?? file.rescanInterval ?? configuration.rescanInterval
+        configuration.sizeLimit = sizeLimit ?? file.sizeLimit ?? configuration.sizeLimit
+        configuration.serviceLevels = file.serviceLevels ?? configuration.serviceLevels
+        configuration.sinks = file.sinks ?? configuration.sinks
+        return configuration
+    }
+
+    private func runOnce(_ configuration: DaemonConfiguration, logger: Logger) throws {
+        let home = configuration.home
         do {
             try home.create()
         } catch {
             printError("run: cannot create the home \(home.root): \(error)")
             throw ExitCode(1)
         }
-        let loaded = RuleSetLoader().load(paths: rulePaths)
+        let loaded = RuleSetLoader().load(paths: configuration.rulePaths)
         guard let ruleSet = loaded.ruleSet else {
             for diagnostic in loaded.diagnostics where diagnostic.severity == .error { printError(diagnostic.rendered) }
             printError("run: the rules do not load; nothing was processed")
             throw ExitCode(2)
         }
-        if demo { try copySamples(into: home.inbox, creating: false) }
-        let store: SQLiteStateStore
+        let (_, drain, deliverer): (EventProcessor, InboxDrain, Deliverer)
         do {
-            store = try SQLiteStateStore(path: home.stateDatabase)
+            (_, drain, deliverer) = try Pipeline.make(configuration, ruleSet: ruleSet, logger: logger)
         } catch {
             printError("run: cannot open the state database \(home.stateDatabase): \(error)")
             throw ExitCode(1)
         }
-        let sinks: [any Sink] = [DirectoryQueueSink(directory: home.alerts), JSONLinesSink(path: home.alertsLog)]
-        let processor = EventProcessor(
-            home: home, store: store, ruleSet: ruleSet, sinks: sinks.map(\.name), logger: logger)
-        processor.sizeLimit = sizeLimit
-        let drain = InboxDrain(home: home, processor: processor, minimumAge: minimumAge, logger: logger)
         let summary = drain.runOnce(now: Self.now)
         let delivered: Int
         do {
-            delivered = try Deliverer(store: store, sinks: sinks, logger: logger).deliverPending(now: Self.now)
+            delivered = try deliverer.deliverPending(now: Self.now)
         } catch {
             printError("run: delivery stopped: \(error); the outbox keeps the alerts for the next run")
             throw ExitCode(1)
@@ -110,9 +129,9 @@ struct RunCommand: AsyncParsableCommand {
         Timestamp(secondsSinceEpoch: Int64(Date().timeIntervalSince1970.rounded(.down)))
     }
 
-    private func copySamples(into inbox: String, creating: Bool) throws {
+    private func copySamples(into inbox: String) throws {
         let manager = FileManager.default
-        if creating { try manager.createDirectory(atPath: inbox, withIntermediateDirectories: true) }
+        try manager.createDirectory(atPath: inbox, withIntermediateDirectories: true)
         for directory in ["samples", "samples/invalid"] {
             for name in ((try? manager.contentsOfDirectory(atPath: directory)) ?? []).sorted()
             where name.hasSuffix(".json") {

@@ -176,6 +176,9 @@ struct DaemonTests {
             #expect(rename(home + "/d\(index).staging", home + "/inbox/during-\(index).json") == 0)
         }
         #expect(daemon.wait(seconds: 30) { daemon.files("alerts").count == 44 }, "\(daemon.files("alerts").count)")
+        // logrotate's SIGUSR1 must not stop the daemon.
+        daemon.signal(SIGUSR1)
+        #expect(daemon.wait { daemon.log.contains("SIGUSR1") })
         #expect(daemon.queuedPriorities().filter { $0 == "critical" }.count == 1)
         #expect(daemon.process.isRunning)
         #expect(daemon.stop().status == 0)

@@ -412,12 +412,7 @@ struct RuleFileReader {
         return seconds
     }
 
-    static func durationSeconds(_ text: String) -> Double? {
-        guard let unit = text.last, let size = Lexer.durationUnits[unit], let amount = Double(text.dropLast()),
-            amount >= 0, text.dropLast().allSatisfy({ $0.isNumber || $0 == "." })
-        else { return nil }
-        return amount * size
-    }
+    static func durationSeconds(_ text: String) -> Double? { DurationText.seconds(text) }
 
     private mutating func expression(_ node: YAMLNode, _ what: String) -> ExpressionSource? {
         guard let scalar = node.scalar, !scalar.isNull else {

@@ -1,0 +1,129 @@
+public import Alerts
+import Foundation
+public import Rules
+import YAMLDocument
+
+/// The daemon's configuration file (YAML, read through the same YAML layer as the rules), with
+/// every mistake reported as `file:line:column: error: …`.
+///
+/// ```yaml
+/// home: /var/lib/riskscreen
+/// rules: [/etc/riskscreen/rules, /etc/riskscreen/site]
+/// minimum_age: 1s
+/// rescan_interval: 30s
+/// size_limit: 1048576
+/// service_levels: { critical: 2h, high: 8h, medium: 24h, low: 72h }
+/// sinks: [queue, jsonl]
+/// ```
+///
+/// Every key is optional; a command-line option wins over the file, the file over the defaults.
+public struct ConfigurationFile: Sendable {
+    public var home: String?
+    public var rules: [String]?
+    public var minimumAge: Double?
+    public var rescanInterval: Double?
+    public var sizeLimit: Int?
+    public var serviceLevels: ServiceLevels?
+    public var sinks: [String]?
+
+    /// Every mistake found; the configuration is unusable when any is an error.
+    public var diagnostics: [Diagnostic] = []
+
+    static let keys = ["home", "rules", "minimum_age", "rescan_interval", "size_limit", "service_levels", "sinks"]
+    public static let sinkNames = ["queue", "jsonl"]
+
+    public init() {}
+
+    /// Reads the file at `path`.
+    public init(path: String) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            diagnostics.append(Diagnostic(.error, at: SourceMark(file: path, line: 1, column: 1), "cannot be read"))
+            return
+        }
+        let bytes = [UInt8](data)
+        let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        func report(_ mark: SourceMark, _ message: String) {
+            let line = mark.line >= 1 && mark.line <= lines.count ? String(lines[mark.line - 1]) : nil
+            diagnostics.append(Diagnostic(.error, at: mark, message, sourceLine: line))
+        }
+        let root: YAMLNode?
+        do {
+            root = try YAMLParser().parse(bytes: bytes, file: path)
+        } catch {
+            report(error.mark, error.message)
+            return
+        }
+        guard let root else { return }
+        guard let entries = root.mapping else {
+            report(root.mark, "a configuration file is a mapping of \(Self.keys.joined(separator: ", "))")
+            return
+        }
+        for entry in entries {
+            let value = entry.value
+            switch entry.key.text {
+            case "home":
+                home = value.scalar?.text
+                if home == nil { report(value.mark, "home must be a path") }
+            case "rules":
+                let items = value.sequence ?? [value]
+                rules = items.compactMap(\.scalar?.text)
+                if rules?.count != items.count || rules?.isEmpty == true {
+                    report(value.mark, "rules must be a path or a list of paths")
+                }
+            case "minimum_age", "rescan_interval":
+                guard let text = value.scalar?.text, let seconds = DurationText.seconds(text) ?? Double(text),
+                    seconds >= 0
+                else {
+                    report(value.mark, "\(entry.key.text) must be a duration such as 1s, 30s or 2m")
+                    continue
+                }
+                if entry.key.text == "minimum_age" { minimumAge = seconds } else { rescanInterval = seconds }
+            case "size_limit":
+                guard let text = value.scalar?.text, let bytes = Int(text), bytes > 0 else {
+                    report(value.mark, "size_limit must be a number of bytes, e.g. 1048576")
+                    continue
+                }
+                sizeLimit = bytes
+            case "service_levels":
+                var levels = ServiceLevels.defaults
+                for level in value.mapping ?? [] {
+                    guard let priority = Priority(rawValue: level.key.text) else {
+                        report(
+                            level.keyMark,
+                            "unknown priority \"\(level.key.text)\"\(Suggestions.hint(for: level.key.text, among: Priority.allCases.map(\.rawValue)))"
+                        )
+                        continue
+                    }
+                    guard let text = level.value.scalar?.text, let seconds = DurationText.seconds(text), seconds > 0
+                    else {
+                        report(level.value.mark, "a service level is a duration such as 2h or 3d")
+                        continue
+                    }
+                    levels.seconds[priority] = seconds
+                }
+                if value.mapping == nil { report(value.mark, "service_levels is a mapping of priority to duration") }
+                serviceLevels = levels
+            case "sinks":
+                let names = (value.sequence ?? [value]).compactMap { item -> String? in
+                    guard let name = item.scalar?.text, Self.sinkNames.contains(name) else {
+                        report(
+                            item.mark,
+                            "unknown sink \"\(item.scalar?.text ?? "")\"; the sinks are \(Self.sinkNames.joined(separator: ", "))"
+                        )
+                        return nil
+                    }
+                    return name
+                }
+                sinks = names
+            default:
+                report(
+                    entry.keyMark,
+                    "unknown key \"\(entry.key.text)\"\(Suggestions.hint(for: entry.key.text, among: Self.keys)); expected one of \(Self.keys.joined(separator: ", "))"
+                )
+            }
+        }
+    }
+
+    /// Whether there is any error.
+    public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+
+@Suite("The configuration file, and log formats")
+struct ConfigurationTests {
+    @Test("check --config reports each mistake at its file:line:column and exits 1")
+    func badConfiguration() throws {
+        let directory = try TemporaryDirectory()
+        let file = directory.url.appendingPathComponent("riskscreen.yaml")
+        try
+            "home: x\nservice_levels: { critical: 1h, hihg: 2h }\nsinks: [queue, syslog]\nminimum_age: soon\ncolour: blue\n"
+            .write(
+                to: file, atomically: true, encoding: .utf8)
+        let result = try RiskScreenProcess.run(["check", "--config", file.path])
+        #expect(result.status == 1)
+        let errors = result.stdoutLines.filter { $0.contains(": error: ") }
+        #expect(
+            errors == [
+                "\(file.path):2:33: error: unknown priority \"hihg\" (did you mean \"high\"?)",
+                "\(file.path):3:16: error: unknown sink \"syslog\"; the sinks are queue, jsonl",
+                "\(file.path):4:14: error: minimum_age must be a duration such as 1s, 30s or 2m",
+                "\(file.path):5:1: error: unknown key \"colour\"; expected one of home, rules, minimum_age, rescan_interval, size_limit, service_levels, sinks",
+            ])
+    }
+
+    @Test("a good configuration checks clean with the rules it names, and run --once follows it")
+    func goodConfiguration() throws {
+        let directory = try TemporaryDirectory()
+        let home = directory.path + "/home"
+        let file = directory.url.appendingPathComponent("riskscreen.yaml")
+        try """
+        home: \(home)
+        rules: [\(RiskScreenProcess.packageRoot.appendingPathComponent("rules").path)]
+        minimum_age: 0s
+        service_levels: { critical: 1h }
+        sinks: [queue]
+        """.write(to: file, atomically: true, encoding: .utf8)
+        let check = try RiskScreenProcess.run(["check", "--config", file.path])
+        #expect(check.status == 0)
+        #expect(check.stdoutLines.first == "ok: \(file.path)")
+        try FileManager.default.createDirectory(atPath: home + "/inbox", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(
+            atPath: RiskScreenProcess.packageRoot.appendingPathComponent("samples/08-discharge-homeless.json").path,
+            toPath: home + "/inbox/08.json")
+        let run = try RiskScreenProcess.run(["run", "--once", "--config", file.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: home + "/alerts.jsonl"))
+        let critical = try #require(
+            try FileManager.default.contentsOfDirectory(atPath: home + "/alerts").first { $0.hasPrefix("1-critical") })
+        let alert = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: home + "/alerts/" + critical)))
+                as? [String: Any])
+        let created = try #require(alert["created_at"] as? String)
+        let respondBy = try #require(alert["respond_by"] as? String)
+        let formatter = ISO8601DateFormatter()
+        let hours =
+            try #require(formatter.date(from: respondBy)).timeIntervalSince(try #require(formatter.date(from: created)))
+            / 3600
+        #expect(hours == 1)
+    }
+
+    @Test("--log-format json writes one JSON object per log line, with ids and no patient names")
+    func jsonLogs() throws {
+        let directory = try TemporaryDirectory()
+        let home = directory.path + "/home"
+        try FileManager.default.createDirectory(atPath: home + "/inbox", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(
+            atPath: RiskScreenProcess.packageRoot.appendingPathComponent("samples/08-discharge-homeless.json").path,
+            toPath: home + "/inbox/08.json")
+        let result = try RiskScreenProcess.run(
+            ["run", "--once", "--home", home, "--minimum-age", "0", "--log-format", "json", "--log-level", "info"])
+        #expect(result.status == 0)
+        #expect(!result.stderrLines.isEmpty)
+        for line in result.stderrLines {
+            let object = try #require(
+                try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "\(line)")
+            #expect(object["level"] is String)
+            #expect(object["message"] is String)
+        }
+        #expect(result.stderr.contains("\"event_id\":\"NF-2026-11-23-0008\""))
+        #expect(!result.stderr.contains("Aldersgate"))
+        #expect(!result.stderr.contains("Cellulitis"))
+    }
+}
