@@ -64,7 +64,9 @@ public struct DaemonService: Service {
         let (processor, drain, deliverer) = try Pipeline.make(configuration, ruleSet: ruleSet, logger: logger)
 
         let (wakes, continuation) = AsyncStream<Wake>.makeStream(bufferingPolicy: .unbounded)
-        let inboxWatcher = try DirectoryWatcher(paths: [home.inbox], mask: DirectoryWatcher.inboxMask) {
+        let renamed = LockedNames()
+        let inboxWatcher = try DirectoryWatcher(paths: [home.inbox], mask: DirectoryWatcher.inboxMask) { names in
+            renamed.add(names)
             continuation.yield(.inbox)
         }
         defer { inboxWatcher.stop() }
@@ -72,7 +74,7 @@ public struct DaemonService: Service {
         let pendingReload = LockedFlag()
         let rulesWatcher = try? DirectoryWatcher(
             paths: Self.directories(under: configuration.rulePaths), mask: DirectoryWatcher.rulesMask
-        ) {
+        ) { _ in
             // Coalesce a burst of edits into one reload.
             guard pendingReload.set() else { return }
             DispatchQueue.global().asyncAfter(deadline: .now() + debounce) {
@@ -102,12 +104,12 @@ public struct DaemonService: Service {
             }
             logger.notice(
                 "riskscreen started", metadata: ["home": "\(home.root)", "rules_version": "\(ruleSet.version)"])
-            var nextWake = pass(drain, deliverer)
+            var nextWake = pass(drain, deliverer, renamed.take())
             var timer: Task<Void, Never>? = Self.schedule(nextWake, continuation)
             for await wake in wakes.cancelOnGracefulShutdown() {
                 if case .reload = wake { reload(processor) }
                 timer?.cancel()
-                nextWake = pass(drain, deliverer)
+                nextWake = pass(drain, deliverer, renamed.take())
                 timer = Self.schedule(nextWake, continuation)
             }
             timer?.cancel()
@@ -118,9 +120,9 @@ public struct DaemonService: Service {
     }
 
     /// One pass: claimed and ready files, then delivery. Returns when a fresh file will be ready.
-    private func pass(_ drain: InboxDrain, _ deliverer: Deliverer) -> Double? {
+    private func pass(_ drain: InboxDrain, _ deliverer: Deliverer, _ renamedIn: Set<String>) -> Double? {
         let now = Timestamp(secondsSinceEpoch: Int64(Date().timeIntervalSince1970.rounded(.down)))
-        let summary = drain.runOnce(now: now, shouldStop: { Task.isShuttingDownGracefully })
+        let summary = drain.runOnce(now: now, renamedIn: renamedIn, shouldStop: { Task.isShuttingDownGracefully })
         do {
             try deliverer.deliverPending(now: now)
         } catch {
@@ -205,6 +207,27 @@ public enum Pipeline {
         processor.builder = AlertBuilder(serviceLevels: configuration.serviceLevels)
         let drain = InboxDrain(home: home, processor: processor, minimumAge: configuration.minimumAge, logger: logger)
         return (processor, drain, Deliverer(store: store, sinks: sinks, logger: logger))
+    }
+}
+
+/// Names collected on the watcher's queue and taken by the service's loop.
+final class LockedNames: @unchecked Sendable {
+    private let lock = NSLock()
+    private var names: Set<String> = []
+
+    func add(_ more: [String]) {
+        lock.lock()
+        names.formUnion(more)
+        lock.unlock()
+    }
+
+    func take() -> Set<String> {
+        lock.lock()
+        defer {
+            names = []
+            lock.unlock()
+        }
+        return names
     }
 }
 

@@ -12,8 +12,9 @@ final class DirectoryWatcher: @unchecked Sendable {
     // Touched only on `queue`.
     private var buffer = [UInt8](repeating: 0, count: 64 * 1024)
 
-    /// Starts watching `paths` for `mask` (inotify flags); `onChange` runs on a private queue.
-    init(paths: [String], mask: UInt32, onChange: @escaping @Sendable () -> Void) throws {
+    /// Starts watching `paths` for `mask` (inotify flags); `onChange` runs on a private queue with
+    /// the names that were renamed into a watched directory (`IN_MOVED_TO`) since the last call.
+    init(paths: [String], mask: UInt32, onChange: @escaping @Sendable (_ renamedIn: [String]) -> Void) throws {
         descriptor = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
         guard descriptor >= 0 else { throw FileSystem.failure("cannot start inotify") }
         for path in paths where inotify_add_watch(descriptor, path, mask) < 0 {
@@ -27,15 +28,35 @@ final class DirectoryWatcher: @unchecked Sendable {
         source.setEventHandler { [unowned self] in
             // Drain every pending event; any of them (or an overflow) means "look again".
             var sawEvent = false
+            var renamed: [String] = []
             while true {
                 let count = self.buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
                 if count <= 0 { break }
                 sawEvent = true
+                renamed += Self.movedIn(self.buffer, count: count)
             }
-            if sawEvent { onChange() }
+            if sawEvent { onChange(renamed) }
         }
         source.setCancelHandler { close(fd) }
         source.resume()
+    }
+
+    /// The names of `IN_MOVED_TO` events in a buffer of `count` bytes of inotify events. Each event
+    /// is 16 bytes (wd, mask, cookie, len) followed by `len` bytes of NUL-padded name.
+    static func movedIn(_ buffer: [UInt8], count: Int) -> [String] {
+        var names: [String] = []
+        var offset = 0
+        while offset + 16 <= count {
+            let mask = buffer.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self) }
+            let length = Int(buffer.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset + 12, as: UInt32.self) })
+            let end = min(count, offset + 16 + length)
+            if mask & UInt32(IN_MOVED_TO) != 0, length > 0 {
+                let nameBytes = buffer[(offset + 16)..<end].prefix { $0 != 0 }
+                names.append(String(decoding: nameBytes, as: UTF8.self))
+            }
+            offset += 16 + length
+        }
+        return names
     }
 
     /// Stops watching and closes the inotify descriptor.

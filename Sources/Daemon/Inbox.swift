@@ -18,7 +18,10 @@ struct Inbox {
 
     /// The event files ready to take, oldest first; files changed less than `minimumAge` ago wait,
     /// and `wait` says in how many seconds the first of them will be ready (`nil` when none waits).
-    func ready(now: Double) -> (names: [String], wait: Double?) {
+    ///
+    /// Files in `renamedIn` were renamed into the inbox (a finished delivery): they are taken at
+    /// once, whatever their age.
+    func ready(now: Double, renamedIn: Set<String> = []) -> (names: [String], wait: Double?) {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: home.inbox)) ?? []
         var candidates: [(name: String, modified: Double)] = []
         var wait: Double?
@@ -28,7 +31,7 @@ struct Inbox {
             guard lstat(home.inbox + "/" + name, &status) == 0 else { continue }
             let modified = Double(status.st_mtim.tv_sec) + Double(status.st_mtim.tv_nsec) / 1e9
             let age = now - modified
-            if age < minimumAge {
+            if age < minimumAge && !renamedIn.contains(name) {
                 wait = min(wait ?? .infinity, minimumAge - age)
                 continue
             }

@@ -34,11 +34,13 @@ public struct InboxDrain {
     }
 
     /// Processes the claimed files, then the ready ones; `shouldStop` is asked between files.
-    public func runOnce(now: Timestamp, shouldStop: () -> Bool = { false }) -> Summary {
+    ///
+    /// Names in `renamedIn` were announced by a rename into the inbox and skip the minimum age.
+    public func runOnce(now: Timestamp, renamedIn: Set<String> = [], shouldStop: () -> Bool = { false }) -> Summary {
         var summary = Summary()
         for name in inbox.claimed() { handle(name, now: now, into: &summary) }
         let wallClock = Date().timeIntervalSince1970
-        let (ready, wait) = inbox.ready(now: wallClock)
+        let (ready, wait) = inbox.ready(now: wallClock, renamedIn: renamedIn)
         summary.nextReadyIn = wait
         for name in ready {
             if shouldStop() {

@@ -207,4 +207,21 @@ struct DaemonTests {
         #expect(daemon.files("quarantine").isEmpty)
         #expect(daemon.stop().status == 0)
     }
+
+    @Test("a file renamed into the inbox is taken at once; one written in place waits for the minimum age")
+    func renamedFilesSkipTheMinimumAge() throws {
+        let (directory, home, rules) = try setUp()
+        _ = directory
+        let daemon = try RunningDaemon(home: home, rules: rules, extra: ["--minimum-age", "30"])
+        #expect(daemon.wait { daemon.log.contains("riskscreen started") })
+        try FileManager.default.copyItem(
+            atPath: RiskScreenProcess.packageRoot.appendingPathComponent("samples/10-admission-positive-safety-screen.json").path,
+            toPath: home + "/inbox/in-place.json")
+        try daemon.drop(sample: "08-discharge-homeless.json", as: "renamed.json")
+        #expect(daemon.wait(seconds: 5) { daemon.files("alerts").count == 2 })
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(daemon.files("inbox").contains("in-place.json"))
+        #expect(daemon.files("alerts").count == 2)
+        #expect(daemon.stop().status == 0)
+    }
 }
