@@ -119,16 +119,22 @@ public struct DaemonService: Service {
         logger.notice("riskscreen stopped")
     }
 
-    /// One pass: claimed and ready files, then delivery. Returns when a fresh file will be ready.
+    /// One pass: claimed and ready files, delivering after every 100 files (so a backlog's alerts
+    /// reach the queue as it drains) and at the end. Returns when a fresh file will be ready.
     private func pass(_ drain: InboxDrain, _ deliverer: Deliverer, _ renamedIn: Set<String>) -> Double? {
-        let now = Timestamp(secondsSinceEpoch: Int64(Date().timeIntervalSince1970.rounded(.down)))
-        let summary = drain.runOnce(now: now, renamedIn: renamedIn, shouldStop: { Task.isShuttingDownGracefully })
-        do {
-            try deliverer.deliverPending(now: now)
-        } catch {
-            logger.error(
-                "delivery stopped; the outbox keeps the alerts and is retried", metadata: ["error": "\(error)"])
+        func deliver() {
+            do {
+                try deliverer.deliverPending(
+                    now: Timestamp(secondsSinceEpoch: Int64(Date().timeIntervalSince1970.rounded(.down))))
+            } catch {
+                logger.error(
+                    "delivery stopped; the outbox keeps the alerts and is retried", metadata: ["error": "\(error)"])
+            }
         }
+        let now = Timestamp(secondsSinceEpoch: Int64(Date().timeIntervalSince1970.rounded(.down)))
+        let summary = drain.runOnce(
+            now: now, renamedIn: renamedIn, batch: 100, between: deliver, shouldStop: { Task.isShuttingDownGracefully })
+        deliver()
         if summary.processed + summary.duplicates + summary.conflicts + summary.invalid + summary.refused > 0 {
             logger.info(
                 "inbox pass",

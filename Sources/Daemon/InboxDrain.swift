@@ -19,6 +19,7 @@ public struct InboxDrain {
         public var nextReadyIn: Double?
         /// Whether the pass stopped early because it was asked to.
         public var stopped = false
+
     }
 
     let home: Home
@@ -36,17 +37,23 @@ public struct InboxDrain {
     /// Processes the claimed files, then the ready ones; `shouldStop` is asked between files.
     ///
     /// Names in `renamedIn` were announced by a rename into the inbox and skip the minimum age.
-    public func runOnce(now: Timestamp, renamedIn: Set<String> = [], shouldStop: () -> Bool = { false }) -> Summary {
+    /// `between` runs after every `batch` files (the daemon delivers there, so a backlog's alerts
+    /// reach the queue while it drains).
+    public func runOnce(
+        now: Timestamp, renamedIn: Set<String> = [], batch: Int = .max, between: () -> Void = {},
+        shouldStop: () -> Bool = { false }
+    ) -> Summary {
         var summary = Summary()
         for name in inbox.claimed() { handle(name, now: now, into: &summary) }
         let wallClock = Date().timeIntervalSince1970
         let (ready, wait) = inbox.ready(now: wallClock, renamedIn: renamedIn)
         summary.nextReadyIn = wait
-        for name in ready {
+        for (index, name) in ready.enumerated() {
             if shouldStop() {
                 summary.stopped = true
                 break
             }
+            if index > 0 && index % batch == 0 { between() }
             do {
                 guard try inbox.claim(name) else { continue }
                 CrashPoint.reached(.afterClaim)

@@ -215,7 +215,9 @@ struct DaemonTests {
         let daemon = try RunningDaemon(home: home, rules: rules, extra: ["--minimum-age", "30"])
         #expect(daemon.wait { daemon.log.contains("riskscreen started") })
         try FileManager.default.copyItem(
-            atPath: RiskScreenProcess.packageRoot.appendingPathComponent("samples/10-admission-positive-safety-screen.json").path,
+            atPath: RiskScreenProcess.packageRoot.appendingPathComponent(
+                "samples/10-admission-positive-safety-screen.json"
+            ).path,
             toPath: home + "/inbox/in-place.json")
         try daemon.drop(sample: "08-discharge-homeless.json", as: "renamed.json")
         #expect(daemon.wait(seconds: 5) { daemon.files("alerts").count == 2 })
