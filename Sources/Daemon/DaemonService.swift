@@ -135,6 +135,8 @@ public struct DaemonService: Service {
         let summary = drain.runOnce(
             now: now, renamedIn: renamedIn, batch: 100, between: deliver, shouldStop: { Task.isShuttingDownGracefully })
         deliver()
+        // A sink in back-off is tried again when its wait is over, events or not.
+        let retry = deliverer.nextRetryIn
         if summary.processed + summary.duplicates + summary.conflicts + summary.invalid + summary.refused > 0 {
             logger.info(
                 "inbox pass",
@@ -144,7 +146,12 @@ public struct DaemonService: Service {
                     "refused": "\(summary.refused)", "alerts": "\(summary.alerts)",
                 ])
         }
-        return summary.nextReadyIn
+        switch (summary.nextReadyIn, retry) {
+        case (let ready?, let retry?): return min(ready, retry)
+        case (let ready?, nil): return ready
+        case (nil, let retry?): return retry
+        case (nil, nil): return nil
+        }
     }
 
     /// Loads the rules off to the side and swaps them in only when they load without errors.

@@ -146,12 +146,14 @@ public final class EventProcessor {
     }
 }
 
-/// Drains the outbox into the sinks: each sink on its own, oldest first; a sink that fails keeps
-/// its rows (counted) and is tried again on the next round, while the others go on.
+/// Drains the outbox into the sinks: each sink on its own, oldest first. A sink that fails keeps
+/// its rows (attempts counted) and is left alone for a back-off that doubles with each failure in a
+/// row (1 s, 2 s, 4 s, … at most 60 s), while the other sinks go on.
 public struct Deliverer {
     let store: any StateStore
     let sinks: [any Sink]
     let logger: Logger
+    private let health = SinkHealth()
 
     public init(store: any StateStore, sinks: [any Sink], logger: Logger) {
         self.store = store
@@ -159,11 +161,15 @@ public struct Deliverer {
         self.logger = logger
     }
 
-    /// Delivers what is pending; returns the number delivered.
+    /// Seconds until the first sink in back-off may be tried again, or `nil` when none waits.
+    public var nextRetryIn: Double? { health.nextRetry(now: Date().timeIntervalSince1970) }
+
+    /// Delivers what is pending to every sink not in back-off; returns the number delivered.
     @discardableResult
     public func deliverPending(now: Timestamp, batch: Int = 100) throws -> Int {
         var delivered = 0
-        for sink in sinks {
+        let clock = Date().timeIntervalSince1970
+        for sink in sinks where health.mayTry(sink.name, now: clock) {
             sinkLoop: while true {
                 let pending = try store.pendingDeliveries(sink: sink.name, limit: batch)
                 if pending.isEmpty { break }
@@ -175,19 +181,61 @@ public struct Deliverer {
                         CrashPoint.reached(.midDelivery)
                     } catch {
                         try store.markFailed(delivery.id)
+                        let wait = health.failed(sink.name, now: clock)
                         logger.error(
-                            "delivery failed; will retry",
-                            metadata: ["sink": "\(sink.name)", "alert_id": "\(delivery.alertID)"])
+                            "delivery failed; the outbox keeps the alert",
+                            metadata: [
+                                "sink": "\(sink.name)", "alert_id": "\(delivery.alertID)",
+                                "retry_in_seconds": "\(Int(wait))", "error": "\(error)",
+                            ])
                         try store.markDelivered(done, at: now)
                         delivered += done.count
                         break sinkLoop
                     }
                 }
+                health.succeeded(sink.name)
                 try store.markDelivered(done, at: now)
                 delivered += done.count
                 if pending.count < batch { break }
             }
         }
         return delivered
+    }
+}
+
+/// Per sink: consecutive failures and when it may be tried again.
+final class SinkHealth: @unchecked Sendable {
+    private let lock = NSLock()
+    private var failures: [String: Int] = [:]
+    private var retryAt: [String: Double] = [:]
+
+    func mayTry(_ sink: String, now: Double) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return (retryAt[sink] ?? 0) <= now
+    }
+
+    /// Records a failure; returns the back-off in seconds.
+    func failed(_ sink: String, now: Double) -> Double {
+        lock.lock()
+        defer { lock.unlock() }
+        let count = (failures[sink] ?? 0) + 1
+        failures[sink] = count
+        let wait = min(60, pow(2, Double(count - 1)))
+        retryAt[sink] = now + wait
+        return wait
+    }
+
+    func succeeded(_ sink: String) {
+        lock.lock()
+        failures[sink] = nil
+        retryAt[sink] = nil
+        lock.unlock()
+    }
+
+    func nextRetry(now: Double) -> Double? {
+        lock.lock()
+        defer { lock.unlock() }
+        return retryAt.values.min().map { max(0, $0 - now) }
     }
 }

@@ -226,4 +226,27 @@ struct DaemonTests {
         #expect(daemon.files("alerts").count == 2)
         #expect(daemon.stop().status == 0)
     }
+
+    @Test("a sink that fails keeps its alerts and gets them once it is back; the other sink goes on")
+    func failingSinkRecovers() throws {
+        let (directory, home, rules) = try setUp()
+        _ = directory
+        let daemon = try RunningDaemon(home: home, rules: rules)
+        #expect(daemon.wait { daemon.log.contains("riskscreen started") })
+        // The queue directory replaced by a file: writing an alert into it fails.
+        try FileManager.default.removeItem(atPath: home + "/alerts")
+        try "not a directory".write(toFile: home + "/alerts", atomically: true, encoding: .utf8)
+        try daemon.drop(sample: "08-discharge-homeless.json", as: "during-outage.json")
+        func jsonlLines() -> Int {
+            (try? String(contentsOfFile: home + "/alerts.jsonl", encoding: .utf8))?.split(separator: "\n").count ?? 0
+        }
+        #expect(daemon.wait { jsonlLines() == 2 })
+        #expect(daemon.wait { daemon.log.contains("delivery failed; the outbox keeps the alert") })
+        // Back again: the kept alerts arrive after the back-off, with no new event.
+        try FileManager.default.removeItem(atPath: home + "/alerts")
+        try FileManager.default.createDirectory(atPath: home + "/alerts", withIntermediateDirectories: false)
+        #expect(daemon.wait(seconds: 20) { daemon.files("alerts").count == 2 }, "\(daemon.log)")
+        #expect(jsonlLines() == 2)
+        #expect(daemon.stop().status == 0)
+    }
 }
