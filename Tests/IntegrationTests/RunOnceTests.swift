@@ -82,14 +82,21 @@ struct RunOnceTests {
         #expect(lines.count == 14)
         let quarantined = home.files("quarantine")
         #expect(quarantined.filter { $0.hasSuffix(".reason.json") }.count == 5)
-        let reason = try Data(
-            contentsOf: URL(fileURLWithPath: home.path + "/quarantine/bad-date-time.json.reason.json"))
-        let object = try #require(try JSONSerialization.jsonObject(with: reason) as? [String: Any])
-        #expect(object["reason"] as? String == "invalid")
-        #expect(
-            object["errors"] as? [String] == ["$.encounter.admitted_at: expected RFC 3339 date-time, got \"yesterday\""]
-        )
-        #expect((object["rules_version"] as? String)?.hasPrefix("sha256:") == true)
+        // Each invalid sample is quarantined with exactly its documented errors.
+        for sample in ValidateCommandTests.invalidSamples {
+            let name = (sample as NSString).lastPathComponent
+            let reason = try Data(contentsOf: URL(fileURLWithPath: home.path + "/quarantine/" + name + ".reason.json"))
+            let object = try #require(try JSONSerialization.jsonObject(with: reason) as? [String: Any])
+            let expected = try String(
+                contentsOf: RunOnceTests.root.appendingPathComponent(
+                    sample.replacingOccurrences(of: ".json", with: ".expected")),
+                encoding: .utf8
+            ).split(separator: "\n").map(String.init)
+            #expect(object["reason"] as? String == "invalid")
+            #expect(object["errors"] as? [String] == expected, "\(name)")
+            #expect((object["rules_version"] as? String)?.hasPrefix("sha256:") == true)
+            #expect(object["quarantined_at"] is String)
+        }
         let database =
             try FileManager.default.attributesOfItem(atPath: home.path + "/state.db")[.posixPermissions] as? NSNumber
         #expect(database?.intValue == 0o600)
