@@ -50,6 +50,7 @@ public struct DaemonService: Service {
     }
 
     public func run() async throws {
+        let notifier = SystemdNotifier()
         let home = configuration.home
         try home.create()
         // Trap SIGHUP before anything else, so an early one does not terminate the process.
@@ -102,17 +103,32 @@ public struct DaemonService: Service {
                     if !Task.isCancelled { continuation.yield(.rescan) }
                 }
             }
+            if let interval = notifier.watchdogInterval {
+                group.addTask {
+                    while !Task.isCancelled {
+                        notifier.send("WATCHDOG=1")
+                        try? await Task.sleep(for: .milliseconds(Int(interval * 1000)))
+                    }
+                }
+            }
             logger.notice(
                 "riskscreen started", metadata: ["home": "\(home.root)", "rules_version": "\(ruleSet.version)"])
             var nextWake = pass(drain, deliverer, renamed.take())
+            notifier.send("READY=1\nSTATUS=watching \(home.inbox); rules \(ruleSet.version.prefix(19))")
             var timer: Task<Void, Never>? = Self.schedule(nextWake, continuation)
             for await wake in wakes.cancelOnGracefulShutdown() {
-                if case .reload = wake { reload(processor) }
+                if case .reload = wake {
+                    notifier.reloading()
+                    reload(processor)
+                    notifier.send(
+                        "READY=1\nSTATUS=watching \(home.inbox); rules \(processor.ruleSet.version.prefix(19))")
+                }
                 timer?.cancel()
                 nextWake = pass(drain, deliverer, renamed.take())
                 timer = Self.schedule(nextWake, continuation)
             }
             timer?.cancel()
+            notifier.send("STOPPING=1")
             group.cancelAll()
         }
         continuation.finish()

@@ -9,7 +9,7 @@ final class RunningDaemon {
     private let errorPipe = Pipe()
     private let errors = LockedText()
 
-    init(home: String, rules: String, extra: [String] = []) throws {
+    init(home: String, rules: String, extra: [String] = [], environment: [String: String] = [:]) throws {
         self.home = home
         self.rules = rules
         process.executableURL = RiskScreenProcess.binary
@@ -19,6 +19,9 @@ final class RunningDaemon {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = errorPipe
         process.standardInput = FileHandle.nullDevice
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         let errors = self.errors
         errorPipe.fileHandleForReading.readabilityHandler = { handle in errors.append(handle.availableData) }
         try process.run()
