@@ -53,6 +53,9 @@ public struct DaemonService: Service {
         let notifier = SystemdNotifier()
         let home = configuration.home
         try home.create()
+        let lock = try HomeLock(home: home)
+        defer { withExtendedLifetime(lock) {} }
+        let startedAt = Date().timeIntervalSince1970
         // Trap SIGHUP before anything else, so an early one does not terminate the process.
         let hangups = await UnixSignalsSequence(trapping: .sighup, .sigusr1)
         let loaded = RuleSetLoader().load(paths: configuration.rulePaths)
@@ -63,6 +66,15 @@ public struct DaemonService: Service {
             throw DaemonError("the rules do not load; nothing was started (run `riskscreen check` on them)")
         }
         let (processor, drain, deliverer) = try Pipeline.make(configuration, ruleSet: ruleSet, logger: logger)
+        func recordState() {
+            let state = DaemonState(
+                pid: getpid(), startedAt: startedAt, rulesVersion: processor.ruleSet.version,
+                ruleCount: processor.ruleSet.rules.count, rulesLoadedAt: Date().timeIntervalSince1970)
+            do { try state.write(home: home) } catch {
+                logger.warning("cannot write daemon.json", metadata: ["error": "\(error)"])
+            }
+        }
+        recordState()
 
         let (wakes, continuation) = AsyncStream<Wake>.makeStream(bufferingPolicy: .unbounded)
         let renamed = LockedNames()
@@ -120,6 +132,7 @@ public struct DaemonService: Service {
                 if case .reload = wake {
                     notifier.reloading()
                     reload(processor)
+                    recordState()
                     notifier.send(
                         "READY=1\nSTATUS=watching \(home.inbox); rules \(processor.ruleSet.version.prefix(19))")
                 }

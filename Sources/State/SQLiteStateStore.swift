@@ -154,6 +154,30 @@ public final class SQLiteStateStore: StateStore {
         try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM events") ?? 0 }
     }
 
+    public func summary() throws -> StateSummary {
+        try pool.read { db in
+            var summary = StateSummary()
+            for row in try Row.fetchAll(db, sql: "SELECT outcome, count(*) AS n FROM events GROUP BY outcome") {
+                summary.events[row["outcome"]] = row["n"]
+            }
+            for row in try Row.fetchAll(
+                db, sql: "SELECT priority, count(*) AS n FROM alerts WHERE status = 'open' GROUP BY priority")
+            {
+                summary.openAlerts[row["priority"]] = row["n"]
+            }
+            for row in try Row.fetchAll(
+                db,
+                sql:
+                    "SELECT sink, count(*) AS n, sum(attempts > 0) AS failing FROM outbox WHERE delivered_at IS NULL GROUP BY sink"
+            ) {
+                summary.outbox[row["sink"]] = row["n"]
+                summary.failing[row["sink"]] = row["failing"]
+            }
+            summary.lastEventAt = try Double.fetchOne(db, sql: "SELECT max(recorded_at_epoch) FROM events")
+            return summary
+        }
+    }
+
     /// A PRAGMA's value as text, for checks and `riskscreen status`.
     public func pragma(_ name: String) throws -> String? {
         guard name.allSatisfy({ $0.isLetter || $0 == "_" }) else { return nil }

@@ -88,4 +88,31 @@ public protocol StateStore: Sendable {
     func markFailed(_ id: Int64) throws
     /// The number of ledger entries.
     func ledgerCount() throws -> Int
+    /// Counts for `riskscreen status`.
+    func summary() throws -> StateSummary
+}
+
+/// What the state says about the daemon's health.
+public struct StateSummary: Sendable, Equatable {
+    /// Events recorded, by outcome.
+    public var events: [String: Int]
+    /// Open alerts, by priority.
+    public var openAlerts: [String: Int]
+    /// Undelivered outbox rows, by sink.
+    public var outbox: [String: Int]
+    /// Undelivered rows that have failed at least once, by sink.
+    public var failing: [String: Int]
+    /// When the last event was recorded (seconds since the epoch), if any.
+    public var lastEventAt: Double?
+
+    public init(
+        events: [String: Int] = [:], openAlerts: [String: Int] = [:], outbox: [String: Int] = [:],
+        failing: [String: Int] = [:], lastEventAt: Double? = nil
+    ) {
+        self.events = events
+        self.openAlerts = openAlerts
+        self.outbox = outbox
+        self.failing = failing
+        self.lastEventAt = lastEventAt
+    }
 }

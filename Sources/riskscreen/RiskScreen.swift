@@ -12,7 +12,10 @@ struct RiskScreen: AsyncParsableCommand {
             caregiver strain, medication cost barriers, social needs and unsafe discharges.
             """,
         version: "0.1.0",
-        subcommands: [CheckCommand.self, EvalCommand.self, RunCommand.self, TestCommand.self, ValidateCommand.self]
+        subcommands: [
+            CheckCommand.self, EvalCommand.self, RunCommand.self, StatusCommand.self, TestCommand.self,
+            ValidateCommand.self,
+        ]
     )
 }
 

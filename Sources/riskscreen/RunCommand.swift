@@ -98,6 +98,14 @@ struct RunCommand: AsyncParsableCommand {
             printError("run: cannot create the home \(home.root): \(error)")
             throw ExitCode(1)
         }
+        let lock: HomeLock
+        do {
+            lock = try HomeLock(home: home)
+        } catch {
+            printError("run: \(error)")
+            throw ExitCode(1)
+        }
+        defer { withExtendedLifetime(lock) {} }
         let loaded = RuleSetLoader().load(paths: configuration.rulePaths)
         guard let ruleSet = loaded.ruleSet else {
             for diagnostic in loaded.diagnostics where diagnostic.severity == .error { printError(diagnostic.rendered) }

@@ -1,0 +1,77 @@
+import Foundation
+
+/// One daemon per home: the running daemon holds an exclusive `flock` on `riskscreen.lock` and
+/// keeps `daemon.json` (its pid, start time, rules version) beside it; `riskscreen status` learns
+/// from the lock whether it runs.
+public final class HomeLock: @unchecked Sendable {
+    private let descriptor: Int32
+
+    /// Takes the lock; throws when another process holds it.
+    public init(home: Home) throws {
+        let path = home.root + "/riskscreen.lock"
+        descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard descriptor >= 0 else { throw FileSystem.failure("cannot open \(path)") }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(descriptor)
+            let holder = (try? DaemonState.read(home: home)).map { " (pid \($0.pid))" } ?? ""
+            throw DaemonError("another riskscreen is already running on \(home.root)\(holder); one daemon per home")
+        }
+    }
+
+    deinit {
+        flock(descriptor, LOCK_UN)
+        close(descriptor)
+    }
+
+    /// Whether a daemon holds the lock of `home` now.
+    public static func isHeld(home: Home) -> Bool {
+        let descriptor = open(home.root + "/riskscreen.lock", O_RDWR | O_CLOEXEC | O_NOFOLLOW)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        if flock(descriptor, LOCK_EX | LOCK_NB) == 0 {
+            flock(descriptor, LOCK_UN)
+            return false
+        }
+        return true
+    }
+}
+
+/// What the running daemon says about itself in `daemon.json`.
+public struct DaemonState: Sendable, Equatable {
+    public var pid: Int32
+    /// Seconds since the epoch when it started.
+    public var startedAt: Double
+    public var rulesVersion: String
+    public var ruleCount: Int
+    /// Seconds since the epoch of its last reload (or start).
+    public var rulesLoadedAt: Double
+
+    public init(pid: Int32, startedAt: Double, rulesVersion: String, ruleCount: Int, rulesLoadedAt: Double) {
+        self.pid = pid
+        self.startedAt = startedAt
+        self.rulesVersion = rulesVersion
+        self.ruleCount = ruleCount
+        self.rulesLoadedAt = rulesLoadedAt
+    }
+
+    func write(home: Home) throws {
+        let object: [String: Any] = [
+            "pid": Int(pid), "started_at": startedAt, "rules_version": rulesVersion, "rule_count": ruleCount,
+            "rules_loaded_at": rulesLoadedAt,
+        ]
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        try FileSystem.writeAtomically([UInt8](data), to: home.root + "/daemon.json", mode: 0o600)
+    }
+
+    /// Reads `daemon.json`.
+    public static func read(home: Home) throws -> DaemonState {
+        let data = try Data(contentsOf: URL(fileURLWithPath: home.root + "/daemon.json"))
+        guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let pid = object["pid"] as? Int, let started = object["started_at"] as? Double,
+            let version = object["rules_version"] as? String, let count = object["rule_count"] as? Int,
+            let loaded = object["rules_loaded_at"] as? Double
+        else { throw DaemonError("daemon.json is not readable") }
+        return DaemonState(
+            pid: Int32(pid), startedAt: started, rulesVersion: version, ruleCount: count, rulesLoadedAt: loaded)
+    }
+}

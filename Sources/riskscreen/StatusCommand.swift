@@ -1,0 +1,118 @@
+import ArgumentParser
+import Daemon
+import Events
+import Foundation
+import State
+
+/// `riskscreen status`: is the daemon healthy? For people and for monitoring (exit codes).
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Say whether the daemon runs and is healthy: exit 0 healthy, 1 degraded, 2 not running.",
+        discussion: """
+            Degraded: a sink is failing (undelivered alerts that have failed at least once), or the oldest \
+            file waiting in the inbox is older than --max-inbox-age seconds.
+            """
+    )
+
+    @Option(help: "The daemon's home (default: var).")
+    var home = "var"
+
+    @Flag(help: "Print JSON for tools.")
+    var json = false
+
+    @Option(help: "Seconds after which a file waiting in the inbox makes the daemon degraded.")
+    var maxInboxAge: Double = 300
+
+    func run() throws {
+        let home = Home(self.home)
+        let now = Date().timeIntervalSince1970
+        let running = HomeLock.isHeld(home: home)
+        let state = try? DaemonState.read(home: home)
+        var summary = StateSummary()
+        if FileManager.default.fileExists(atPath: home.stateDatabase) {
+            summary = (try? SQLiteStateStore(path: home.stateDatabase).summary()) ?? summary
+        }
+        let waiting = Self.inbox(home)
+        let oldestAge = waiting.map { now - $0 }.max()
+        let quarantined = ((try? FileManager.default.contentsOfDirectory(atPath: home.quarantine)) ?? []).filter {
+            !$0.hasSuffix(".reason.json") && !$0.hasPrefix(".")
+        }.count
+        var problems: [String] = []
+        for (sink, count) in summary.failing.sorted(by: { $0.key < $1.key }) where count > 0 {
+            problems.append("the \(sink) sink is failing (\(count) alert\(count == 1 ? "" : "s") not delivered)")
+        }
+        if let oldestAge, oldestAge > maxInboxAge {
+            problems.append("the oldest inbox file has waited \(Int(oldestAge)) s (over \(Int(maxInboxAge)) s)")
+        }
+        let health = !running ? "not running" : (problems.isEmpty ? "healthy" : "degraded")
+        let status: Int32 = !running ? 2 : (problems.isEmpty ? 0 : 1)
+
+        if json {
+            var members: [JSONMember] = [
+                JSONMember(key: "status", value: .string(health)),
+                JSONMember(key: "running", value: .bool(running)),
+                JSONMember(key: "problems", value: .array(problems.map(JSONValue.string))),
+                JSONMember(key: "inbox_backlog", value: .number(Double(waiting.count))),
+                JSONMember(key: "inbox_oldest_age_seconds", value: oldestAge.map(JSONValue.number) ?? .null),
+                JSONMember(key: "quarantined", value: .number(Double(quarantined))),
+                JSONMember(key: "outbox", value: Self.object(summary.outbox)),
+                JSONMember(key: "open_alerts", value: Self.object(summary.openAlerts)),
+                JSONMember(key: "events", value: Self.object(summary.events)),
+                JSONMember(key: "last_event_at", value: summary.lastEventAt.map { .string(Self.time($0)) } ?? .null),
+            ]
+            if running, let state {
+                members += [
+                    JSONMember(key: "pid", value: .number(Double(state.pid))),
+                    JSONMember(key: "uptime_seconds", value: .number((now - state.startedAt).rounded())),
+                    JSONMember(key: "rules_version", value: .string(state.rulesVersion)),
+                    JSONMember(key: "rule_count", value: .number(Double(state.ruleCount))),
+                ]
+            }
+            print(JSONValue.object(members).serialized)
+        } else {
+            if running, let state {
+                print("riskscreen: running (pid \(state.pid), up \(Self.duration(now - state.startedAt)))")
+                print(
+                    "rules: \(state.rulesVersion) (\(state.ruleCount) rules, loaded \(Self.time(state.rulesLoadedAt)))")
+            } else {
+                print("riskscreen: not running on \(home.root)")
+            }
+            print(
+                "last event: \(summary.lastEventAt.map { "\(Self.time($0)) (\(Self.duration(now - $0)) ago)" } ?? "none")"
+            )
+            print("inbox: \(waiting.count) waiting\(oldestAge.map { ", oldest \(Self.duration($0))" } ?? "")")
+            print("quarantine: \(quarantined) file\(quarantined == 1 ? "" : "s")")
+            let outbox = summary.outbox.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+            print("outbox: \(outbox.isEmpty ? "empty" : outbox.joined(separator: ", "))")
+            let open = ["critical", "high", "medium", "low"].map { "\($0) \(summary.openAlerts[$0] ?? 0)" }
+            print("open alerts: \(open.joined(separator: ", "))")
+            print("status: \(health)\(problems.isEmpty ? "" : ": " + problems.joined(separator: "; "))")
+        }
+        if status != 0 { throw ExitCode(status) }
+    }
+
+    /// The modification times of the event files waiting in the inbox.
+    static func inbox(_ home: Home) -> [Double] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: home.inbox)) ?? []
+        return names.filter { !$0.hasPrefix(".") && $0.hasSuffix(".json") }.compactMap { name in
+            var status = stat()
+            guard lstat(home.inbox + "/" + name, &status) == 0 else { return nil }
+            return Double(status.st_mtim.tv_sec) + Double(status.st_mtim.tv_nsec) / 1e9
+        }
+    }
+
+    static func object(_ counts: [String: Int]) -> JSONValue {
+        .object(counts.sorted { $0.key < $1.key }.map { JSONMember(key: $0.key, value: .number(Double($0.value))) })
+    }
+
+    static func time(_ seconds: Double) -> String { Timestamp(secondsSinceEpoch: Int64(seconds)).text }
+
+    static func duration(_ seconds: Double) -> String {
+        let total = Int(max(0, seconds))
+        if total < 60 { return "\(total) s" }
+        if total < 3600 { return "\(total / 60) min \(total % 60) s" }
+        if total < 86_400 { return "\(total / 3600) h \(total % 3600 / 60) min" }
+        return "\(total / 86_400) d \(total % 86_400 / 3600) h"
+    }
+}

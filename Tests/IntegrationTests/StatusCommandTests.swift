@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+
+@Suite("riskscreen status, as monitoring calls it", .serialized)
+struct StatusCommandTests {
+    private func setUp() throws -> (TemporaryDirectory, String, String) {
+        let directory = try TemporaryDirectory()
+        let rules = RiskScreenProcess.packageRoot.appendingPathComponent("rules").path
+        let home = directory.path + "/home"
+        try FileManager.default.createDirectory(atPath: home + "/inbox", withIntermediateDirectories: true)
+        return (directory, home, rules)
+    }
+
+    @Test("not running: exit 2")
+    func notRunning() throws {
+        let (directory, home, _) = try setUp()
+        _ = directory
+        let result = try RiskScreenProcess.run(["status", "--home", home])
+        #expect(result.status == 2)
+        #expect(result.stdoutLines.last == "status: not running")
+    }
+
+    @Test("running and healthy: exit 0, with the rules, the alerts open by priority, the quarantine")
+    func healthy() throws {
+        let (directory, home, rules) = try setUp()
+        _ = directory
+        let daemon = try RunningDaemon(home: home, rules: rules)
+        #expect(daemon.wait { daemon.log.contains("riskscreen started") })
+        try daemon.drop(sample: "08-discharge-homeless.json", as: "08.json")
+        #expect(daemon.wait { daemon.files("alerts").count == 2 })
+        let result = try RiskScreenProcess.run(["status", "--home", home, "--json"])
+        #expect(result.status == 0)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(object["status"] as? String == "healthy")
+        #expect(object["rule_count"] as? Int == 19)
+        #expect((object["open_alerts"] as? [String: Int]) == ["critical": 1, "medium": 1])
+        #expect((object["events"] as? [String: Int]) == ["processed": 1])
+        let text = try RiskScreenProcess.run(["status", "--home", home])
+        #expect(text.stdout.contains("open alerts: critical 1, high 0, medium 1, low 0"))
+        #expect(text.stdoutLines.last == "status: healthy")
+        // A second daemon on the same home is refused.
+        let second = try RiskScreenProcess.run(["run", "--once", "--home", home])
+        #expect(second.status == 1)
+        #expect(second.stderr.contains("another riskscreen is already running on \(home)"))
+        #expect(daemon.stop().status == 0)
+    }
+
+    @Test("degraded, exit 1: a failing sink, or an inbox file waiting too long")
+    func degraded() throws {
+        let (directory, home, rules) = try setUp()
+        _ = directory
+        let daemon = try RunningDaemon(home: home, rules: rules, extra: ["--minimum-age", "1000"])
+        #expect(daemon.wait { daemon.log.contains("riskscreen started") })
+        try FileManager.default.removeItem(atPath: home + "/alerts")
+        try "not a directory".write(toFile: home + "/alerts", atomically: true, encoding: .utf8)
+        try daemon.drop(sample: "10-admission-positive-safety-screen.json", as: "10.json")
+        #expect(daemon.wait { daemon.log.contains("delivery failed") })
+        let failing = try RiskScreenProcess.run(["status", "--home", home])
+        #expect(failing.status == 1)
+        #expect(failing.stdoutLines.last == "status: degraded: the queue sink is failing (1 alert not delivered)")
+        try FileManager.default.removeItem(atPath: home + "/alerts")
+        try FileManager.default.createDirectory(atPath: home + "/alerts", withIntermediateDirectories: false)
+        #expect(daemon.wait(seconds: 20) { daemon.files("alerts").count == 1 })
+        // Written in place, it waits for the (long) minimum age.
+        try "{}".write(toFile: home + "/inbox/waiting.json", atomically: false, encoding: .utf8)
+        let waiting = try RiskScreenProcess.run(["status", "--home", home, "--max-inbox-age", "0"])
+        #expect(waiting.status == 1)
+        #expect(waiting.stdout.contains("inbox: 1 waiting"))
+        #expect(waiting.stdoutLines.last?.hasPrefix("status: degraded: the oldest inbox file has waited") == true)
+        #expect(daemon.stop().status == 0)
+    }
+}
