@@ -66,6 +66,19 @@ public struct DaemonService: Service {
             throw DaemonError("the rules do not load; nothing was started (run `riskscreen check` on them)")
         }
         let (processor, drain, deliverer) = try Pipeline.make(configuration, ruleSet: ruleSet, logger: logger)
+        let metrics = DaemonMetrics()
+        processor.metrics = metrics
+        let inbox = Inbox(home: home, minimumAge: configuration.minimumAge)
+        func writeMetrics() {
+            let waiting = inbox.waiting()
+            metrics.inbox(backlog: waiting.count, oldestAge: waiting.oldestAge)
+            if let summary = try? processor.store.summary() {
+                metrics.outbox(summary.outbox, sinks: configuration.sinks)
+            }
+            do { try metrics.write(to: home.root + "/metrics.prom") } catch {
+                logger.warning("cannot write metrics.prom", metadata: ["error": "\(error)"])
+            }
+        }
         func recordState() {
             let state = DaemonState(
                 pid: getpid(), startedAt: startedAt, rulesVersion: processor.ruleSet.version,
@@ -126,18 +139,20 @@ public struct DaemonService: Service {
             logger.notice(
                 "riskscreen started", metadata: ["home": "\(home.root)", "rules_version": "\(ruleSet.version)"])
             var nextWake = pass(drain, deliverer, renamed.take())
+            writeMetrics()
             notifier.send("READY=1\nSTATUS=watching \(home.inbox); rules \(ruleSet.version.prefix(19))")
             var timer: Task<Void, Never>? = Self.schedule(nextWake, continuation)
             for await wake in wakes.cancelOnGracefulShutdown() {
                 if case .reload = wake {
                     notifier.reloading()
-                    reload(processor)
+                    metrics.reload(refused: !reload(processor))
                     recordState()
                     notifier.send(
                         "READY=1\nSTATUS=watching \(home.inbox); rules \(processor.ruleSet.version.prefix(19))")
                 }
                 timer?.cancel()
                 nextWake = pass(drain, deliverer, renamed.take())
+                writeMetrics()
                 timer = Self.schedule(nextWake, continuation)
             }
             timer?.cancel()
@@ -183,8 +198,10 @@ public struct DaemonService: Service {
         }
     }
 
-    /// Loads the rules off to the side and swaps them in only when they load without errors.
-    private func reload(_ processor: EventProcessor) {
+    /// Loads the rules off to the side and swaps them in only when they load without errors;
+    /// `false` when the new rules were refused.
+    @discardableResult
+    private func reload(_ processor: EventProcessor) -> Bool {
         let loaded = RuleSetLoader().load(paths: configuration.rulePaths)
         guard let ruleSet = loaded.ruleSet else {
             let errors = loaded.diagnostics.filter { $0.severity == .error }
@@ -194,11 +211,12 @@ public struct DaemonService: Service {
             logger.error(
                 "reload refused: the rules have errors; the previous rules stay in use",
                 metadata: ["errors": "\(errors.count)", "rules_version": "\(processor.ruleSet.version)"])
-            return
+            return false
         }
-        guard ruleSet.version != processor.ruleSet.version else { return }
+        guard ruleSet.version != processor.ruleSet.version else { return true }
         processor.ruleSet = ruleSet
         logger.notice("rules reloaded", metadata: ["rules_version": "\(ruleSet.version)"])
+        return true
     }
 
     private static func schedule(_ delay: Double?, _ continuation: AsyncStream<Wake>.Continuation) -> Task<Void, Never>?

@@ -32,6 +32,8 @@ public final class EventProcessor {
     /// Files larger than this are refused without reading.
     public var sizeLimit = 1 << 20
     let logger: Logger
+    /// Counts outcomes, alerts and evaluation time, when the daemon keeps metrics.
+    var metrics: DaemonMetrics?
 
     public init(home: Home, store: any StateStore, ruleSet: RuleSet, sinks: [String], logger: Logger) {
         self.home = home
@@ -43,6 +45,21 @@ public final class EventProcessor {
 
     /// Processes `.work/NAME` at `now`.
     public func process(_ name: String, now: Timestamp) throws -> Outcome {
+        let outcome = try processUncounted(name, now: now)
+        if let metrics {
+            switch outcome {
+            case .processed: metrics.event("processed")
+            case .duplicate: metrics.event("duplicate")
+            case .conflict: metrics.event("conflict")
+            case .invalid: metrics.event("invalid")
+            case .refused: metrics.event("refused")
+            case .gone: break
+            }
+        }
+        return outcome
+    }
+
+    private func processUncounted(_ name: String, now: Timestamp) throws -> Outcome {
         let path = home.work + "/" + name
         let bytes: [UInt8]
         switch FileSystem.readRegularFile(path, limit: sizeLimit) {
@@ -77,7 +94,14 @@ public final class EventProcessor {
             return .invalid
         }
 
+        let started = ContinuousClock.now
         let evaluation = ruleSet.evaluate(event, now: now)
+        if let metrics {
+            let elapsed = ContinuousClock.now - started
+            metrics.evaluation(
+                nanoseconds: elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
+            )
+        }
         let alerts = builder.alerts(for: event, evaluation: evaluation, rulesVersion: ruleSet.version, now: now)
         let entry = LedgerEntry(
             eventID: event.eventID, digest: digest, outcome: .processed, recordedAt: now, fileName: name,
@@ -88,6 +112,7 @@ public final class EventProcessor {
         case .recorded:
             try archive(name, now: now, digest: digest)
             CrashPoint.reached(.afterArchive)
+            for alert in alerts { metrics?.alert(priority: alert.priority.rawValue, referral: alert.referral) }
             logger.info("event processed", metadata: ["event_id": "\(event.eventID)", "alerts": "\(alerts.count)"])
             return .processed(alerts: alerts.count)
         case .duplicate:

@@ -40,6 +40,20 @@ struct Inbox {
         return (candidates.sorted { ($0.modified, $0.name) < ($1.modified, $1.name) }.map(\.name), wait)
     }
 
+    /// How many event files wait in the inbox, and the age of the oldest (seconds; 0 when none).
+    func waiting() -> (count: Int, oldestAge: Double) {
+        let now = Date().timeIntervalSince1970
+        var count = 0
+        var oldest = now
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: home.inbox)) ?? [] where Self.isEvent(name) {
+            var status = stat()
+            guard lstat(home.inbox + "/" + name, &status) == 0 else { continue }
+            count += 1
+            oldest = min(oldest, Double(status.st_mtim.tv_sec) + Double(status.st_mtim.tv_nsec) / 1e9)
+        }
+        return (count, now - oldest)
+    }
+
     /// Files claimed before a crash, waiting in `.work/` to be processed again.
     func claimed() -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: home.work)) ?? []).filter(Self.isEvent).sorted()

@@ -69,4 +69,35 @@ struct StatusCommandTests {
         #expect(waiting.stdoutLines.last?.hasPrefix("status: degraded: the oldest inbox file has waited") == true)
         #expect(daemon.stop().status == 0)
     }
+
+    @Test("metrics.prom is a Prometheus text exposition of what the daemon did")
+    func metricsFile() throws {
+        let (directory, home, rules) = try setUp()
+        _ = directory
+        let daemon = try RunningDaemon(home: home, rules: rules)
+        #expect(daemon.wait { daemon.log.contains("riskscreen started") })
+        try daemon.drop(sample: "08-discharge-homeless.json", as: "08.json")
+        try "{ not json".write(toFile: home + "/bad.staging", atomically: false, encoding: .utf8)
+        #expect(rename(home + "/bad.staging", home + "/inbox/bad.json") == 0)
+        func metrics() -> [String: Double] {
+            let text = (try? String(contentsOfFile: home + "/metrics.prom", encoding: .utf8)) ?? ""
+            var values: [String: Double] = [:]
+            for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+                let parts = line.split(separator: " ")
+                if parts.count == 2, let value = Double(parts[1]) { values[String(parts[0])] = value }
+            }
+            return values
+        }
+        #expect(daemon.wait { metrics()["riskscreen_events_total{outcome=\"invalid\"}"] == 1 }, "\(metrics())")
+        let values = metrics()
+        #expect(values["riskscreen_events_total{outcome=\"processed\"}"] == 1)
+        #expect(values["riskscreen_quarantined_total"] == 1)
+        #expect(values["riskscreen_alerts_total{priority=\"critical\",referral=\"discharge-planning\"}"] == 1)
+        #expect(values["riskscreen_alerts_total{priority=\"medium\",referral=\"social-needs\"}"] == 1)
+        #expect(values["riskscreen_rule_evaluation_seconds_count"] == 1)
+        #expect(values["riskscreen_outbox_backlog{sink=\"queue\"}"] == 0)
+        #expect(values["riskscreen_inbox_backlog"] == 0)
+        #expect(values["riskscreen_reloads_refused_total"] == 0)
+        #expect(daemon.stop().status == 0)
+    }
 }

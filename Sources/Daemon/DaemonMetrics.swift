@@ -1,0 +1,81 @@
+import CoreMetrics
+import Foundation
+import Prometheus
+
+/// The daemon's metrics, through swift-metrics, written as a Prometheus text exposition to
+/// `<home>/metrics.prom` (node_exporter's textfile collector) after every pass and every rescan.
+///
+/// Names: `riskscreen_events_total{outcome}`, `riskscreen_alerts_total{priority,referral}`,
+/// `riskscreen_suppressed_total`, `riskscreen_withdrawn_total`, `riskscreen_quarantined_total`,
+/// `riskscreen_rule_evaluation_seconds` (histogram), `riskscreen_inbox_backlog`,
+/// `riskscreen_inbox_oldest_age_seconds`, `riskscreen_outbox_backlog{sink}`,
+/// `riskscreen_reloads_total`, `riskscreen_reloads_refused_total`.
+public final class DaemonMetrics: @unchecked Sendable {
+    private let registry: PrometheusCollectorRegistry
+    private let factory: PrometheusMetricsFactory
+
+    /// Creates the metrics on a registry of their own (not the process-wide swift-metrics system,
+    /// so several daemons in one test process stay apart).
+    public init() {
+        registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .microseconds(5), .microseconds(10), .microseconds(25), .microseconds(50), .microseconds(100),
+            .microseconds(250), .microseconds(1000), .milliseconds(10),
+        ]
+        self.factory = factory
+        // Counters that exist before anything happens, so dashboards see zeros.
+        for outcome in ["processed", "duplicate", "conflict", "invalid", "refused"] { event(outcome, count: 0) }
+        for name in [
+            "riskscreen_suppressed_total", "riskscreen_withdrawn_total", "riskscreen_quarantined_total",
+            "riskscreen_reloads_total", "riskscreen_reloads_refused_total",
+        ] {
+            counter(name).increment(by: 0)
+        }
+    }
+
+    private func counter(_ name: String, _ dimensions: [(String, String)] = []) -> CoreMetrics.Counter {
+        CoreMetrics.Counter(label: name, dimensions: dimensions, factory: factory)
+    }
+
+    private func gauge(_ name: String, _ dimensions: [(String, String)] = []) -> CoreMetrics.Gauge {
+        CoreMetrics.Gauge(label: name, dimensions: dimensions, factory: factory)
+    }
+
+    func event(_ outcome: String, count: Int = 1) {
+        counter("riskscreen_events_total", [("outcome", outcome)]).increment(by: count)
+        if ["conflict", "invalid", "refused"].contains(outcome) {
+            counter("riskscreen_quarantined_total").increment(by: count)
+        }
+    }
+
+    func alert(priority: String, referral: String) {
+        counter("riskscreen_alerts_total", [("priority", priority), ("referral", referral)]).increment()
+    }
+
+    func evaluation(nanoseconds: Int64) {
+        CoreMetrics.Timer(label: "riskscreen_rule_evaluation_seconds", dimensions: [], factory: factory)
+            .recordNanoseconds(nanoseconds)
+    }
+
+    func reload(refused: Bool) {
+        counter(refused ? "riskscreen_reloads_refused_total" : "riskscreen_reloads_total").increment()
+    }
+
+    func inbox(backlog: Int, oldestAge: Double) {
+        gauge("riskscreen_inbox_backlog").record(backlog)
+        gauge("riskscreen_inbox_oldest_age_seconds").record(oldestAge)
+    }
+
+    func outbox(_ backlog: [String: Int], sinks: [String]) {
+        for sink in sinks { gauge("riskscreen_outbox_backlog", [("sink", sink)]).record(backlog[sink] ?? 0) }
+    }
+
+    /// The exposition text.
+    public var text: String { registry.emitToString() }
+
+    /// Writes the exposition to `path` atomically (a temporary name, then a rename).
+    func write(to path: String) throws {
+        try FileSystem.writeAtomically(registry.emitToBuffer(), to: path, mode: 0o640)
+    }
+}
