@@ -25,12 +25,18 @@ public struct ConfigurationFile: Sendable {
     public var sizeLimit: Int?
     public var serviceLevels: ServiceLevels?
     public var sinks: [String]?
+    public var syslog: SyslogConfiguration?
 
     /// Every mistake found; the configuration is unusable when any is an error.
     public var diagnostics: [Diagnostic] = []
 
-    static let keys = ["home", "rules", "minimum_age", "rescan_interval", "size_limit", "service_levels", "sinks"]
-    public static let sinkNames = ["queue", "jsonl"]
+    static let keys = [
+        "home", "rules", "minimum_age", "rescan_interval", "size_limit", "service_levels", "sinks", "syslog",
+    ]
+    public static let sinkNames = ["queue", "jsonl", "syslog"]
+    static let syslogKeys = [
+        "transport", "address", "format", "facility", "content", "min_priority", "pen", "max_message_bytes",
+    ]
 
     public init() {}
 
@@ -115,6 +121,81 @@ public struct ConfigurationFile: Sendable {
                     return name
                 }
                 sinks = names
+            case "syslog":
+                guard let fields = value.mapping else {
+                    report(value.mark, "syslog is a mapping of \(Self.syslogKeys.joined(separator: ", "))")
+                    continue
+                }
+                var syslog = SyslogConfiguration()
+                var transport = "unix"
+                var address: (String, SourceMark)?
+                for field in fields {
+                    let text = field.value.scalar?.text ?? ""
+                    switch field.key.text {
+                    case "transport":
+                        transport = text
+                        if !["unix", "udp", "tcp"].contains(text) {
+                            report(field.value.mark, "transport must be unix, udp or tcp")
+                        }
+                    case "address": address = (text, field.value.mark)
+                    case "format":
+                        if let format = SyslogConfiguration.Format(rawValue: text) {
+                            syslog.format = format
+                        } else {
+                            report(field.value.mark, "format must be rfc5424 or rfc3164")
+                        }
+                    case "facility":
+                        if let number = SyslogConfiguration.facilities[text] {
+                            syslog.facility = number
+                        } else {
+                            report(
+                                field.value.mark,
+                                "unknown facility \"\(text)\"\(Suggestions.hint(for: text, among: SyslogConfiguration.facilities.keys))"
+                            )
+                        }
+                    case "content":
+                        if let content = SyslogConfiguration.Content(rawValue: text) {
+                            syslog.content = content
+                        } else {
+                            report(field.value.mark, "content must be minimal, standard or full")
+                        }
+                    case "min_priority":
+                        if let priority = Priority(rawValue: text) {
+                            syslog.minimumPriority = priority
+                        } else {
+                            report(field.value.mark, "min_priority must be critical, high, medium or low")
+                        }
+                    case "pen":
+                        if !text.isEmpty, text.allSatisfy(\.isNumber) {
+                            syslog.enterpriseNumber = text
+                        } else {
+                            report(field.value.mark, "pen must be a private enterprise number (digits)")
+                        }
+                    case "max_message_bytes":
+                        if let bytes = Int(text), bytes >= 256 {
+                            syslog.maximumMessageBytes = bytes
+                        } else {
+                            report(field.value.mark, "max_message_bytes must be a number of at least 256")
+                        }
+                    default:
+                        report(
+                            field.keyMark,
+                            "unknown key \"\(field.key.text)\" in syslog\(Suggestions.hint(for: field.key.text, among: Self.syslogKeys))"
+                        )
+                    }
+                }
+                switch transport {
+                case "unix":
+                    syslog.transport = .unix(address?.0 ?? "/dev/log")
+                default:
+                    let parts = (address?.0 ?? "").split(separator: ":")
+                    guard parts.count == 2, let port = UInt16(parts[1]) else {
+                        report(address?.1 ?? value.mark, "a \(transport) address is HOST:PORT, e.g. 127.0.0.1:514")
+                        continue
+                    }
+                    syslog.transport = transport == "udp" ? .udp(String(parts[0]), port) : .tcp(String(parts[0]), port)
+                }
+                self.syslog = syslog
             default:
                 report(
                     entry.keyMark,

@@ -22,8 +22,10 @@ public struct DaemonConfiguration: Sendable {
     public var reloadDebounce: Double = 0.5
     /// Deadlines per priority for `respond_by`.
     public var serviceLevels = ServiceLevels.defaults
-    /// The sinks alerts are delivered to, by name (`queue`, `jsonl`).
+    /// The sinks alerts are delivered to, by name (`queue`, `jsonl`, `syslog`).
     public var sinks = ["queue", "jsonl"]
+    /// How the syslog sink sends, when `sinks` names it.
+    public var syslog = SyslogConfiguration()
 
     public init(home: Home, rulePaths: [String]) {
         self.home = home
@@ -261,6 +263,7 @@ public enum Pipeline {
         var sinks: [any Sink] = []
         if configuration.sinks.contains("queue") { sinks.append(DirectoryQueueSink(directory: home.alerts)) }
         if configuration.sinks.contains("jsonl") { sinks.append(JSONLinesSink(path: home.alertsLog)) }
+        if configuration.sinks.contains("syslog") { sinks.append(SyslogSink(configuration: configuration.syslog)) }
         let processor = EventProcessor(
             home: home, store: store, ruleSet: ruleSet, sinks: sinks.map(\.name), logger: logger)
         processor.sizeLimit = configuration.sizeLimit

@@ -87,6 +87,7 @@ struct RunCommand: AsyncParsableCommand {
         configuration.sizeLimit = sizeLimit ?? file.sizeLimit ?? configuration.sizeLimit
         configuration.serviceLevels = file.serviceLevels ?? configuration.serviceLevels
         configuration.sinks = file.sinks ?? configuration.sinks
+        configuration.syslog = file.syslog ?? configuration.syslog
         return configuration
     }
 

@@ -8,7 +8,7 @@ struct ConfigurationTests {
         let directory = try TemporaryDirectory()
         let file = directory.url.appendingPathComponent("riskscreen.yaml")
         try
-            "home: x\nservice_levels: { critical: 1h, hihg: 2h }\nsinks: [queue, syslog]\nminimum_age: soon\ncolour: blue\n"
+            "home: x\nservice_levels: { critical: 1h, hihg: 2h }\nsinks: [queue, pager]\nminimum_age: soon\ncolour: blue\n"
             .write(
                 to: file, atomically: true, encoding: .utf8)
         let result = try RiskScreenProcess.run(["check", "--config", file.path])
@@ -17,9 +17,9 @@ struct ConfigurationTests {
         #expect(
             errors == [
                 "\(file.path):2:33: error: unknown priority \"hihg\" (did you mean \"high\"?)",
-                "\(file.path):3:16: error: unknown sink \"syslog\"; the sinks are queue, jsonl",
+                "\(file.path):3:16: error: unknown sink \"pager\"; the sinks are queue, jsonl, syslog",
                 "\(file.path):4:14: error: minimum_age must be a duration such as 1s, 30s or 2m",
-                "\(file.path):5:1: error: unknown key \"colour\"; expected one of home, rules, minimum_age, rescan_interval, size_limit, service_levels, sinks",
+                "\(file.path):5:1: error: unknown key \"colour\"; expected one of home, rules, minimum_age, rescan_interval, size_limit, service_levels, sinks, syslog",
             ])
     }
 

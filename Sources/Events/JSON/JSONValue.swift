@@ -17,6 +17,11 @@ public enum JSONValue: Sendable, Equatable {
     /// An object, its members in the order written.
     case object([JSONMember])
 
+    /// Parses JSON text strictly (RFC 8259, duplicate keys refused); `nil` when it is not valid.
+    public static func parse(_ bytes: [UInt8]) -> JSONValue? {
+        try? JSONReader(maximumDepth: 64, rejectsDuplicateKeys: true).parse(bytes)
+    }
+
     /// The value of `key` when this is an object that has it.
     public subscript(key: String) -> JSONValue? {
         guard case .object(let members) = self else { return nil }
