@@ -114,6 +114,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "DaemonTests",
+            dependencies: ["Daemon", "State", "Events", "Rules"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "RuleTestingTests",
             dependencies: ["RuleTesting", "Rules", "Events", "YAMLDocument"],
             swiftSettings: strictSettings

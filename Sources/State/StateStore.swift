@@ -65,6 +65,19 @@ public struct Delivery: Sendable, Equatable {
     /// The alert's priority and creation time, which name its file in the directory queue.
     public var priority: String
     public var createdAt: String
+
+    /// Creates a delivery (the store makes them; tests and other stores may too).
+    public init(
+        id: Int64, sink: String, alertID: String, payload: String, attempts: Int, priority: String, createdAt: String
+    ) {
+        self.id = id
+        self.sink = sink
+        self.alertID = alertID
+        self.payload = payload
+        self.attempts = attempts
+        self.priority = priority
+        self.createdAt = createdAt
+    }
 }
 
 /// The daemon's durable state: the ledger of events, the alerts, and the outbox each sink drains.
