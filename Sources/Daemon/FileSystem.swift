@@ -54,17 +54,10 @@ enum FileSystem {
         let temporary = directory + "/." + (path as NSString).lastPathComponent + ".tmp"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode)
         guard descriptor >= 0 else { throw failure("cannot create \(temporary)") }
-        var written = 0
-        while written < bytes.count {
-            let count = bytes.withUnsafeBytes { buffer in
-                write(descriptor, buffer.baseAddress.map { $0 + written }, buffer.count - written)
-            }
-            if count < 0 {
-                if errno == EINTR { continue }
-                close(descriptor)
-                throw failure("cannot write \(temporary)")
-            }
-            written += count
+        guard writeAll(descriptor, bytes) else {
+            let error = failure("cannot write \(temporary)")
+            close(descriptor)
+            throw error
         }
         fchmod(descriptor, mode)
         guard fsync(descriptor) == 0 else {
@@ -81,7 +74,12 @@ enum FileSystem {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, mode)
         guard descriptor >= 0 else { throw failure("cannot open \(path)") }
         defer { close(descriptor) }
-        let bytes = Array((line + "\n").utf8)
+        guard writeAll(descriptor, Array((line + "\n").utf8)) else { throw failure("cannot append to \(path)") }
+        guard fsync(descriptor) == 0 else { throw failure("cannot fsync \(path)") }
+    }
+
+    /// Writes every byte, retrying after interruptions; `false` on an error (in `errno`).
+    private static func writeAll(_ descriptor: Int32, _ bytes: [UInt8]) -> Bool {
         var written = 0
         while written < bytes.count {
             let count = bytes.withUnsafeBytes { buffer in
@@ -89,11 +87,11 @@ enum FileSystem {
             }
             if count < 0 {
                 if errno == EINTR { continue }
-                throw failure("cannot append to \(path)")
+                return false
             }
             written += count
         }
-        guard fsync(descriptor) == 0 else { throw failure("cannot fsync \(path)") }
+        return true
     }
 
     /// `fsync` of a directory, so a rename into it survives a crash.
