@@ -72,6 +72,17 @@ public final class SQLiteStateStore: StateStore {
             }
             try db.create(index: "outbox_pending", on: "outbox", columns: ["sink", "delivered_at", "id"])
         }
+        migrator.registerMigration("2: alert actions (the social work team's audit trail)") { db in
+            try db.create(table: "alert_actions") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.column("alert_id", .text).notNull().references("alerts", onDelete: .restrict)
+                table.column("action", .text).notNull()
+                table.column("by", .text).notNull()
+                table.column("outcome", .text)
+                table.column("note", .text)
+                table.column("at", .text).notNull()
+            }
+        }
         return migrator
     }
 
@@ -176,6 +187,55 @@ public final class SQLiteStateStore: StateStore {
             summary.lastEventAt = try Double.fetchOne(db, sql: "SELECT max(recorded_at_epoch) FROM events")
             return summary
         }
+    }
+
+    public func queuedAlerts(includeClosed: Bool) throws -> [QueuedAlert] {
+        try pool.read { db in
+            let condition = includeClosed ? "" : "WHERE status IN ('open', 'acknowledged')"
+            return try Row.fetchAll(db, sql: "SELECT alert_id, status, record FROM alerts \(condition)").map(
+                Self.queued)
+        }
+    }
+
+    public func queuedAlert(id: String) throws -> QueuedAlert? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT alert_id, status, record FROM alerts WHERE alert_id = ?", arguments: [id])
+                .map(Self.queued)
+        }
+    }
+
+    public func actions(alertID: String) throws -> [AlertAction] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM alert_actions WHERE alert_id = ? ORDER BY id", arguments: [alertID]
+            ).map { row in
+                AlertAction(
+                    action: row["action"], by: row["by"], outcome: row["outcome"], note: row["note"], at: row["at"])
+            }
+        }
+    }
+
+    public func act(on alertID: String, _ action: AlertAction) throws {
+        try pool.write { db in
+            guard
+                let status = try String.fetchOne(
+                    db, sql: "SELECT status FROM alerts WHERE alert_id = ?", arguments: [alertID])
+            else {
+                throw QueueError.unknown(alertID)
+            }
+            guard status == "open" || status == "acknowledged" else { throw QueueError.notOpen(alertID, status) }
+            if action.action == "ack", status == "acknowledged" { throw QueueError.notOpen(alertID, status) }
+            try db.execute(
+                sql: "INSERT INTO alert_actions (alert_id, action, by, outcome, note, at) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [alertID, action.action, action.by, action.outcome, action.note, action.at])
+            let newStatus = action.action == "close" ? "closed" : "acknowledged"
+            try db.execute(sql: "UPDATE alerts SET status = ? WHERE alert_id = ?", arguments: [newStatus, alertID])
+        }
+    }
+
+    private static func queued(_ row: Row) -> QueuedAlert {
+        let record: String = row["record"]
+        return QueuedAlert(alertID: row["alert_id"], status: row["status"], record: record)
     }
 
     /// A PRAGMA's value as text, for checks and `riskscreen status`.

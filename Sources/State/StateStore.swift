@@ -103,6 +103,58 @@ public protocol StateStore: Sendable {
     func ledgerCount() throws -> Int
     /// Counts for `riskscreen status`.
     func summary() throws -> StateSummary
+    /// The alerts in the queue (open and acknowledged; with `includeClosed`, all).
+    func queuedAlerts(includeClosed: Bool) throws -> [QueuedAlert]
+    /// One alert, whatever its status.
+    func queuedAlert(id: String) throws -> QueuedAlert?
+    /// What the team did with an alert, oldest first.
+    func actions(alertID: String) throws -> [AlertAction]
+    /// Records an action (acknowledge, close) and updates the alert's status, in one transaction;
+    /// throws ``QueueError`` for an unknown, withdrawn or closed alert.
+    func act(on alertID: String, _ action: AlertAction) throws
+}
+
+/// An alert as the queue holds it: its current status and its record as delivered.
+public struct QueuedAlert: Sendable, Equatable {
+    public var alertID: String
+    /// open, acknowledged, closed or withdrawn.
+    public var status: String
+    /// The alert record (JSON) as the sinks received it.
+    public var record: String
+}
+
+/// One entry of the audit trail: who did what to an alert, and when.
+public struct AlertAction: Sendable, Equatable {
+    /// `ack` or `close`.
+    public var action: String
+    public var by: String
+    /// For `close`: referred, declined, not-needed, unable-to-reach.
+    public var outcome: String?
+    public var note: String?
+    /// RFC 3339, UTC.
+    public var at: String
+
+    public init(action: String, by: String, outcome: String? = nil, note: String? = nil, at: String) {
+        self.action = action
+        self.by = by
+        self.outcome = outcome
+        self.note = note
+        self.at = at
+    }
+}
+
+/// Why an action on an alert was refused.
+public enum QueueError: Error, CustomStringConvertible, Equatable {
+    case unknown(String)
+    case notOpen(String, String)
+
+    public var description: String {
+        switch self {
+        case .unknown(let id): "no alert has the id \(id)"
+        case .notOpen(let id, let status):
+            "the alert \(id) is \(status); only an open alert can be acknowledged, and an open or acknowledged one closed"
+        }
+    }
 }
 
 /// What the state says about the daemon's health.

@@ -1,0 +1,231 @@
+import ArgumentParser
+import Daemon
+import Events
+import Foundation
+import State
+
+/// `riskscreen queue`: the social work team's view of the alert queue.
+struct QueueCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "queue",
+        abstract: "The alert queue for the social work team: list, show, acknowledge, close.",
+        subcommands: [List.self, Show.self, Acknowledge.self, Close.self],
+        defaultSubcommand: List.self
+    )
+
+    struct HomeOption: ParsableArguments {
+        @Option(help: "The daemon's home (default: var).")
+        var home = "var"
+
+        func store() throws -> SQLiteStateStore {
+            let home = Home(self.home)
+            guard FileManager.default.fileExists(atPath: home.stateDatabase) else {
+                printError("queue: no state database at \(home.stateDatabase); has the daemon run on this home?")
+                throw ExitCode(1)
+            }
+            return try SQLiteStateStore(path: home.stateDatabase)
+        }
+    }
+
+    /// One alert's fields for the list.
+    struct Row {
+        var id: String
+        var status: String
+        var priority: String
+        var respondBy: Timestamp?
+        var patient: String
+        var unit: String
+        var referral: String
+        var summary: String
+
+        init(_ alert: QueuedAlert) {
+            let record = JSONValue.parse(Array(alert.record.utf8)) ?? .object([])
+            func text(_ key: String) -> String {
+                if case .string(let value)? = record[key] { return value }
+                return "-"
+            }
+            id = alert.alertID
+            status = alert.status
+            priority = text("priority")
+            respondBy = Timestamp(rfc3339: text("respond_by"))
+            patient = text("patient_id")
+            unit = text("unit")
+            referral = text("referral")
+            summary = text("summary")
+        }
+
+        var rank: Int { ["critical", "high", "medium", "low"].firstIndex(of: priority) ?? 4 }
+    }
+
+    static func due(_ respondBy: Timestamp?, now: Double) -> (text: String, overdue: Bool) {
+        guard let respondBy else { return ("-", false) }
+        let seconds = Double(respondBy.secondsSinceEpoch) - now
+        let magnitude = StatusCommand.duration(abs(seconds))
+        return seconds < 0 ? ("overdue \(magnitude)", true) : ("in \(magnitude)", false)
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Open alerts, most urgent first (priority, then respond-by).")
+
+        @OptionGroup var options: HomeOption
+        @Option(help: "Only this referral.") var referral: String?
+        @Option(help: "Only this priority.") var priority: String?
+        @Option(help: "Only this unit.") var unit: String?
+        @Flag(help: "Only alerts past their respond-by time.") var overdue = false
+        @Flag(help: "Include closed and withdrawn alerts.") var all = false
+        @Flag(help: "One JSON object per line, for tools.") var json = false
+
+        func run() throws {
+            let now = Date().timeIntervalSince1970
+            var rows = try options.store().queuedAlerts(includeClosed: all).map(Row.init)
+            rows = rows.filter { row in
+                (referral.map { $0 == row.referral } ?? true) && (priority.map { $0 == row.priority } ?? true)
+                    && (unit.map { $0 == row.unit } ?? true)
+                    && (!overdue || QueueCommand.due(row.respondBy, now: now).overdue)
+            }
+            rows.sort {
+                ($0.rank, $0.respondBy?.secondsSinceEpoch ?? .max, $0.id) < (
+                    $1.rank, $1.respondBy?.secondsSinceEpoch ?? .max, $1.id
+                )
+            }
+            if json {
+                for row in rows {
+                    let due = QueueCommand.due(row.respondBy, now: now)
+                    print(
+                        JSONValue.object([
+                            JSONMember(key: "alert_id", value: .string(row.id)),
+                            JSONMember(key: "status", value: .string(row.status)),
+                            JSONMember(key: "priority", value: .string(row.priority)),
+                            JSONMember(key: "respond_by", value: .string(row.respondBy?.text ?? "-")),
+                            JSONMember(key: "overdue", value: .bool(due.overdue)),
+                            JSONMember(key: "patient_id", value: .string(row.patient)),
+                            JSONMember(key: "unit", value: .string(row.unit)),
+                            JSONMember(key: "referral", value: .string(row.referral)),
+                            JSONMember(key: "summary", value: .string(row.summary)),
+                        ]).serialized)
+                }
+                return
+            }
+            let color = isatty(STDOUT_FILENO) == 1
+            print("PRIORITY  DUE                PATIENT      UNIT   REFERRAL                        SUMMARY")
+            for row in rows {
+                let due = QueueCommand.due(row.respondBy, now: now)
+                var dueText = due.text.padding(toLength: 18, withPad: " ", startingAt: 0)
+                if color && due.overdue { dueText = "\u{1B}[31m" + dueText + "\u{1B}[0m" }
+                print(
+                    [
+                        row.priority.padding(toLength: 8, withPad: " ", startingAt: 0), dueText,
+                        row.patient.padding(toLength: 12, withPad: " ", startingAt: 0),
+                        row.unit.padding(toLength: 6, withPad: " ", startingAt: 0),
+                        row.referral.padding(toLength: 31, withPad: " ", startingAt: 0), row.summary,
+                    ].joined(separator: "  ") + (row.status == "open" ? "" : " [\(row.status)]") + "  (\(row.id))")
+            }
+            if rows.isEmpty { print("(no alerts)") }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Everything about one alert: findings, reasons, scores, actions.")
+
+        @OptionGroup var options: HomeOption
+        @Argument(help: "The alert id (rs-…).") var alertID: String
+
+        func run() throws {
+            let store = try options.store()
+            guard let alert = try store.queuedAlert(id: alertID) else {
+                printError("queue: \(QueueError.unknown(alertID))")
+                throw ExitCode(1)
+            }
+            let record = JSONValue.parse(Array(alert.record.utf8)) ?? .object([])
+            func text(_ value: JSONValue?) -> String {
+                if case .string(let string)? = value { return string }
+                return value.map(\.serialized) ?? "-"
+            }
+            print("alert \(alert.alertID): \(text(record["priority"])) \(text(record["referral"])), \(alert.status)")
+            print("  \(text(record["summary"]))")
+            print(
+                "  patient \(text(record["patient_id"])), encounter \(text(record["encounter_id"])), unit \(text(record["unit"]))"
+            )
+            print("  event \(text(record["event_id"])) (\(text(record["event_type"])), \(text(record["occurred_at"])))")
+            print("  created \(text(record["created_at"])), respond by \(text(record["respond_by"]))")
+            print("  rules \(text(record["rules_version"]))")
+            if case .array(let findings)? = record["findings"] {
+                print("findings:")
+                for finding in findings {
+                    print("  - \(text(finding["rule_id"])) (\(text(finding["priority"]))): \(text(finding["title"]))")
+                    print("    why: \(text(finding["reason"]))")
+                    if case .object(let scores)? = finding["scores"], !scores.isEmpty {
+                        print(
+                            "    scores: "
+                                + scores.map { "\($0.key) \(text($0.value["value"])) \(text($0.value["parts"]))" }
+                                .joined(separator: "; "))
+                    }
+                    if case .array(let references)? = finding["references"], !references.isEmpty {
+                        print("    references: " + references.map { text($0) }.joined(separator: "; "))
+                    }
+                }
+            }
+            let actions = try store.actions(alertID: alert.alertID)
+            print("actions:" + (actions.isEmpty ? " none" : ""))
+            for action in actions {
+                print(
+                    "  - \(action.at) \(action.action) by \(action.by)\(action.outcome.map { ", outcome \($0)" } ?? "")\(action.note.map { ": \($0)" } ?? "")"
+                )
+            }
+        }
+    }
+
+    struct Acknowledge: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "ack", abstract: "Acknowledge an open alert: someone has it.")
+
+        @OptionGroup var options: HomeOption
+        @Argument(help: "The alert id.") var alertID: String
+        @Option(help: "Who acknowledges it.") var by: String
+        @Option(help: "A note for the audit trail.") var note: String?
+
+        func run() throws {
+            try QueueCommand.act(
+                options, alertID,
+                AlertAction(action: "ack", by: by, note: note, at: StatusCommand.time(Date().timeIntervalSince1970)))
+            print("acknowledged \(alertID) by \(by)")
+        }
+    }
+
+    struct Close: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Close an open or acknowledged alert with its outcome.")
+
+        enum Outcome: String, ExpressibleByArgument, CaseIterable {
+            case referred, declined
+            case notNeeded = "not-needed"
+            case unableToReach = "unable-to-reach"
+        }
+
+        @OptionGroup var options: HomeOption
+        @Argument(help: "The alert id.") var alertID: String
+        @Option(help: "Who closes it.") var by: String
+        @Option(help: "What came of it.") var outcome: Outcome
+        @Option(help: "A note for the audit trail.") var note: String?
+
+        func run() throws {
+            try QueueCommand.act(
+                options, alertID,
+                AlertAction(
+                    action: "close", by: by, outcome: outcome.rawValue, note: note,
+                    at: StatusCommand.time(Date().timeIntervalSince1970)))
+            print("closed \(alertID) by \(by): \(outcome.rawValue)")
+        }
+    }
+
+    static func act(_ options: HomeOption, _ alertID: String, _ action: AlertAction) throws {
+        do {
+            try options.store().act(on: alertID, action)
+        } catch let error as QueueError {
+            printError("queue: \(error)")
+            throw ExitCode(1)
+        }
+    }
+}

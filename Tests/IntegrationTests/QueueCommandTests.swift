@@ -1,0 +1,125 @@
+import Foundation
+import Testing
+
+@Suite("riskscreen queue, as the social work team uses it", .serialized)
+struct QueueCommandTests {
+    /// A home drained once with the samples: 14 alerts.
+    private func drainedHome() throws -> (TemporaryDirectory, String) {
+        let directory = try TemporaryDirectory()
+        let home = directory.path + "/home"
+        try FileManager.default.createDirectory(atPath: home + "/inbox", withIntermediateDirectories: true)
+        for sample in ValidateCommandTests.samples.map({ ($0 as NSString).lastPathComponent }) {
+            try FileManager.default.copyItem(
+                atPath: RiskScreenProcess.packageRoot.appendingPathComponent("samples/" + sample).path,
+                toPath: home + "/inbox/" + sample)
+        }
+        let result = try RiskScreenProcess.run(["run", "--once", "--home", home, "--minimum-age", "0"])
+        #expect(result.status == 0)
+        return (directory, home)
+    }
+
+    private func list(_ home: String, _ extra: [String] = []) throws -> [[String: Any]] {
+        let result = try RiskScreenProcess.run(["queue", "list", "--home", home, "--json"] + extra)
+        #expect(result.status == 0)
+        return try result.stdoutLines.map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+    }
+
+    @Test("list: open alerts sorted by priority then respond-by, with filters")
+    func listAndFilters() throws {
+        let (directory, home) = try drainedHome()
+        _ = directory
+        let all = try list(home)
+        #expect(all.count == 14)
+        let ranks = all.map {
+            ["critical", "high", "medium", "low"].firstIndex(of: $0["priority"] as? String ?? "") ?? 9
+        }
+        #expect(ranks == ranks.sorted())
+        #expect(try list(home, ["--priority", "critical"]).count == 2)
+        #expect(try list(home, ["--referral", "safety"]).map { $0["unit"] as? String } == ["OBS"])
+        #expect(try list(home, ["--unit", "5W"]).count == 4)  // samples 07, 08 (two referrals) and 12
+        #expect(try list(home, ["--overdue"]).isEmpty)
+        let text = try RiskScreenProcess.run(["queue", "list", "--home", home])
+        #expect(text.stdoutLines.first?.hasPrefix("PRIORITY  DUE") == true)
+        #expect(
+            text.stdoutLines.dropFirst().first?.hasPrefix("critical  in 1 h 59 min") == true
+                || text.stdoutLines.dropFirst().first?.hasPrefix("critical  in 2 h") == true)
+    }
+
+    @Test(
+        "ack and close are recorded in the audit trail; acting on an unknown, closed or re-acknowledged alert is an error"
+    )
+    func actions() throws {
+        let (directory, home) = try drainedHome()
+        _ = directory
+        let first = try #require(try list(home).first?["alert_id"] as? String)
+        #expect(
+            try RiskScreenProcess.run([
+                "queue", "ack", first, "--by", "Ada Worker", "--note", "calling the daughter", "--home", home,
+            ]).status == 0)
+        let again = try RiskScreenProcess.run(["queue", "ack", first, "--by", "Bo", "--home", home])
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("is acknowledged"))
+        #expect(
+            try RiskScreenProcess.run([
+                "queue", "close", first, "--by", "Ada Worker", "--outcome", "referred", "--home", home,
+            ]).status == 0)
+        let closedAgain = try RiskScreenProcess.run([
+            "queue", "close", first, "--by", "Bo", "--outcome", "declined", "--home", home,
+        ])
+        #expect(closedAgain.status == 1)
+        #expect(closedAgain.stderr.contains("is closed"))
+        let unknown = try RiskScreenProcess.run([
+            "queue", "close", "rs-000000000000000000000000", "--by", "Bo", "--outcome", "declined", "--home", home,
+        ])
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr.contains("no alert has the id rs-000000000000000000000000"))
+        let badOutcome = try RiskScreenProcess.run([
+            "queue", "close", first, "--by", "Bo", "--outcome", "maybe", "--home", home,
+        ])
+        #expect(badOutcome.status == 64)
+        #expect(try list(home).count == 13)
+        #expect(try list(home, ["--all"]).count == 14)
+        let show = try RiskScreenProcess.run(["queue", "show", first, "--home", home])
+        #expect(show.status == 0)
+        #expect(show.stdout.contains(", closed"))
+        #expect(show.stdout.contains("findings:"))
+        #expect(show.stdout.contains("    why: "))
+        let trail = show.stdoutLines.drop { $0 != "actions:" }.dropFirst()
+        #expect(trail.count == 2)
+        #expect(trail.first?.contains("ack by Ada Worker: calling the daughter") == true)
+        #expect(trail.last?.contains("close by Ada Worker, outcome referred") == true)
+    }
+
+    @Test("the queue can be used while the daemon drains")
+    func whileDraining() throws {
+        let directory = try TemporaryDirectory()
+        let home = directory.path + "/home"
+        try FileManager.default.createDirectory(atPath: home + "/inbox", withIntermediateDirectories: true)
+        let daemon = try RunningDaemon(
+            home: home, rules: RiskScreenProcess.packageRoot.appendingPathComponent("rules").path)
+        #expect(daemon.wait { daemon.log.contains("riskscreen started") })
+        for index in 0..<100 {
+            var text = try String(
+                contentsOfFile: RiskScreenProcess.packageRoot.appendingPathComponent(
+                    "samples/08-discharge-homeless.json"
+                ).path, encoding: .utf8)
+            text = text.replacingOccurrences(of: "NF-2026-11-23-0008", with: "Q-\(index)")
+            try text.write(toFile: home + "/q\(index).staging", atomically: false, encoding: .utf8)
+            #expect(rename(home + "/q\(index).staging", home + "/inbox/q\(index).json") == 0)
+        }
+        var acted = 0
+        let deadline = Date().addingTimeInterval(30)
+        while acted < 5 && Date() < deadline {
+            if let id = try list(home).first(where: { $0["status"] as? String == "open" })?["alert_id"] as? String {
+                let result = try RiskScreenProcess.run(["queue", "ack", id, "--by", "Ada", "--home", home])
+                #expect(result.status == 0, "\(result.stderr)")
+                acted += 1
+            }
+        }
+        #expect(acted == 5)
+        #expect(daemon.wait(seconds: 30) { daemon.files("alerts").count == 200 })
+        #expect(daemon.stop().status == 0)
+    }
+}
