@@ -171,13 +171,13 @@ public struct DaemonService: Service {
         func deliver() {
             do {
                 try deliverer.deliverPending(
-                    now: Timestamp(secondsSinceEpoch: Int64(Date().timeIntervalSince1970.rounded(.down))))
+                    now: WallClock.now)
             } catch {
                 logger.error(
                     "delivery stopped; the outbox keeps the alerts and is retried", metadata: ["error": "\(error)"])
             }
         }
-        let now = Timestamp(secondsSinceEpoch: Int64(Date().timeIntervalSince1970.rounded(.down)))
+        let now = WallClock.now
         let summary = drain.runOnce(
             now: now, renamedIn: renamedIn, batch: 100, between: deliver, shouldStop: { Task.isShuttingDownGracefully })
         deliver()

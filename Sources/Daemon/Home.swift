@@ -19,6 +19,12 @@ public struct Home: Sendable {
     public var alertsLog: String { root + "/alerts.jsonl" }
     public var stateDatabase: String { root + "/state.db" }
 
+    /// How many event files wait in the inbox, and the age in seconds of the oldest (0 when none),
+    /// judged as the daemon judges names.
+    public func inboxBacklog() -> (count: Int, oldestAge: Double) {
+        Inbox(home: self).waiting()
+    }
+
     /// Creates every directory of the layout, owner-only.
     public func create() throws {
         for directory in [root, inbox, work, archive, quarantine, alerts] { try FileSystem.makeDirectory(directory) }

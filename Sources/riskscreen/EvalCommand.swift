@@ -1,5 +1,6 @@
 import Alerts
 import ArgumentParser
+import Daemon
 import Events
 import Foundation
 import Rules
@@ -55,7 +56,7 @@ struct EvalCommand: ParsableCommand {
             printError("eval: the rules do not load; run `riskscreen check \(rulePaths.joined(separator: " "))`")
             throw ExitCode(2)
         }
-        let clock = now.flatMap { Timestamp(rfc3339: $0) } ?? Self.wallClock()
+        let clock = now.flatMap { Timestamp(rfc3339: $0) } ?? WallClock.now
         let decoder = EventDecoder()
         let builder = AlertBuilder()
         var failed = false
@@ -116,8 +117,4 @@ struct EvalCommand: ParsableCommand {
         return lines.joined(separator: "\n")
     }
 
-    static func wallClock() -> Timestamp {
-        let seconds = Date().timeIntervalSince1970
-        return Timestamp(secondsSinceEpoch: Int64(seconds.rounded(.down)))
-    }
 }

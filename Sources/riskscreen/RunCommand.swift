@@ -120,10 +120,10 @@ struct RunCommand: AsyncParsableCommand {
             printError("run: cannot open the state database \(home.stateDatabase): \(error)")
             throw ExitCode(1)
         }
-        let summary = drain.runOnce(now: Self.now)
+        let summary = drain.runOnce(now: WallClock.now)
         let delivered: Int
         do {
-            delivered = try deliverer.deliverPending(now: Self.now)
+            delivered = try deliverer.deliverPending(now: WallClock.now)
         } catch {
             printError("run: delivery stopped: \(error); the outbox keeps the alerts for the next run")
             throw ExitCode(1)
@@ -132,10 +132,6 @@ struct RunCommand: AsyncParsableCommand {
             "\(summary.processed) processed, \(summary.duplicates) duplicate, \(summary.conflicts) conflict, \(summary.invalid) invalid, \(summary.refused) refused, \(summary.failed) failed; \(summary.alerts) alert\(summary.alerts == 1 ? "" : "s") raised, \(delivered) deliveries"
         )
         if summary.failed > 0 { throw ExitCode(1) }
-    }
-
-    static var now: Timestamp {
-        Timestamp(secondsSinceEpoch: Int64(Date().timeIntervalSince1970.rounded(.down)))
     }
 
     private func copySamples(into inbox: String) throws {

@@ -33,8 +33,8 @@ struct StatusCommand: ParsableCommand {
         if FileManager.default.fileExists(atPath: home.stateDatabase) {
             summary = (try? SQLiteStateStore(path: home.stateDatabase).summary()) ?? summary
         }
-        let waiting = Self.inbox(home)
-        let oldestAge = waiting.map { now - $0 }.max()
+        let backlog = home.inboxBacklog()
+        let oldestAge: Double? = backlog.count > 0 ? backlog.oldestAge : nil
         let quarantined = ((try? FileManager.default.contentsOfDirectory(atPath: home.quarantine)) ?? []).filter {
             !$0.hasSuffix(".reason.json") && !$0.hasPrefix(".")
         }.count
@@ -53,7 +53,7 @@ struct StatusCommand: ParsableCommand {
                 JSONMember(key: "status", value: .string(health)),
                 JSONMember(key: "running", value: .bool(running)),
                 JSONMember(key: "problems", value: .array(problems.map(JSONValue.string))),
-                JSONMember(key: "inbox_backlog", value: .number(Double(waiting.count))),
+                JSONMember(key: "inbox_backlog", value: .number(Double(backlog.count))),
                 JSONMember(key: "inbox_oldest_age_seconds", value: oldestAge.map(JSONValue.number) ?? .null),
                 JSONMember(key: "quarantined", value: .number(Double(quarantined))),
                 JSONMember(key: "outbox", value: Self.object(summary.outbox)),
@@ -81,7 +81,7 @@ struct StatusCommand: ParsableCommand {
             print(
                 "last event: \(summary.lastEventAt.map { "\(Self.time($0)) (\(Self.duration(now - $0)) ago)" } ?? "none")"
             )
-            print("inbox: \(waiting.count) waiting\(oldestAge.map { ", oldest \(Self.duration($0))" } ?? "")")
+            print("inbox: \(backlog.count) waiting\(oldestAge.map { ", oldest \(Self.duration($0))" } ?? "")")
             print("quarantine: \(quarantined) file\(quarantined == 1 ? "" : "s")")
             let outbox = summary.outbox.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
             print("outbox: \(outbox.isEmpty ? "empty" : outbox.joined(separator: ", "))")
@@ -90,16 +90,6 @@ struct StatusCommand: ParsableCommand {
             print("status: \(health)\(problems.isEmpty ? "" : ": " + problems.joined(separator: "; "))")
         }
         if status != 0 { throw ExitCode(status) }
-    }
-
-    /// The modification times of the event files waiting in the inbox.
-    static func inbox(_ home: Home) -> [Double] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: home.inbox)) ?? []
-        return names.filter { !$0.hasPrefix(".") && $0.hasSuffix(".json") }.compactMap { name in
-            var status = stat()
-            guard lstat(home.inbox + "/" + name, &status) == 0 else { return nil }
-            return Double(status.st_mtim.tv_sec) + Double(status.st_mtim.tv_nsec) / 1e9
-        }
     }
 
     static func object(_ counts: [String: Int]) -> JSONValue {

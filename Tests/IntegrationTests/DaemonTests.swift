@@ -96,11 +96,7 @@ final class LockedText: @unchecked Sendable {
 @Suite("The daemon, running", .serialized)
 struct DaemonTests {
     private func setUp() throws -> (TemporaryDirectory, String, String) {
-        let directory = try TemporaryDirectory()
-        let rules = try directory.copy(RiskScreenProcess.packageRoot.appendingPathComponent("rules"), as: "rules").path
-        let home = directory.path + "/home"
-        try FileManager.default.createDirectory(atPath: home + "/inbox", withIntermediateDirectories: true)
-        return (directory, home, rules)
+        try TemporaryDirectory.daemonHome(copyingRules: true)
     }
 
     @Test(

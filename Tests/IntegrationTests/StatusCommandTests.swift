@@ -4,11 +4,7 @@ import Testing
 @Suite("riskscreen status, as monitoring calls it", .serialized)
 struct StatusCommandTests {
     private func setUp() throws -> (TemporaryDirectory, String, String) {
-        let directory = try TemporaryDirectory()
-        let rules = RiskScreenProcess.packageRoot.appendingPathComponent("rules").path
-        let home = directory.path + "/home"
-        try FileManager.default.createDirectory(atPath: home + "/inbox", withIntermediateDirectories: true)
-        return (directory, home, rules)
+        try TemporaryDirectory.daemonHome(copyingRules: false)
     }
 
     @Test("not running: exit 2")

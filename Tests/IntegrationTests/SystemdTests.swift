@@ -50,11 +50,7 @@ final class NotifySocket {
 @Suite("systemd: notifications, the watchdog, the unit", .serialized)
 struct SystemdTests {
     private func setUp() throws -> (TemporaryDirectory, String, String) {
-        let directory = try TemporaryDirectory()
-        let rules = try directory.copy(RiskScreenProcess.packageRoot.appendingPathComponent("rules"), as: "rules").path
-        let home = directory.path + "/home"
-        try FileManager.default.createDirectory(atPath: home + "/inbox", withIntermediateDirectories: true)
-        return (directory, home, rules)
+        try TemporaryDirectory.daemonHome(copyingRules: true)
     }
 
     @Test("READY=1 after the first scan, RELOADING=1 with MONOTONIC_USEC then READY=1 on SIGHUP, STOPPING=1 on SIGTERM")

@@ -20,3 +20,16 @@ final class TemporaryDirectory {
         return destination
     }
 }
+
+extension TemporaryDirectory {
+    /// A temporary folder with an empty daemon home (`home/inbox`) and the rules to run it with: a
+    /// copy of the shipped rules the test may change, or the shipped rules themselves.
+    static func daemonHome(copyingRules: Bool) throws -> (TemporaryDirectory, home: String, rules: String) {
+        let directory = try TemporaryDirectory()
+        let shipped = RiskScreenProcess.packageRoot.appendingPathComponent("rules")
+        let rules = copyingRules ? try directory.copy(shipped, as: "rules").path : shipped.path
+        let home = directory.path + "/home"
+        try FileManager.default.createDirectory(atPath: home + "/inbox", withIntermediateDirectories: true)
+        return (directory, home, rules)
+    }
+}
