@@ -110,7 +110,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StateTests",
-            dependencies: ["State", "Alerts", "Events", "Rules"],
+            dependencies: ["State", "Alerts", "Events", "Rules", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -34,6 +34,8 @@ public struct Alert: Sendable {
     /// The digest of the rule set that decided it.
     public var rulesVersion: String
     public var status: Status
+    /// The earlier alerts this one escalates: the same patient and rule at a lower priority.
+    public var supersedes: [String] = []
 
     /// The id of the alert for `referral` caused by the event `eventID`.
     public static func id(eventID: String, referral: String) -> String {

@@ -4,8 +4,8 @@ public import Rules
 /// Turns one event's findings into alerts, without state: one alert per referral, holding every
 /// finding for it, at the highest of their priorities.
 ///
-/// Suppression of repeats and withdrawal on cancel events need the history the daemon keeps; they
-/// are applied on top of this.
+/// Suppression of repeats and withdrawal on cancel events need the history the daemon keeps: the
+/// ``AlertPolicy`` applies them on top of this.
 public struct AlertBuilder: Sendable {
     /// Deadlines per priority.
     public var serviceLevels: ServiceLevels
@@ -17,8 +17,13 @@ public struct AlertBuilder: Sendable {
 
     /// The alerts for one evaluated event, most urgent first.
     public func alerts(for event: Event, evaluation: Evaluation, rulesVersion: String, now: Timestamp) -> [Alert] {
+        alerts(for: event, findings: evaluation.findings, rulesVersion: rulesVersion, now: now)
+    }
+
+    /// The alerts for some findings of one event, most urgent first.
+    public func alerts(for event: Event, findings: [Finding], rulesVersion: String, now: Timestamp) -> [Alert] {
         var byReferral: [String: [Finding]] = [:]
-        for finding in evaluation.findings { byReferral[finding.referral, default: []].append(finding) }
+        for finding in findings { byReferral[finding.referral, default: []].append(finding) }
         let created = now.utc
         var alerts: [Alert] = byReferral.map { referral, found in
             let findings = found.sorted { ($0.priority, $1.ruleID) > ($1.priority, $0.ruleID) }
@@ -28,7 +33,8 @@ public struct AlertBuilder: Sendable {
                 eventID: event.eventID, eventType: event.eventType, occurredAt: event.occurredAt,
                 patientID: event.patient.id, encounterID: event.encounter.id,
                 facilityID: event.encounter.facilityID ?? event.source?.facilityID, unit: event.encounter.unit,
-                priority: priority, respondBy: created.adding(seconds: serviceLevels.window(for: priority)),
+                priority: priority,
+                respondBy: serviceLevels.respondBy(priority: priority, event: event, created: created),
                 referral: referral, summary: Self.summary(findings), findings: findings, rulesVersion: rulesVersion,
                 status: .open)
         }

@@ -24,6 +24,9 @@ extension Alert {
             JSONMember(key: "rules_version", value: .string(rulesVersion)),
             JSONMember(key: "status", value: .string(status.rawValue)),
         ]
+        if !supersedes.isEmpty {
+            members.append(JSONMember(key: "supersedes", value: .array(supersedes.map(JSONValue.string))))
+        }
         return .object(members)
     }
 }

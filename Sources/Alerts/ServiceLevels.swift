@@ -1,20 +1,47 @@
+public import Events
 public import Rules
 
-/// How long the team has to respond to an alert of each priority.
+/// How long the team has to respond to an alert: by priority, and per event type where the work
+/// differs.
+///
+/// An admission or transfer alert is worked while the patient is on the ward, so its deadline is
+/// also never later than the `expected_discharge_at` the feed sent (a discharge alert is useless
+/// after the patient has left). A discharge alert is worked by telephone after the patient has
+/// gone, and the first hours decide whether a follow-up happens at all: its windows are shorter.
 public struct ServiceLevels: Sendable, Equatable {
-    /// Seconds per priority.
+    /// Seconds per priority, for every event type without its own.
     public var seconds: [Priority: Double]
+    /// Seconds per priority for particular event types; a priority not listed falls back to `seconds`.
+    public var byEventType: [EventType: [Priority: Double]]
 
-    /// The defaults: critical 2 h, high 8 h, medium 24 h, low 72 h.
-    public static let defaults = ServiceLevels(seconds: [
-        .critical: 7200, .high: 28_800, .medium: 86_400, .low: 259_200,
-    ])
+    /// The defaults: critical 2 h, high 8 h, medium 24 h, low 72 h; after a discharge critical
+    /// 1 h, high 4 h, medium 24 h, low 48 h.
+    public static let defaults = ServiceLevels(
+        seconds: [.critical: 7200, .high: 28_800, .medium: 86_400, .low: 259_200],
+        byEventType: [.discharge: [.critical: 3600, .high: 14_400, .medium: 86_400, .low: 172_800]])
 
     /// Creates service levels.
-    public init(seconds: [Priority: Double]) { self.seconds = seconds }
+    public init(seconds: [Priority: Double], byEventType: [EventType: [Priority: Double]] = [:]) {
+        self.seconds = seconds
+        self.byEventType = byEventType
+    }
 
-    /// The time allowed for `priority`.
-    public func window(for priority: Priority) -> Double {
-        seconds[priority] ?? ServiceLevels.defaults.seconds[priority] ?? 86_400
+    /// The time allowed for `priority` after an event of `eventType`.
+    public func window(for priority: Priority, after eventType: EventType? = nil) -> Double {
+        if let eventType, let seconds = byEventType[eventType]?[priority] { return seconds }
+        return seconds[priority] ?? ServiceLevels.defaults.seconds[priority] ?? 86_400
+    }
+
+    /// The deadline of an alert of `priority` raised at `created` for `event`: the window after
+    /// `created`, and for a patient still on the ward never after the expected discharge (when that
+    /// is still ahead).
+    public func respondBy(priority: Priority, event: Event, created: Timestamp) -> Timestamp {
+        let deadline = created.adding(seconds: window(for: priority, after: event.eventType))
+        guard event.eventType != .discharge, event.encounter.dischargedAt == nil,
+            let expected = event.encounter.expectedDischargeAt, created < expected, expected < deadline
+        else {
+            return deadline
+        }
+        return expected.utc
     }
 }

@@ -1,4 +1,5 @@
 public import Alerts
+import Events
 import Foundation
 public import Rules
 import YAMLDocument
@@ -12,7 +13,8 @@ import YAMLDocument
 /// minimum_age: 1s
 /// rescan_interval: 30s
 /// size_limit: 1048576
-/// service_levels: { critical: 2h, high: 8h, medium: 24h, low: 72h }
+/// service_levels: { critical: 2h, high: 8h, medium: 24h, low: 72h, discharge: { critical: 1h, high: 4h } }
+/// suppress_for: 7d
 /// sinks: [queue, jsonl]
 /// ```
 ///
@@ -24,6 +26,8 @@ public struct ConfigurationFile: Sendable {
     public var rescanInterval: Double?
     public var sizeLimit: Int?
     public var serviceLevels: ServiceLevels?
+    /// The suppression window of a rule without `suppress_for`.
+    public var suppressFor: Double?
     public var sinks: [String]?
     public var syslog: SyslogConfiguration?
 
@@ -31,7 +35,8 @@ public struct ConfigurationFile: Sendable {
     public var diagnostics: [Diagnostic] = []
 
     static let keys = [
-        "home", "rules", "minimum_age", "rescan_interval", "size_limit", "service_levels", "sinks", "syslog",
+        "home", "rules", "minimum_age", "rescan_interval", "size_limit", "service_levels", "suppress_for", "sinks",
+        "syslog",
     ]
     public static let sinkNames = ["queue", "jsonl", "syslog"]
     static let syslogKeys = [
@@ -39,6 +44,25 @@ public struct ConfigurationFile: Sendable {
     ]
 
     public init() {}
+
+    /// One `priority: duration` entry of `service_levels`, or `nil` after reporting its mistake.
+    private static func serviceLevel(
+        _ entry: YAMLMappingEntry, report: (SourceMark, String) -> Void
+    ) -> (Priority, Double)? {
+        guard let priority = Priority(rawValue: entry.key.text) else {
+            let names = Priority.allCases.map(\.rawValue) + EventType.allCases.map(\.rawValue)
+            report(
+                entry.keyMark,
+                "unknown priority or event type \"\(entry.key.text)\"\(Suggestions.hint(for: entry.key.text, among: names))"
+            )
+            return nil
+        }
+        guard let text = entry.value.scalar?.text, let seconds = DurationText.seconds(text), seconds > 0 else {
+            report(entry.value.mark, "a service level is a duration such as 2h or 3d")
+            return nil
+        }
+        return (priority, seconds)
+    }
 
     /// Reads the file at `path`.
     public init(path: String) {
@@ -92,23 +116,33 @@ public struct ConfigurationFile: Sendable {
                 sizeLimit = bytes
             case "service_levels":
                 var levels = ServiceLevels.defaults
-                for level in value.mapping ?? [] {
-                    guard let priority = Priority(rawValue: level.key.text) else {
-                        report(
-                            level.keyMark,
-                            "unknown priority \"\(level.key.text)\"\(Suggestions.hint(for: level.key.text, among: Priority.allCases.map(\.rawValue)))"
-                        )
-                        continue
-                    }
-                    guard let text = level.value.scalar?.text, let seconds = DurationText.seconds(text), seconds > 0
-                    else {
-                        report(level.value.mark, "a service level is a duration such as 2h or 3d")
-                        continue
-                    }
-                    levels.seconds[priority] = seconds
+                if value.mapping == nil {
+                    report(value.mark, "service_levels is a mapping of priority (or event type) to duration")
                 }
-                if value.mapping == nil { report(value.mark, "service_levels is a mapping of priority to duration") }
+                for level in value.mapping ?? [] {
+                    if let type = EventType(rawValue: level.key.text) {
+                        guard let windows = level.value.mapping else {
+                            report(
+                                level.value.mark,
+                                "service levels of an event type are a mapping of priority to duration")
+                            continue
+                        }
+                        for window in windows {
+                            if let (priority, seconds) = Self.serviceLevel(window, report: report) {
+                                levels.byEventType[type, default: [:]][priority] = seconds
+                            }
+                        }
+                    } else if let (priority, seconds) = Self.serviceLevel(level, report: report) {
+                        levels.seconds[priority] = seconds
+                    }
+                }
                 serviceLevels = levels
+            case "suppress_for":
+                guard let text = value.scalar?.text, let seconds = DurationText.seconds(text), seconds >= 0 else {
+                    report(value.mark, "suppress_for is a duration such as 72h or 7d")
+                    continue
+                }
+                suppressFor = seconds
             case "sinks":
                 let names = (value.sequence ?? [value]).compactMap { item -> String? in
                     guard let name = item.scalar?.text, Self.sinkNames.contains(name) else {

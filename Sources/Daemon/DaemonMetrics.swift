@@ -53,6 +53,16 @@ public final class DaemonMetrics: @unchecked Sendable {
         counter("riskscreen_alerts_total", [("priority", priority), ("referral", referral)]).increment()
     }
 
+    /// Findings recorded against an earlier alert instead of opening one.
+    func suppressed(_ count: Int) {
+        if count > 0 { counter("riskscreen_suppressed_total").increment(by: count) }
+    }
+
+    /// Alerts withdrawn by cancel events.
+    func withdrawn(_ count: Int) {
+        if count > 0 { counter("riskscreen_withdrawn_total").increment(by: count) }
+    }
+
     func evaluation(nanoseconds: Int64) {
         CoreMetrics.Timer(label: "riskscreen_rule_evaluation_seconds", dimensions: [], factory: factory)
             .recordNanoseconds(nanoseconds)

@@ -22,6 +22,8 @@ public struct DaemonConfiguration: Sendable {
     public var reloadDebounce: Double = 0.5
     /// Deadlines per priority for `respond_by`.
     public var serviceLevels = ServiceLevels.defaults
+    /// The suppression window of a rule without `suppress_for`, in seconds.
+    public var suppressFor = AlertPolicy.standardSuppressFor
     /// The sinks alerts are delivered to, by name (`queue`, `jsonl`, `syslog`).
     public var sinks = ["queue", "jsonl"]
     /// How the syslog sink sends, when `sinks` names it.
@@ -267,7 +269,9 @@ public enum Pipeline {
         let processor = EventProcessor(
             home: home, store: store, ruleSet: ruleSet, sinks: sinks.map(\.name), logger: logger)
         processor.sizeLimit = configuration.sizeLimit
-        processor.builder = AlertBuilder(serviceLevels: configuration.serviceLevels)
+        processor.policy = AlertPolicy(
+            builder: AlertBuilder(serviceLevels: configuration.serviceLevels),
+            defaultSuppressFor: configuration.suppressFor)
         let drain = InboxDrain(home: home, processor: processor, minimumAge: configuration.minimumAge, logger: logger)
         return (processor, drain, Deliverer(store: store, sinks: sinks, logger: logger))
     }

@@ -27,7 +27,8 @@ public final class EventProcessor {
     let home: Home
     let store: any StateStore
     public var ruleSet: RuleSet
-    public var builder = AlertBuilder()
+    /// Decides which findings open alerts, which repeat earlier ones, and what a cancel withdraws.
+    public var policy = AlertPolicy()
     let sinks: [String]
     /// Files larger than this are refused without reading.
     public var sizeLimit = 1 << 20
@@ -94,27 +95,28 @@ public final class EventProcessor {
             return .invalid
         }
 
-        let started = ContinuousClock.now
-        let evaluation = ruleSet.evaluate(event, now: now)
-        if let metrics {
-            let elapsed = ContinuousClock.now - started
-            metrics.evaluation(
-                nanoseconds: elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
-            )
-        }
-        let alerts = builder.alerts(for: event, evaluation: evaluation, rulesVersion: ruleSet.version, now: now)
         let entry = LedgerEntry(
             eventID: event.eventID, digest: digest, outcome: .processed, recordedAt: now, fileName: name,
             rulesVersion: ruleSet.version)
-        let recorded = try store.record(entry, alerts: alerts, sinks: sinks)
+        let (recorded, decision) = try store.record(entry, patientID: event.patient.id, sinks: sinks) { state in
+            try decide(event, state: state, now: now)
+        }
         CrashPoint.reached(.afterCommit)
         switch recorded {
         case .recorded:
             try archive(name, now: now, digest: digest)
             CrashPoint.reached(.afterArchive)
-            for alert in alerts { metrics?.alert(priority: alert.priority.rawValue, referral: alert.referral) }
-            logger.info("event processed", metadata: ["event_id": "\(event.eventID)", "alerts": "\(alerts.count)"])
-            return .processed(alerts: alerts.count)
+            let opened = decision?.opened ?? []
+            for alert in opened { metrics?.alert(priority: alert.priority.rawValue, referral: alert.referral) }
+            metrics?.suppressed(decision?.repeats.count ?? 0)
+            metrics?.withdrawn(decision?.withdrawn.count ?? 0)
+            logger.info(
+                "event processed",
+                metadata: [
+                    "event_id": "\(event.eventID)", "alerts": "\(opened.count)",
+                    "repeats": "\(decision?.repeats.count ?? 0)", "withdrawn": "\(decision?.withdrawn.count ?? 0)",
+                ])
+            return .processed(alerts: opened.count)
         case .duplicate:
             try archive(name, now: now, digest: digest)
             logger.info("duplicate event archived", metadata: ["event_id": "\(event.eventID)"])
@@ -129,6 +131,30 @@ public final class EventProcessor {
             logger.warning("event quarantined: same id, different content", metadata: ["event_id": "\(event.eventID)"])
             return .conflict
         }
+    }
+
+    /// Evaluates `event` against the patient's state and lets the policy decide; keeps the explain
+    /// trace of each opened alert's rules for `riskscreen queue show`.
+    private func decide(_ event: Event, state: PatientState, now: Timestamp) throws -> PolicyDecision {
+        let started = ContinuousClock.now
+        let evaluation = ruleSet.evaluate(event, now: now, history: state.history)
+        if let metrics {
+            let elapsed = ContinuousClock.now - started
+            metrics.evaluation(
+                nanoseconds: elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
+            )
+        }
+        var decision = policy.decide(
+            event, evaluation: evaluation, state: state, rulesVersion: ruleSet.version, now: now)
+        if !decision.opened.isEmpty {
+            let (_, explanations) = ruleSet.explain(event, now: now, history: state.history)
+            for alert in decision.opened {
+                let rules = Set(alert.findings.map(\.ruleID))
+                decision.explanations[alert.alertID] = explanations.filter { rules.contains($0.ruleID) }
+                    .flatMap(ExplanationText.ruleLines).joined(separator: "\n")
+            }
+        }
+        return decision
     }
 
     private func archive(_ name: String, now: Timestamp, digest: String) throws {

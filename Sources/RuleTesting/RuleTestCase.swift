@@ -37,9 +37,20 @@ public struct RuleTestCase: Sendable {
     public var event: Event
     /// The clock; the event's `occurred_at` when not given.
     public var now: Timestamp?
-    /// Earlier events of the same patient. Accepted and validated; applied once the rule engine
-    /// keeps patient history (the alert-policy work).
+    /// Earlier events of the patient, run through the rules and the alert policy before `event`, as
+    /// the daemon would have: they make the patient history and the alerts a repeat is held against.
     public var history: [Event]
+    /// For a sequence: its steps in order, each an event with what to expect after it (this case's
+    /// own event and expectations are the last step's).
+    public var steps: [RuleTestCase] = []
+    /// Rules whose findings must only repeat an earlier alert (recorded against it, opening nothing).
+    public var suppressed: [(id: String, mark: SourceMark)] = []
+    /// Whether `suppressed:` was given (then exactly those rules repeat).
+    public var checksSuppressed = false
+    /// Referrals whose new alert must escalate (supersede) an earlier one; `nil`: not checked.
+    public var escalated: [(referral: String, mark: SourceMark)]?
+    /// Referrals of the earlier alerts this event must withdraw; `nil`: not checked.
+    public var withdrawn: [(referral: String, mark: SourceMark)]?
     public var scores: [ScoreExpectation] = []
     public var fires: [(id: String, mark: SourceMark)] = []
     public var doesNotFire: [(id: String, mark: SourceMark)] = []
@@ -54,8 +65,9 @@ public struct RuleTestCase: Sendable {
 
     /// Every rule id the case mentions.
     var mentionedRules: [String] {
-        var ids = fires.map(\.id) + doesNotFire.map(\.id) + reasonContains.compactMap(\.rule)
+        var ids = fires.map(\.id) + doesNotFire.map(\.id) + reasonContains.compactMap(\.rule) + suppressed.map(\.id)
         ids += (alerts ?? []).flatMap { $0.rules ?? [] }
+        ids += steps.flatMap(\.mentionedRules)
         var seen = Set<String>()
         return ids.filter { seen.insert($0).inserted }
     }

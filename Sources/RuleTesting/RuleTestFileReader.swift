@@ -27,10 +27,14 @@ public struct RuleTestFileReader {
     private let lines: [Substring]
     private var namedEvents: [String: (JSONValue, SourceMark)] = [:]
 
-    static let caseKeys = [
-        "name", "event", "event_file", "base", "patch", "now", "history", "scores", "fires", "does_not_fire",
-        "alerts", "only_some_alerts", "no_alerts", "reason_contains",
+    /// What a step of a sequence (or a case) may expect.
+    static let expectationKeys = [
+        "scores", "fires", "does_not_fire", "alerts", "only_some_alerts", "no_alerts", "reason_contains", "suppressed",
+        "escalated", "withdrawn",
     ]
+    static let caseKeys =
+        ["name", "event", "event_file", "base", "patch", "now", "history", "sequence"] + expectationKeys
+    static let stepKeys = ["event", "event_file", "base", "patch", "now"] + expectationKeys
 
     /// Reads the test file at `path`.
     public init(path: String) {
@@ -122,23 +126,59 @@ public struct RuleTestFileReader {
     }
 
     private mutating func readCase(_ node: YAMLNode) -> RuleTestCase? {
-        guard let entries = node.mapping else {
-            report(node.mark, "a case is a mapping with `name:`, an event and expectations")
+        guard let values = keyed(node, allowed: Self.caseKeys, what: "a case") else {
+            report(node.mark, "a case is a mapping with `name:`, an event (or a `sequence:`) and expectations")
             return nil
-        }
-        var values: [String: YAMLNode] = [:]
-        for entry in entries {
-            if Self.caseKeys.contains(entry.key.text) {
-                values[entry.key.text] = entry.value
-            } else {
-                report(
-                    entry.keyMark, "unknown key \"\(entry.key.text)\" in a case\(hint(entry.key.text, Self.caseKeys))")
-            }
         }
         guard let name = values["name"]?.scalar?.text, !name.isEmpty else {
             report(node.mark, "a case needs a `name:`")
             return nil
         }
+        guard let sequence = values["sequence"] else { return readStep(node, values, name: name) }
+        let misplaced = values.keys.filter { $0 != "name" && $0 != "sequence" }.sorted()
+        if !misplaced.isEmpty {
+            report(
+                node.mark,
+                "the case \"\(name)\" has a `sequence:`; its events, clocks and expectations go in the steps, not beside it (\(misplaced.joined(separator: ", ")))"
+            )
+            return nil
+        }
+        guard let items = sequence.sequence, !items.isEmpty else {
+            report(sequence.mark, "a sequence is a list of steps, each an event and what to expect after it")
+            return nil
+        }
+        var steps: [RuleTestCase] = []
+        for (index, item) in items.enumerated() {
+            guard let stepValues = keyed(item, allowed: Self.stepKeys, what: "a step") else {
+                report(item.mark, "a step is a mapping: an event (`event:`, `event_file:` or `base:`) and expectations")
+                return nil
+            }
+            guard let step = readStep(item, stepValues, name: "\(name), step \(index + 1)") else { return nil }
+            steps.append(step)
+        }
+        var testCase = steps[steps.count - 1]
+        testCase.name = name
+        testCase.mark = node.mark
+        testCase.steps = steps
+        return testCase
+    }
+
+    /// The entries of a mapping by key, reporting keys not in `allowed`; `nil` when not a mapping.
+    private mutating func keyed(_ node: YAMLNode, allowed: [String], what: String) -> [String: YAMLNode]? {
+        guard let entries = node.mapping else { return nil }
+        var values: [String: YAMLNode] = [:]
+        for entry in entries {
+            if allowed.contains(entry.key.text) {
+                values[entry.key.text] = entry.value
+            } else {
+                report(entry.keyMark, "unknown key \"\(entry.key.text)\" in \(what)\(hint(entry.key.text, allowed))")
+            }
+        }
+        return values
+    }
+
+    /// A case's (or a step's) event, clock, history and expectations.
+    private mutating func readStep(_ node: YAMLNode, _ values: [String: YAMLNode], name: String) -> RuleTestCase? {
         // The event: inline, from a file, or a base with a patch.
         var json: JSONValue?
         let sources = ["event", "event_file", "base"].filter { values[$0] != nil }
@@ -191,7 +231,15 @@ public struct RuleTestFileReader {
             testCase.now = time
         }
         for item in values["history"]?.sequence ?? [] {
-            guard let history = eventJSON(item, at: item.mark) else { continue }
+            // A history event: the name of one under `events:`, inline, or `{ event_file: PATH }`.
+            let named = item.scalar.flatMap { namedEvents[$0.text]?.0 }
+            if let scalar = item.scalar, named == nil {
+                report(
+                    item.mark,
+                    "no event named \"\(scalar.text)\" under `events:`\(hint(scalar.text, Array(namedEvents.keys)))")
+                continue
+            }
+            guard let history = named ?? eventJSON(item, at: item.mark) else { continue }
             do {
                 testCase.history.append(try EventDecoder().decode(json: history))
             } catch {
@@ -244,6 +292,10 @@ public struct RuleTestFileReader {
             }
             testCase.alerts = expected
         }
+        testCase.suppressed = ruleList(values["suppressed"])
+        if let escalated = values["escalated"] { testCase.escalated = ruleList(escalated).map { ($0.id, $0.mark) } }
+        if let withdrawn = values["withdrawn"] { testCase.withdrawn = ruleList(withdrawn).map { ($0.id, $0.mark) } }
+        testCase.checksSuppressed = values["suppressed"] != nil
         testCase.onlySomeAlerts = flag(values["only_some_alerts"])
         testCase.noAlerts = flag(values["no_alerts"])
         if let reasons = values["reason_contains"] {

@@ -20,7 +20,8 @@ public struct RuleTestRunner: Sendable {
     }
 
     public let ruleSet: RuleSet
-    public var builder = AlertBuilder()
+    /// The alert policy the daemon applies: suppression, escalation, withdrawal.
+    public var policy = AlertPolicy()
 
     /// Creates a runner for `ruleSet`.
     public init(ruleSet: RuleSet) { self.ruleSet = ruleSet }
@@ -36,15 +37,52 @@ public struct RuleTestRunner: Sendable {
         for alert in testCase.alerts ?? [] {
             for id in alert.rules ?? [] where !known.contains(id) { unknown.append((id, alert.mark)) }
         }
-        return unknown
+        for (id, mark) in testCase.suppressed where !known.contains(id) { unknown.append((id, mark)) }
+        for step in testCase.steps { unknown += unknownRules(in: step) }
+        var seen = Set<String>()
+        return unknown.filter { seen.insert("\($0.0)@\($0.1)").inserted }
     }
 
-    /// Runs one case.
+    /// Runs one case: its history (or its steps before the last) through the rules and the policy,
+    /// as the daemon would, then checks each step's expectations.
     public func run(_ testCase: RuleTestCase) -> Result {
+        var states: [String: PatientState] = [:]
+        guard !testCase.steps.isEmpty else {
+            for earlier in testCase.history {
+                _ = step(earlier, now: earlier.occurredAt, states: &states)
+            }
+            return check(testCase, states: &states)
+        }
+        var result = Result(testCase: testCase, failures: [], explanation: [], fired: [])
+        for (index, step) in testCase.steps.enumerated() {
+            let outcome = check(step, states: &states)
+            let label = "step \(index + 1) (\(step.event.eventID))"
+            result.failures += outcome.failures.map { "\(label): \($0)" }
+            if !outcome.explanation.isEmpty { result.explanation += ["   \(label):"] + outcome.explanation }
+            result.fired.formUnion(outcome.fired)
+        }
+        return result
+    }
+
+    /// Evaluates one event against its patient's state, lets the policy decide, and applies the
+    /// decision to the state.
+    private func step(_ event: Event, now: Timestamp, states: inout [String: PatientState]) -> (
+        Evaluation, PolicyDecision, PatientState
+    ) {
+        let before = states[event.patient.id] ?? PatientState(patientID: event.patient.id)
+        let evaluation = ruleSet.evaluate(event, now: now, history: before.history)
+        let decision = policy.decide(
+            event, evaluation: evaluation, state: before, rulesVersion: ruleSet.version, now: now)
+        var after = before
+        after.apply(decision)
+        states[event.patient.id] = after
+        return (evaluation, decision, before)
+    }
+
+    private func check(_ testCase: RuleTestCase, states: inout [String: PatientState]) -> Result {
         let now = testCase.now ?? testCase.event.occurredAt
-        let evaluation = ruleSet.evaluate(testCase.event, now: now)
-        let alerts = builder.alerts(
-            for: testCase.event, evaluation: evaluation, rulesVersion: ruleSet.version, now: now)
+        let (evaluation, decision, before) = step(testCase.event, now: now, states: &states)
+        let alerts = decision.opened
         let fired = Dictionary(evaluation.findings.map { ($0.ruleID, $0) }, uniquingKeysWith: { first, _ in first })
         var failures: [String] = []
 
@@ -83,7 +121,13 @@ public struct RuleTestRunner: Sendable {
         if let expectedAlerts = testCase.alerts {
             for expected in expectedAlerts {
                 guard let alert = alerts.first(where: { $0.referral == expected.referral }) else {
-                    failures.append("expected an alert to \(expected.referral); there was none")
+                    let repeated = decision.repeats.filter { $0.finding.referral == expected.referral }
+                    failures.append(
+                        "expected an alert to \(expected.referral); there was none"
+                            + (repeated.isEmpty
+                                ? ""
+                                : " (the findings of \(repeated.map(\.finding.ruleID).joined(separator: ", ")) repeated an earlier alert)")
+                    )
                     continue
                 }
                 if let priority = expected.priority, alert.priority != priority {
@@ -126,15 +170,51 @@ public struct RuleTestRunner: Sendable {
             }
         }
 
+        failures += policyFailures(testCase, decision: decision, before: before)
+
         var explanation: [String] = []
         if !failures.isEmpty {
             let involved = Set(testCase.mentionedRules)
-            let (_, explained) = ruleSet.explain(testCase.event, now: now)
+            let (_, explained) = ruleSet.explain(testCase.event, now: now, history: before.history)
             for rule in explained where involved.contains(rule.ruleID) {
                 explanation += ExplanationText.ruleLines(rule)
             }
         }
         return Result(testCase: testCase, failures: failures, explanation: explanation, fired: Set(fired.keys))
+    }
+
+    /// What the case expects of the policy: repeats, escalations, withdrawals.
+    private func policyFailures(_ testCase: RuleTestCase, decision: PolicyDecision, before: PatientState) -> [String] {
+        var failures: [String] = []
+        if testCase.checksSuppressed {
+            let expected = Set(testCase.suppressed.map(\.id))
+            let actual = Set(decision.repeats.map(\.finding.ruleID))
+            if expected != actual {
+                failures.append(
+                    "expected the findings of [\(expected.sorted().joined(separator: ", "))] to repeat earlier alerts; repeated: [\(actual.sorted().joined(separator: ", "))]"
+                )
+            }
+        }
+        if let escalated = testCase.escalated {
+            let expected = Set(escalated.map(\.referral))
+            let actual = Set(decision.opened.filter { !$0.supersedes.isEmpty }.map(\.referral))
+            if expected != actual {
+                failures.append(
+                    "expected escalated alerts to [\(expected.sorted().joined(separator: ", "))]; escalated: [\(actual.sorted().joined(separator: ", "))]"
+                )
+            }
+        }
+        if let withdrawn = testCase.withdrawn {
+            let expected = withdrawn.map(\.referral).sorted()
+            let referrals = Dictionary(before.alerts.map { ($0.alertID, $0.referral) }, uniquingKeysWith: { a, _ in a })
+            let actual = decision.withdrawn.compactMap { referrals[$0.alertID] }.sorted()
+            if expected != actual {
+                failures.append(
+                    "expected withdrawn alerts to [\(expected.joined(separator: ", "))]; withdrawn: [\(actual.joined(separator: ", "))]"
+                )
+            }
+        }
+        return failures
     }
 
     private func describe(_ alert: Alert) -> String {

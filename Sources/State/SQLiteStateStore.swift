@@ -2,6 +2,7 @@ public import Alerts
 public import Events
 import Foundation
 import GRDB
+import Rules
 
 /// The state store in one SQLite file (through GRDB), in WAL mode with `synchronous=FULL`, created
 /// owner-only (0600), with versioned migrations.
@@ -83,17 +84,94 @@ public final class SQLiteStateStore: StateStore {
                 table.column("at", .text).notNull()
             }
         }
+        migrator.registerMigration("3: alert policy (findings, repeats, withdrawals, patient history)") { db in
+            // An alert now reaches each sink as opened and, after a cancel, as withdrawn: the outbox
+            // is keyed by sink, alert and kind.
+            try db.create(table: "outbox_new") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.column("sink", .text).notNull()
+                table.column("alert_id", .text).notNull().references("alerts", onDelete: .restrict)
+                table.column("kind", .text).notNull().defaults(to: "open")
+                table.column("payload", .text).notNull()
+                table.column("attempts", .integer).notNull().defaults(to: 0)
+                table.column("delivered_at", .text)
+                table.uniqueKey(["sink", "alert_id", "kind"])
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO outbox_new (id, sink, alert_id, kind, payload, attempts, delivered_at)
+                    SELECT id, sink, alert_id, 'open', payload, attempts, delivered_at FROM outbox
+                    """)
+            try db.drop(table: "outbox")
+            try db.rename(table: "outbox_new", to: "outbox")
+            try db.create(index: "outbox_pending", on: "outbox", columns: ["sink", "delivered_at", "id"])
+
+            try db.alter(table: "alerts") { table in
+                table.add(column: "event_type", .text)
+                table.add(column: "occurred_at", .text)
+                table.add(column: "explanation", .text)
+                table.add(column: "withdrawn_at", .text)
+                table.add(column: "withdrawn_by_event_id", .text)
+            }
+            try db.execute(
+                sql: """
+                    UPDATE alerts SET event_type = json_extract(record, '$.event_type'),
+                        occurred_at = json_extract(record, '$.occurred_at')
+                    """)
+            try db.create(index: "alerts_patient", on: "alerts", columns: ["patient_id"])
+            try db.create(table: "alert_findings") { table in
+                table.column("alert_id", .text).notNull().references("alerts", onDelete: .restrict)
+                table.column("rule_id", .text).notNull()
+                table.column("priority", .text).notNull()
+                table.primaryKey(["alert_id", "rule_id"])
+            }
+            try db.execute(
+                sql: """
+                    INSERT OR IGNORE INTO alert_findings (alert_id, rule_id, priority)
+                    SELECT a.alert_id, json_extract(f.value, '$.rule_id'), json_extract(f.value, '$.priority')
+                    FROM alerts a, json_each(a.record, '$.findings') f
+                    """)
+            try db.create(table: "alert_repeats") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.column("alert_id", .text).notNull().references("alerts", onDelete: .restrict)
+                table.column("rule_id", .text).notNull()
+                table.column("priority", .text).notNull()
+                table.column("reason", .text).notNull()
+                table.column("event_id", .text).notNull()
+                table.column("event_type", .text).notNull()
+                table.column("occurred_at", .text).notNull()
+                table.column("recorded_at", .text).notNull()
+            }
+            try db.create(index: "alert_repeats_alert", on: "alert_repeats", columns: ["alert_id"])
+            try db.create(table: "encounters") { table in
+                table.column("patient_id", .text).notNull()
+                table.column("encounter_id", .text).notNull()
+                table.column("class", .text)
+                table.column("admitted_at", .text).notNull()
+                table.column("discharged_at", .text)
+                table.column("disposition", .text)
+                table.column("cancelled", .boolean).notNull().defaults(to: false)
+                table.column("last_event_id", .text).notNull()
+                table.column("seen_order", .integer).notNull()
+                table.primaryKey(["patient_id", "encounter_id"])
+            }
+        }
         return migrator
     }
 
-    public func record(_ entry: LedgerEntry, alerts: [Alert], sinks: [String]) throws -> RecordResult {
+    public func record(
+        _ entry: LedgerEntry, patientID: String?, sinks: [String],
+        decide: (PatientState) throws -> PolicyDecision
+    ) throws -> (RecordResult, PolicyDecision?) {
         try pool.write { db in
             if let existing = try Self.entry(db, eventID: entry.eventID) {
-                guard existing.digest == entry.digest else { return .conflict(existing) }
+                guard existing.digest == entry.digest else { return (.conflict(existing), nil) }
                 try db.execute(
                     sql: "UPDATE events SET duplicates = duplicates + 1 WHERE event_id = ?", arguments: [entry.eventID])
-                return .duplicate(existing)
+                return (.duplicate(existing), nil)
             }
+            let state = try patientID.map { try Self.patientState(db, $0) } ?? PatientState(patientID: "")
+            let decision = try decide(state)
             try db.execute(
                 sql: """
                     INSERT INTO events (event_id, digest, outcome, recorded_at, recorded_at_epoch, file_name, rules_version, reason)
@@ -103,24 +181,154 @@ public final class SQLiteStateStore: StateStore {
                     entry.eventID, entry.digest, entry.outcome.rawValue, entry.recordedAt.text,
                     entry.recordedAt.secondsSinceEpoch, entry.fileName, entry.rulesVersion, entry.reason,
                 ])
-            for alert in alerts {
-                let payload = alert.json.serialized
+            try Self.write(decision, db, sinks: sinks, patientID: patientID, at: entry.recordedAt)
+            return (.recorded, decision)
+        }
+    }
+
+    private static func write(
+        _ decision: PolicyDecision, _ db: Database, sinks: [String], patientID: String?, at time: Timestamp
+    ) throws {
+        for alert in decision.opened {
+            let payload = alert.json.serialized
+            try db.execute(
+                sql: """
+                    INSERT INTO alerts (alert_id, event_id, patient_id, encounter_id, priority, referral, status,
+                        created_at, respond_by, record, event_type, occurred_at, explanation)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    alert.alertID, alert.eventID, alert.patientID, alert.encounterID, alert.priority.rawValue,
+                    alert.referral, alert.status.rawValue, alert.createdAt.text, alert.respondBy.text, payload,
+                    alert.eventType.rawValue, alert.occurredAt.text, decision.explanations[alert.alertID],
+                ])
+            for finding in alert.findings {
                 try db.execute(
-                    sql: """
-                        INSERT INTO alerts (alert_id, event_id, patient_id, encounter_id, priority, referral, status, created_at, respond_by, record)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        alert.alertID, alert.eventID, alert.patientID, alert.encounterID, alert.priority.rawValue,
-                        alert.referral, alert.status.rawValue, alert.createdAt.text, alert.respondBy.text, payload,
-                    ])
-                for sink in sinks {
-                    try db.execute(
-                        sql: "INSERT INTO outbox (sink, alert_id, payload) VALUES (?, ?, ?)",
-                        arguments: [sink, alert.alertID, payload])
-                }
+                    sql: "INSERT INTO alert_findings (alert_id, rule_id, priority) VALUES (?, ?, ?)",
+                    arguments: [alert.alertID, finding.ruleID, finding.priority.rawValue])
             }
-            return .recorded
+            for sink in sinks {
+                try db.execute(
+                    sql: "INSERT INTO outbox (sink, alert_id, kind, payload) VALUES (?, ?, 'open', ?)",
+                    arguments: [sink, alert.alertID, payload])
+            }
+        }
+        for repeated in decision.repeats {
+            try db.execute(
+                sql: """
+                    INSERT INTO alert_repeats (alert_id, rule_id, priority, reason, event_id, event_type, occurred_at, recorded_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    repeated.alertID, repeated.finding.ruleID, repeated.finding.priority.rawValue,
+                    repeated.finding.reason, repeated.eventID, repeated.eventType.rawValue, repeated.occurredAt.text,
+                    time.utc.text,
+                ])
+        }
+        for withdrawal in decision.withdrawn {
+            let withdrawn = JSONValue.parse(Array(withdrawal.record.utf8))
+            try db.execute(
+                sql: """
+                    UPDATE alerts SET status = 'withdrawn', record = ?, withdrawn_at = ?, withdrawn_by_event_id = ?
+                    WHERE alert_id = ?
+                    """,
+                arguments: [
+                    withdrawal.record, withdrawn?["withdrawn_at"]?.string, withdrawn?["withdrawn_by_event_id"]?.string,
+                    withdrawal.alertID,
+                ])
+            for sink in sinks {
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO outbox (sink, alert_id, kind, payload) VALUES (?, ?, 'withdrawn', ?)",
+                    arguments: [sink, withdrawal.alertID, withdrawal.record])
+            }
+        }
+        if let encounter = decision.encounter, let patientID {
+            try db.execute(
+                sql: """
+                    INSERT INTO encounters (patient_id, encounter_id, class, admitted_at, discharged_at, disposition,
+                        cancelled, last_event_id, seen_order)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?,
+                        (SELECT coalesce(max(seen_order), 0) + 1 FROM encounters WHERE patient_id = ?))
+                    ON CONFLICT (patient_id, encounter_id) DO UPDATE SET class = excluded.class,
+                        admitted_at = excluded.admitted_at, discharged_at = excluded.discharged_at,
+                        disposition = excluded.disposition, cancelled = excluded.cancelled,
+                        last_event_id = excluded.last_event_id
+                    """,
+                arguments: [
+                    patientID, encounter.encounterID, encounter.encounterClass?.rawValue, encounter.admittedAt.text,
+                    encounter.dischargedAt?.text, encounter.disposition?.rawValue, encounter.cancelled,
+                    encounter.lastEventID, patientID,
+                ])
+        }
+    }
+
+    public func patientState(_ patientID: String) throws -> PatientState {
+        try pool.read { db in try Self.patientState(db, patientID) }
+    }
+
+    private static func patientState(_ db: Database, _ patientID: String) throws -> PatientState {
+        let encounters = try Row.fetchAll(
+            db, sql: "SELECT * FROM encounters WHERE patient_id = ? ORDER BY seen_order", arguments: [patientID]
+        ).compactMap { row -> EncounterRecord? in
+            let admittedText: String = row["admitted_at"]
+            guard let admitted = Timestamp(rfc3339: admittedText) else { return nil }
+            let discharged: String? = row["discharged_at"]
+            let encounterClass: String? = row["class"]
+            let disposition: String? = row["disposition"]
+            return EncounterRecord(
+                encounterID: row["encounter_id"], encounterClass: encounterClass.flatMap(EncounterClass.init),
+                admittedAt: admitted, dischargedAt: discharged.flatMap { Timestamp(rfc3339: $0) },
+                disposition: disposition.flatMap(DischargeDisposition.init), cancelled: row["cancelled"],
+                lastEventID: row["last_event_id"])
+        }
+        var findings: [String: [PriorAlert.RuleFinding]] = [:]
+        for row in try Row.fetchAll(
+            db,
+            sql: """
+                SELECT f.alert_id, f.rule_id, f.priority FROM alert_findings f JOIN alerts a ON a.alert_id = f.alert_id
+                WHERE a.patient_id = ?
+                """,
+            arguments: [patientID])
+        {
+            let priorityText: String = row["priority"]
+            guard let priority = Priority(rawValue: priorityText) else { continue }
+            findings[row["alert_id"], default: []].append(.init(ruleID: row["rule_id"], priority: priority))
+        }
+        let alerts = try Row.fetchAll(
+            db, sql: "SELECT * FROM alerts WHERE patient_id = ? ORDER BY created_at, alert_id", arguments: [patientID]
+        ).compactMap { row -> PriorAlert? in
+            let occurred: String? = row["occurred_at"]
+            let type: String? = row["event_type"]
+            let priorityText: String = row["priority"]
+            guard let occurredAt = occurred.flatMap({ Timestamp(rfc3339: $0) }),
+                let eventType = type.flatMap(EventType.init), let priority = Priority(rawValue: priorityText)
+            else { return nil }
+            let id: String = row["alert_id"]
+            return PriorAlert(
+                alertID: id, eventID: row["event_id"], eventType: eventType, encounterID: row["encounter_id"],
+                occurredAt: occurredAt, priority: priority, referral: row["referral"], status: row["status"],
+                findings: findings[id] ?? [], record: row["record"])
+        }
+        return PatientState(history: PatientHistory(patientID: patientID, encounters: encounters), alerts: alerts)
+    }
+
+    /// The findings recorded against an alert after it opened, oldest first.
+    public func repeats(alertID: String) throws -> [RepeatRecord] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM alert_repeats WHERE alert_id = ? ORDER BY id", arguments: [alertID]
+            ).map { row in
+                RepeatRecord(
+                    ruleID: row["rule_id"], priority: row["priority"], reason: row["reason"], eventID: row["event_id"],
+                    eventType: row["event_type"], occurredAt: row["occurred_at"], recordedAt: row["recorded_at"])
+            }
+        }
+    }
+
+    /// Why the alert's rules fired, as recorded when it opened.
+    public func explanation(alertID: String) throws -> String? {
+        try pool.read { db in
+            try String.fetchOne(db, sql: "SELECT explanation FROM alerts WHERE alert_id = ?", arguments: [alertID])
         }
     }
 
@@ -133,7 +341,7 @@ public final class SQLiteStateStore: StateStore {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT o.id, o.sink, o.alert_id, o.payload, o.attempts, a.priority, a.created_at
+                    SELECT o.id, o.sink, o.alert_id, o.kind, o.payload, o.attempts, a.priority, a.created_at
                     FROM outbox o JOIN alerts a ON a.alert_id = o.alert_id
                     WHERE o.sink = ? AND o.delivered_at IS NULL ORDER BY o.id LIMIT ?
                     """,
@@ -141,7 +349,8 @@ public final class SQLiteStateStore: StateStore {
             ).map { row in
                 Delivery(
                     id: row["id"], sink: row["sink"], alertID: row["alert_id"], payload: row["payload"],
-                    attempts: row["attempts"], priority: row["priority"], createdAt: row["created_at"])
+                    attempts: row["attempts"], priority: row["priority"], createdAt: row["created_at"],
+                    withdrawal: row["kind"] == "withdrawn")
             }
         }
     }

@@ -65,11 +65,15 @@ public struct Delivery: Sendable, Equatable {
     /// The alert's priority and creation time, which name its file in the directory queue.
     public var priority: String
     public var createdAt: String
+    /// Whether this is the withdrawal of an alert delivered before (`payload` says `status: withdrawn`).
+    public var withdrawal: Bool
 
     /// Creates a delivery (the store makes them; tests and other stores may too).
     public init(
-        id: Int64, sink: String, alertID: String, payload: String, attempts: Int, priority: String, createdAt: String
+        id: Int64, sink: String, alertID: String, payload: String, attempts: Int, priority: String, createdAt: String,
+        withdrawal: Bool = false
     ) {
+        self.withdrawal = withdrawal
         self.id = id
         self.sink = sink
         self.alertID = alertID
@@ -89,8 +93,15 @@ public struct Delivery: Sendable, Equatable {
 /// - Important: Implementations must make each call atomic and durable before returning; the
 ///   SQLite store commits with `synchronous=FULL` in WAL mode.
 public protocol StateStore: Sendable {
-    /// Records an event, its alerts and their deliveries, unless the event id is already known.
-    func record(_ entry: LedgerEntry, alerts: [Alert], sinks: [String]) throws -> RecordResult
+    /// Records an event unless its id is already known: in one transaction, reads what the state
+    /// knows of `patientID`, calls `decide` with it, and writes the ledger row with the decision's
+    /// alerts, repeats, withdrawals (each alert once per sink in the outbox) and the patient's
+    /// encounter. `decide` is not called for a duplicate or a conflict.
+    func record(
+        _ entry: LedgerEntry, patientID: String?, sinks: [String], decide: (PatientState) throws -> PolicyDecision
+    ) throws -> (RecordResult, PolicyDecision?)
+    /// What the state knows of a patient: earlier encounters and alerts.
+    func patientState(_ patientID: String) throws -> PatientState
     /// The ledger entry of an event id.
     func ledgerEntry(eventID: String) throws -> LedgerEntry?
     /// Up to `limit` deliveries waiting for `sink`, oldest first.
@@ -112,6 +123,26 @@ public protocol StateStore: Sendable {
     /// Records an action (acknowledge, close) and updates the alert's status, in one transaction;
     /// throws ``QueueError`` for an unknown, withdrawn or closed alert.
     func act(on alertID: String, _ action: AlertAction) throws
+}
+
+extension StateStore {
+    /// Records an event and exactly these alerts, with no policy and no patient history (invalid
+    /// events, tests).
+    public func record(_ entry: LedgerEntry, alerts: [Alert], sinks: [String]) throws -> RecordResult {
+        try record(entry, patientID: nil, sinks: sinks) { _ in PolicyDecision(opened: alerts) }.0
+    }
+}
+
+/// A finding recorded against an earlier alert instead of opening a new one.
+public struct RepeatRecord: Sendable, Equatable {
+    public var ruleID: String
+    public var priority: String
+    public var reason: String
+    /// The event it was seen on.
+    public var eventID: String
+    public var eventType: String
+    public var occurredAt: String
+    public var recordedAt: String
 }
 
 /// An alert as the queue holds it: its current status and its record as delivered.

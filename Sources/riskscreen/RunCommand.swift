@@ -86,6 +86,7 @@ struct RunCommand: AsyncParsableCommand {
         configuration.rescanInterval = rescanInterval ?? file.rescanInterval ?? configuration.rescanInterval
         configuration.sizeLimit = sizeLimit ?? file.sizeLimit ?? configuration.sizeLimit
         configuration.serviceLevels = file.serviceLevels ?? configuration.serviceLevels
+        configuration.suppressFor = file.suppressFor ?? configuration.suppressFor
         configuration.sinks = file.sinks ?? configuration.sinks
         configuration.syslog = file.syslog ?? configuration.syslog
         return configuration

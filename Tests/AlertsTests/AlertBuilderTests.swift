@@ -14,6 +14,14 @@ struct AlertBuilderTests {
         return try EventDecoder().decode(Array(text.utf8))
     }
 
+    /// An admission, optionally with the discharge the team expects.
+    private func admission(expectedDischarge: String? = nil) throws -> Event {
+        let expected = expectedDischarge.map { #","expected_discharge_at":"\#($0)""# } ?? ""
+        let text =
+            #"{"schema_version":1,"event_id":"T-8","event_type":"admission","occurred_at":"2026-11-22T10:00:00-05:00","patient":{"id":"S-8"},"encounter":{"id":"E-8","admitted_at":"2026-11-22T09:00:00-05:00"\#(expected)}}"#
+        return try EventDecoder().decode(Array(text.utf8))
+    }
+
     private func finding(_ id: String, _ priority: Priority, _ referral: String, reason: String = "because") -> Finding
     {
         Finding(
@@ -43,17 +51,52 @@ struct AlertBuilderTests {
         #expect(try alerts([]).isEmpty)
     }
 
-    @Test("respond_by is created_at plus the priority's service level: 2 h, 8 h, 24 h, 72 h")
+    @Test("respond_by after an admission is created_at plus the priority's service level: 2 h, 8 h, 24 h, 72 h")
     func serviceLevels() throws {
         for (priority, deadline) in [
             (Priority.critical, "2026-11-22T17:00:00Z"), (.high, "2026-11-22T23:00:00Z"),
-            (.medium, "2026-11-23T15:00:00Z"),
-            (.low, "2026-11-25T15:00:00Z"),
+            (.medium, "2026-11-23T15:00:00Z"), (.low, "2026-11-25T15:00:00Z"),
         ] {
-            let alert = try #require(try alerts([finding("a", priority, "x")]).first)
+            let alert = try #require(
+                AlertBuilder().alerts(
+                    for: try admission(), findings: [finding("a", priority, "x")], rulesVersion: "v", now: Self.now
+                ).first)
             #expect(alert.respondBy.text == deadline)
             #expect(alert.createdAt.text == "2026-11-22T15:00:00Z")
         }
+    }
+
+    @Test("after a discharge the windows are shorter by default: 1 h, 4 h, 24 h, 48 h")
+    func dischargeServiceLevels() throws {
+        for (priority, deadline) in [
+            (Priority.critical, "2026-11-22T16:00:00Z"), (.high, "2026-11-22T19:00:00Z"),
+            (.medium, "2026-11-23T15:00:00Z"), (.low, "2026-11-24T15:00:00Z"),
+        ] {
+            let alert = try #require(try alerts([finding("a", priority, "x")]).first)
+            #expect(alert.respondBy.text == deadline)
+        }
+    }
+
+    @Test("a patient still on the ward: respond_by is never after the expected discharge, when that is ahead")
+    func expectedDischargeCaps() throws {
+        let soon = try admission(expectedDischarge: "2026-11-22T12:00:00-05:00")  // 17:00Z, within high's 8 h
+        let built = AlertBuilder().alerts(
+            for: soon, findings: [finding("a", .high, "x")], rulesVersion: "v", now: Self.now)
+        #expect(built.first?.respondBy.text == "2026-11-22T17:00:00Z")
+        let past = try admission(expectedDischarge: "2026-11-22T08:00:00-05:00")  // already past: no cap
+        #expect(
+            AlertBuilder().alerts(for: past, findings: [finding("a", .high, "x")], rulesVersion: "v", now: Self.now)
+                .first?.respondBy.text == "2026-11-22T23:00:00Z")
+    }
+
+    @Test("service levels are configurable per event type; a priority not listed for it falls back")
+    func perEventTypeLevels() throws {
+        var levels = ServiceLevels.defaults
+        levels.byEventType[.admission] = [.high: 3600]
+        #expect(levels.window(for: .high, after: .admission) == 3600)
+        #expect(levels.window(for: .medium, after: .admission) == 86_400)
+        #expect(levels.window(for: .high, after: .transfer) == 28_800)
+        #expect(levels.window(for: .high, after: .discharge) == 14_400)
     }
 
     @Test("the alert carries where to go: patient, encounter, facility, unit")

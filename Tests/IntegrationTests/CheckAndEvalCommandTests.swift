@@ -115,7 +115,7 @@ struct CheckAndEvalCommandTests {
             ])
     }
 
-    @Test("the calm sample raises no alert; the homeless one a critical discharge-planning alert due in 2 hours")
+    @Test("the calm sample raises no alert; the homeless one a critical discharge-planning alert due within the hour")
     func specificSamples() throws {
         let calm = try RiskScreenProcess.run(["eval", "samples/13-discharge-low-risk-elective.json"])
         #expect(calm.stdout.contains("\"alerts\":[]"))
@@ -126,7 +126,7 @@ struct CheckAndEvalCommandTests {
         let first = try #require((object["alerts"] as? [[String: Any]])?.first)
         #expect(first["priority"] as? String == "critical")
         #expect(first["referral"] as? String == "discharge-planning")
-        #expect(first["respond_by"] as? String == "2026-11-23T17:00:00Z")
+        #expect(first["respond_by"] as? String == "2026-11-23T16:00:00Z")
     }
 
     @Test("alert ids are the same for the same event and referral, whenever it is evaluated")

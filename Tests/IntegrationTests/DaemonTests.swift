@@ -107,15 +107,11 @@ struct DaemonTests {
         let daemon = try RunningDaemon(home: home, rules: rules)
         #expect(daemon.wait { daemon.log.contains("riskscreen started") }, "\(daemon.log)")
         let samples = ValidateCommandTests.samples.map { ($0 as NSString).lastPathComponent }
-        // 300 events: the samples under distinct event ids.
+        // 300 events: the samples under distinct event ids, each as a patient of its own (so
+        // the cancels withdraw nothing and nothing repeats).
         for index in 0..<300 {
             let sample = samples[index % samples.count]
-            let text = try String(
-                contentsOfFile: RiskScreenProcess.packageRoot.appendingPathComponent("samples/" + sample).path,
-                encoding: .utf8)
-            let id = "LOAD-\(index)"
-            let changed = text.replacingOccurrences(
-                of: #"("event_id": ")[^"]*"#, with: "$1\(id)", options: .regularExpression)
+            let changed = try SampleEvents.asNewPatient(sample, id: "LOAD-\(index)")
             let staging = home + "/staging-\(index)"
             try changed.write(toFile: staging, atomically: false, encoding: .utf8)
             #expect(rename(staging, home + "/inbox/event-\(index).json") == 0)
@@ -125,7 +121,8 @@ struct DaemonTests {
                 daemon.files("archive").flatMap { day in daemon.files("archive/" + day) }.count == 300
             })
         #expect(daemon.files("inbox").filter { $0.hasSuffix(".json") }.isEmpty)
-        // 15 rounds of the 19 samples raise 14 alerts each, and samples 01–15 once more raise 14.
+        // As patients of their own, 15 rounds of the 19 samples raise 14 alerts each, and samples
+        // 01–15 once more raise 14.
         func jsonlLines() -> Int {
             (try? String(contentsOfFile: home + "/alerts.jsonl", encoding: .utf8))?.split(separator: "\n").count ?? 0
         }
@@ -157,6 +154,8 @@ struct DaemonTests {
             contentsOfFile: RiskScreenProcess.packageRoot.appendingPathComponent("samples/08-discharge-homeless.json")
                 .path, encoding: .utf8)
         changed = changed.replacingOccurrences(of: "NF-2026-11-23-0008", with: "NF-AFTER-RELOAD")
+        // Another patient: the same one's repeat at a lower priority would only be recorded.
+        changed = changed.replacingOccurrences(of: "\"S-100866\"", with: "\"S-AFTER\"")
         try changed.write(toFile: home + "/after.staging", atomically: false, encoding: .utf8)
         #expect(rename(home + "/after.staging", home + "/inbox/after.json") == 0)
         #expect(daemon.wait { daemon.files("alerts").count == 4 })
@@ -170,7 +169,7 @@ struct DaemonTests {
         #expect(daemon.wait { daemon.log.contains("reload refused") }, "\(daemon.log)")
         for index in 0..<20 {
             var text = changed.replacingOccurrences(of: "NF-AFTER-RELOAD", with: "NF-DURING-\(index)")
-            text = text.replacingOccurrences(of: "\"S-100866\"", with: "\"S-9\(index)\"")
+            text = text.replacingOccurrences(of: "\"S-AFTER\"", with: "\"S-9\(index)\"")
             try text.write(toFile: home + "/d\(index).staging", atomically: false, encoding: .utf8)
             #expect(rename(home + "/d\(index).staging", home + "/inbox/during-\(index).json") == 0)
         }

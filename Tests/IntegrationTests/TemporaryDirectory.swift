@@ -33,3 +33,24 @@ extension TemporaryDirectory {
         return (directory, home, rules)
     }
 }
+
+/// The shipped sample events, and copies of them as other patients.
+enum SampleEvents {
+    /// The text of `samples/NAME`.
+    static func text(_ name: String) throws -> String {
+        try String(
+            contentsOfFile: RiskScreenProcess.packageRoot.appendingPathComponent("samples/" + name).path,
+            encoding: .utf8)
+    }
+
+    /// A sample as another patient's event: `id` becomes its event id, and its patient and
+    /// encounter ids are made from it, so the alert policy sees a new patient and suppresses nothing.
+    static func asNewPatient(_ name: String, id: String) throws -> String {
+        var text = try self.text(name)
+        text = text.replacingOccurrences(
+            of: #"("event_id": ")[^"]*"#, with: "$1\(id)", options: .regularExpression)
+        text = text.replacingOccurrences(of: #""S-[0-9]+""#, with: "\"S-\(id)\"", options: .regularExpression)
+        text = text.replacingOccurrences(of: #""E-[0-9]+""#, with: "\"E-\(id)\"", options: .regularExpression)
+        return text
+    }
+}

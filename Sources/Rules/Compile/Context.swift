@@ -6,6 +6,9 @@ final class Context {
     let event: Event
     /// The clock, fixed per evaluation (and per rule test).
     let now: Timestamp
+    /// The patient's earlier encounters as the daemon's state knows them; `nil` when evaluated
+    /// without a state (then every `history.` field is missing).
+    let history: PatientHistory?
     /// Index of the element a collection predicate is looking at.
     var index = 0
     /// Score values and part points, by the indices the compiler assigned.
@@ -29,9 +32,12 @@ final class Context {
         return mask
     }
 
-    init(event: Event, now: Timestamp, scoreCount: Int, partCount: Int, conditionCount: Int) {
+    init(
+        event: Event, now: Timestamp, history: PatientHistory?, scoreCount: Int, partCount: Int, conditionCount: Int
+    ) {
         self.event = event
         self.now = now
+        self.history = history
         scores = Array(repeating: .missing, count: scoreCount)
         partPoints = Array(repeating: 0, count: partCount)
         conditions = Array(repeating: nil, count: conditionCount)

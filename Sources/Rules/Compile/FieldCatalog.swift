@@ -45,6 +45,16 @@ struct Field {
         }
     }
 
+    /// A field of the patient's history; missing when evaluated without a state.
+    static func history(
+        type: ValueType, allowed: [String]? = nil, _ read: @escaping @Sendable (PatientHistory, Event) -> Value?
+    ) -> Field {
+        Field(type: type, allowed: allowed) { context in
+            guard let history = context.history else { return .missing }
+            return read(history, context.event) ?? .missing
+        }
+    }
+
     /// A field of the element a collection predicate is visiting.
     static func element<E>(
         _ collection: @escaping @Sendable (Event) -> [E], type: ValueType, allowed: [String]? = nil,
@@ -111,7 +121,51 @@ enum FieldCatalog {
         "functional.adl_dependencies": .integer { $0.functional?.adlDependencies },
         "functional.cognitive_impairment": .bool { $0.functional?.cognitiveImpairment },
         "functional.falls_6mo": .integer { $0.functional?.falls6mo },
+        // What the daemon's state saw of this patient before this encounter.
+        "history.days_since_last_discharge": .history(type: .number) { history, event in
+            history.daysSinceLastDischarge(before: event).map { .number(Double($0)) }
+        },
+        "history.last_discharge.encounter_id": .history(type: .string) { history, event in
+            history.lastDischarge(before: event).map { .string($0.encounterID) }
+        },
+        "history.last_discharge.discharged_at": .history(type: .timestamp) { history, event in
+            history.lastDischarge(before: event)?.dischargedAt.map(Value.timestamp)
+        },
+        "history.last_discharge.admitted_at": .history(type: .timestamp) { history, event in
+            history.lastDischarge(before: event).map { .timestamp($0.admittedAt) }
+        },
+        "history.last_discharge.class": .history(type: .string, allowed: EncounterClass.allCases.map(\.rawValue)) {
+            history, event in
+            history.lastDischarge(before: event)?.encounterClass.map { .string($0.rawValue) }
+        },
+        "history.last_discharge.disposition": .history(
+            type: .string, allowed: DischargeDisposition.allCases.map(\.rawValue)
+        ) { history, event in
+            history.lastDischarge(before: event)?.disposition.map { .string($0.rawValue) }
+        },
+        "history.encounters": .history(type: .number) { history, event in
+            .number(Double(history.earlier(than: event).count))
+        },
+        "history.admissions_30d": admissions(30),
+        "history.admissions_90d": admissions(90),
+        "history.admissions_180d": admissions(180),
+        "history.admissions_365d": admissions(365),
+        "history.ed_visits_30d": emergencyVisits(30),
+        "history.ed_visits_90d": emergencyVisits(90),
+        "history.ed_visits_180d": emergencyVisits(180),
+        "history.ed_visits_365d": emergencyVisits(365),
     ]
+
+    private static func admissions(_ days: Int) -> Field {
+        .history(type: .number) { history, event in .number(Double(history.admissions(withinDays: days, before: event)))
+        }
+    }
+
+    private static func emergencyVisits(_ days: Int) -> Field {
+        .history(type: .number) { history, event in
+            .number(Double(history.emergencyVisits(withinDays: days, before: event)))
+        }
+    }
 
     /// The names by which a collection may be written.
     static let collections: [String: CollectionKind] = [

@@ -91,9 +91,12 @@ public struct RuleSet: Sendable {
     public var scoreNames: [String] { scores.map(\.name) }
 
     /// Evaluates every score and every enabled rule that applies to the event's type.
-    public func evaluate(_ event: Event, now: Timestamp) -> Evaluation {
+    ///
+    /// `history` is what the state knows of the patient's earlier encounters; without it the
+    /// `history.` fields are missing.
+    public func evaluate(_ event: Event, now: Timestamp, history: PatientHistory? = nil) -> Evaluation {
         let context = Context(
-            event: event, now: now, scoreCount: scores.count, partCount: partCount,
+            event: event, now: now, history: history, scoreCount: scores.count, partCount: partCount,
             conditionCount: conditionCount)
         let results = computeScores(context, scores)
         var findings: [Finding] = []
@@ -107,10 +110,12 @@ public struct RuleSet: Sendable {
         return Evaluation(scores: results, findings: findings)
     }
 
-    /// Evaluates like ``evaluate(_:now:)`` and records, for every rule, why it did or did not fire.
-    public func explain(_ event: Event, now: Timestamp) -> (Evaluation, [RuleExplanation]) {
+    /// Evaluates like ``evaluate(_:now:history:)`` and records, for every rule, why it did or did not fire.
+    public func explain(_ event: Event, now: Timestamp, history: PatientHistory? = nil) -> (
+        Evaluation, [RuleExplanation]
+    ) {
         let context = Context(
-            event: event, now: now, scoreCount: tracedScores.count, partCount: partCount,
+            event: event, now: now, history: history, scoreCount: tracedScores.count, partCount: partCount,
             conditionCount: tracedConditionCount)
         let results = computeScores(context, tracedScores)
         let trace = Trace()
