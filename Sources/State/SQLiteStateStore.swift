@@ -16,6 +16,25 @@ public final class SQLiteStateStore: StateStore {
     /// The database file.
     public let path: String
 
+    /// Opens an existing state database without writing to it (`riskscreen eval --state`); throws
+    /// when it is missing or of an older schema than this binary's.
+    public init(readingFrom path: String) throws {
+        self.path = path
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw Failure(description: "no state database at \(path)")
+        }
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(5)
+        pool = try DatabasePool(path: path, configuration: configuration)
+        guard try pool.read({ try Self.migrator.hasCompletedMigrations($0) }) else {
+            throw Failure(
+                description:
+                    "the state database \(path) is of an older schema; start the daemon of this version on it once to upgrade it"
+            )
+        }
+    }
+
     /// Opens (creating when needed) the state database at `path`.
     public init(path: String) throws {
         self.path = path
@@ -401,14 +420,13 @@ public final class SQLiteStateStore: StateStore {
     public func queuedAlerts(includeClosed: Bool) throws -> [QueuedAlert] {
         try pool.read { db in
             let condition = includeClosed ? "" : "WHERE status IN ('open', 'acknowledged')"
-            return try Row.fetchAll(db, sql: "SELECT alert_id, status, record FROM alerts \(condition)").map(
-                Self.queued)
+            return try Row.fetchAll(db, sql: "SELECT \(Self.queuedColumns) FROM alerts \(condition)").map(Self.queued)
         }
     }
 
     public func queuedAlert(id: String) throws -> QueuedAlert? {
         try pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT alert_id, status, record FROM alerts WHERE alert_id = ?", arguments: [id])
+            try Row.fetchOne(db, sql: "SELECT \(Self.queuedColumns) FROM alerts WHERE alert_id = ?", arguments: [id])
                 .map(Self.queued)
         }
     }
@@ -442,9 +460,16 @@ public final class SQLiteStateStore: StateStore {
         }
     }
 
+    private static let queuedColumns = """
+        alert_id, status, record, patient_id,
+        (SELECT count(*) FROM alert_repeats r WHERE r.alert_id = alerts.alert_id) AS repeats
+        """
+
     private static func queued(_ row: Row) -> QueuedAlert {
         let record: String = row["record"]
-        return QueuedAlert(alertID: row["alert_id"], status: row["status"], record: record)
+        return QueuedAlert(
+            alertID: row["alert_id"], status: row["status"], record: record, patientID: row["patient_id"],
+            repeats: row["repeats"])
     }
 
     /// A PRAGMA's value as text, for checks and `riskscreen status`.

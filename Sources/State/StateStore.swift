@@ -150,8 +150,11 @@ public struct QueuedAlert: Sendable, Equatable {
     public var alertID: String
     /// open, acknowledged, closed or withdrawn.
     public var status: String
-    /// The alert record (JSON) as the sinks received it.
+    /// The alert record (JSON) as the sinks received it (after a withdrawal, the withdrawn record).
     public var record: String
+    public var patientID: String
+    /// How many later findings were recorded against it instead of opening an alert.
+    public var repeats: Int
 }
 
 /// One entry of the audit trail: who did what to an alert, and when.

@@ -4,8 +4,10 @@ import Daemon
 import Events
 import Foundation
 import Rules
+import State
 
-/// `riskscreen eval --rules DIR EVENT.json…`: what the rules say about each event, without state.
+/// `riskscreen eval --rules DIR EVENT.json…`: what the rules say about each event, without state
+/// (or, with `--state`, against a daemon's state, read only).
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
@@ -39,6 +41,17 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "The clock, as an RFC 3339 date-time (default: now). Fixes created_at and respond_by.")
     var now: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "A daemon's state database (HOME/state.db), read but never written: evaluate as the daemon would now.",
+            discussion: """
+                With --state, rules see each patient's history, and the alert policy applies: a finding that \
+                repeats an open alert is listed under "repeats" instead of opening one, a worse one escalates, \
+                a cancel lists what it would withdraw. The events given are applied in order in memory, so a \
+                later file sees the earlier ones.
+                """))
+    var state: String?
+
     @Argument(help: "Event files (JSON, one event each).")
     var files: [String]
 
@@ -59,6 +72,17 @@ struct EvalCommand: ParsableCommand {
         let clock = now.flatMap { Timestamp(rfc3339: $0) } ?? WallClock.now
         let decoder = EventDecoder()
         let builder = AlertBuilder()
+        let policy = AlertPolicy(builder: builder)
+        var store: SQLiteStateStore?
+        if let state {
+            do {
+                store = try SQLiteStateStore(readingFrom: state)
+            } catch {
+                printError("eval: \(error)")
+                throw ExitCode(2)
+            }
+        }
+        var patients: [String: PatientState] = [:]
         var failed = false
         for file in files {
             guard let data = FileManager.default.contents(atPath: file) else {
@@ -74,20 +98,37 @@ struct EvalCommand: ParsableCommand {
                 failed = true
                 continue
             }
+            var patient: PatientState?
+            if let store {
+                patient = try patients[event.patient.id] ?? store.patientState(event.patient.id)
+            }
             let evaluation: Evaluation
             var explanations: [RuleExplanation] = []
             if explain {
-                (evaluation, explanations) = ruleSet.explain(event, now: clock)
+                (evaluation, explanations) = ruleSet.explain(event, now: clock, history: patient?.history)
             } else {
-                evaluation = ruleSet.evaluate(event, now: clock)
+                evaluation = ruleSet.evaluate(event, now: clock, history: patient?.history)
             }
-            let alerts = builder.alerts(for: event, evaluation: evaluation, rulesVersion: ruleSet.version, now: clock)
             var members: [JSONMember] = [
                 JSONMember(key: "event_id", value: .string(event.eventID)),
                 JSONMember(key: "scores", value: ScoreResult.json(evaluation.scores)),
                 JSONMember(key: "findings", value: .array(evaluation.findings.map(\.json))),
-                JSONMember(key: "alerts", value: .array(alerts.map(\.json))),
             ]
+            let alerts: [Alert]
+            if var patient {
+                let decision = policy.decide(
+                    event, evaluation: evaluation, state: patient, rulesVersion: ruleSet.version, now: clock)
+                alerts = decision.opened
+                members.append(JSONMember(key: "alerts", value: .array(alerts.map(\.json))))
+                members.append(JSONMember(key: "repeats", value: .array(decision.repeats.map(Self.json))))
+                members.append(
+                    JSONMember(key: "withdrawn", value: .array(decision.withdrawn.map { .string($0.alertID) })))
+                patient.apply(decision)
+                patients[event.patient.id] = patient
+            } else {
+                alerts = builder.alerts(for: event, evaluation: evaluation, rulesVersion: ruleSet.version, now: clock)
+                members.append(JSONMember(key: "alerts", value: .array(alerts.map(\.json))))
+            }
             if explain && format == .json {
                 members.append(JSONMember(key: "explain", value: ExplanationText.json(explanations)))
             }
@@ -102,6 +143,16 @@ struct EvalCommand: ParsableCommand {
             }
         }
         if failed { throw ExitCode(1) }
+    }
+
+    /// A repeat as `eval --state` prints it: the alert it repeats and the finding.
+    static func json(_ repeated: PolicyDecision.Repeat) -> JSONValue {
+        .object([
+            JSONMember(key: "alert_id", value: .string(repeated.alertID)),
+            JSONMember(key: "rule_id", value: .string(repeated.finding.ruleID)),
+            JSONMember(key: "priority", value: .string(repeated.finding.priority.rawValue)),
+            JSONMember(key: "reason", value: .string(repeated.finding.reason)),
+        ])
     }
 
     /// `FILE  EVENT-ID (type): N alerts`, then one line per alert.

@@ -37,8 +37,10 @@ struct QueueCommand: ParsableCommand {
         var unit: String
         var referral: String
         var summary: String
+        var repeats: Int
 
         init(_ alert: QueuedAlert) {
+            repeats = alert.repeats
             let record = JSONValue.parse(Array(alert.record.utf8)) ?? .object([])
             func text(_ key: String) -> String {
                 if case .string(let value)? = record[key] { return value }
@@ -103,6 +105,7 @@ struct QueueCommand: ParsableCommand {
                             JSONMember(key: "unit", value: .string(row.unit)),
                             JSONMember(key: "referral", value: .string(row.referral)),
                             JSONMember(key: "summary", value: .string(row.summary)),
+                            JSONMember(key: "seen_again", value: .number(Double(row.repeats))),
                         ]).serialized)
                 }
                 return
@@ -119,7 +122,8 @@ struct QueueCommand: ParsableCommand {
                         row.patient.padding(toLength: 12, withPad: " ", startingAt: 0),
                         row.unit.padding(toLength: 6, withPad: " ", startingAt: 0),
                         row.referral.padding(toLength: 31, withPad: " ", startingAt: 0), row.summary,
-                    ].joined(separator: "  ") + (row.status == "open" ? "" : " [\(row.status)]") + "  (\(row.id))")
+                    ].joined(separator: "  ") + (row.status == "open" ? "" : " [\(row.status)]")
+                        + (row.repeats > 0 ? " [seen again \(row.repeats)×]" : "") + "  (\(row.id))")
             }
             if rows.isEmpty { print("(no alerts)") }
         }
@@ -127,7 +131,9 @@ struct QueueCommand: ParsableCommand {
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Everything about one alert: findings, reasons, scores, actions.")
+            abstract:
+                "Everything about one alert: findings, reasons, scores, why the rules fired, what it supersedes, repeats, the patient's history, actions."
+        )
 
         @OptionGroup var options: HomeOption
         @Argument(help: "The alert id (rs-…).") var alertID: String
@@ -151,6 +157,26 @@ struct QueueCommand: ParsableCommand {
             print("  event \(text(record["event_id"])) (\(text(record["event_type"])), \(text(record["occurred_at"])))")
             print("  created \(text(record["created_at"])), respond by \(text(record["respond_by"]))")
             print("  rules \(text(record["rules_version"]))")
+            if alert.status == "withdrawn" {
+                print(
+                    "  withdrawn \(text(record["withdrawn_at"])) by event \(text(record["withdrawn_by_event_id"])): the event that raised it was cancelled"
+                )
+            }
+            let patient = try store.patientState(alert.patientID)
+            if case .array(let superseded)? = record["supersedes"], !superseded.isEmpty {
+                print("  escalates (supersedes): " + superseded.map { text($0) }.joined(separator: ", "))
+            }
+            let later = patient.alerts.filter { other in
+                guard case .array(let ids)? = JSONValue.parse(Array(other.record.utf8))?["supersedes"] else {
+                    return false
+                }
+                return ids.contains(.string(alert.alertID))
+            }
+            if !later.isEmpty {
+                print(
+                    "  superseded by: "
+                        + later.map { "\($0.alertID) (\($0.priority.rawValue), \($0.status))" }.joined(separator: ", "))
+            }
             if case .array(let findings)? = record["findings"] {
                 print("findings:")
                 for finding in findings {
@@ -165,6 +191,38 @@ struct QueueCommand: ParsableCommand {
                     if case .array(let references)? = finding["references"], !references.isEmpty {
                         print("    references: " + references.map { text($0) }.joined(separator: "; "))
                     }
+                }
+            }
+            let repeats = try store.repeats(alertID: alert.alertID)
+            print("seen again:" + (repeats.isEmpty ? " no" : " \(repeats.count)× (recorded here, no new alert)"))
+            for repeated in repeats {
+                print(
+                    "  - \(repeated.occurredAt) event \(repeated.eventID) (\(repeated.eventType)): \(repeated.ruleID) (\(repeated.priority)): \(repeated.reason)"
+                )
+            }
+            if let explanation = try store.explanation(alertID: alert.alertID), !explanation.isEmpty {
+                print("why the rules fired:")
+                print(explanation)
+            }
+            print("patient history (encounters RiskScreen saw):" + (patient.history.encounters.isEmpty ? " none" : ""))
+            for encounter in patient.history.encounters {
+                var line = "  - \(encounter.encounterID)"
+                line +=
+                    " \(encounter.encounterClass?.rawValue ?? "class unknown"), admitted \(encounter.admittedAt.text)"
+                if let discharged = encounter.dischargedAt {
+                    line += ", discharged \(discharged.text)"
+                    if let disposition = encounter.disposition { line += " (\(disposition.rawValue))" }
+                }
+                if encounter.cancelled { line += ", cancelled" }
+                print(line)
+            }
+            let others = patient.alerts.filter { $0.alertID != alert.alertID }
+            if !others.isEmpty {
+                print("other alerts for this patient:")
+                for other in others {
+                    print(
+                        "  - \(other.alertID) \(other.priority.rawValue) \(other.referral), \(other.status) (event \(other.eventID), \(other.eventType.rawValue))"
+                    )
                 }
             }
             let actions = try store.actions(alertID: alert.alertID)

@@ -267,6 +267,97 @@ struct RuleTestingTests {
         #expect(reader.diagnostics.first?.description.hasPrefix("\(workspace.testFile):13:5: error: ") == true)
     }
 
+    @Test("a sequence runs its steps through the policy in order; a failing step is named, with its event")
+    func sequences() throws {
+        let workspace = try Workspace(
+            rules: rules,
+            tests: base + """
+
+                cases:
+                  - name: the same patient three times
+                    sequence:
+                      - base: patient
+                        alerts: [{ referral: geriatrics }, { referral: social-needs }]
+                      - base: patient
+                        patch: { event_id: T-2, event_type: transfer }
+                        no_alerts: true
+                        suppressed: [old-age, alone]
+                      - base: patient
+                        patch: { event_id: T-3, event_type: cancel_admission }
+                        does_not_fire: [old-age, alone]
+                        no_alerts: true
+                        withdrawn: [geriatrics, social-needs]
+                  - name: wrong about the second step
+                    sequence:
+                      - base: patient
+                      - base: patient
+                        patch: { event_id: T-2, event_type: transfer }
+                        alerts: [{ referral: geriatrics }]
+                        suppressed: []
+                        escalated: [geriatrics]
+                """)
+        let report = try workspace.report()
+        #expect(report.passed == 1)
+        #expect(report.failed == 1)
+        let lines = report.text.split(separator: "\n").map(String.init)
+        #expect(
+            lines.contains(
+                "       - step 2 (T-2): expected an alert to geriatrics; there was none (the findings of old-age repeated an earlier alert)"
+            ), "\(lines)")
+        #expect(
+            lines.contains(
+                "       - step 2 (T-2): expected the findings of [] to repeat earlier alerts; repeated: [alone, old-age]"
+            ))
+        #expect(lines.contains("       - step 2 (T-2): expected escalated alerts to [geriatrics]; escalated: []"))
+    }
+
+    @Test("history events run before the case, so a repeat of them opens nothing")
+    func historyRunsFirst() throws {
+        let workspace = try Workspace(
+            rules: rules,
+            tests: base + """
+
+                cases:
+                  - name: seen before
+                    base: patient
+                    patch: { event_id: T-2, event_type: transfer }
+                    history: [patient]
+                    fires: [old-age, alone]
+                    no_alerts: true
+                    suppressed: [old-age, alone]
+                """)
+        #expect(try workspace.report().failed == 0)
+    }
+
+    @Test("a sequence's expectations go in its steps; a step's unknown key is reported where it is")
+    func sequenceMistakes() throws {
+        let workspace = try Workspace(
+            rules: rules,
+            tests: base + """
+
+                cases:
+                  - name: misplaced
+                    no_alerts: true
+                    sequence:
+                      - base: patient
+                  - name: step typo
+                    sequence:
+                      - base: patient
+                        supressed: [alone]
+                  - name: named history
+                    base: patient
+                    history: [nobody]
+                """)
+        let reader = RuleTestFileReader(path: workspace.testFile)
+        let lines = reader.diagnostics.map { "\($0.mark.line):\($0.mark.column): \($0.message)" }
+        #expect(
+            lines == [
+                "11:5: the case \"misplaced\" has a `sequence:`; its events, clocks and expectations go in the steps, not beside it (no_alerts)",
+                "18:9: unknown key \"supressed\" in a step (did you mean \"suppressed\"?)",
+                "21:15: no event named \"nobody\" under `events:`",
+            ], "\(lines)")
+    }
+
     @Test("the shipped tests fail when a shipped rule is demoted or its threshold moved")
     func shippedTestsCatchChanges() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -12,7 +12,7 @@ public struct RuleSet: Sendable {
         public var title: String
         public var description: String?
         public var category: String
-        /// The event types it applies to; `nil` for all.
+        /// The event types it applies to; `nil` for every type but the cancels (``defaultEvents``).
         public var events: Set<EventType>?
         public var priority: Priority
         public var referral: String
@@ -44,7 +44,7 @@ public struct RuleSet: Sendable {
         init(_ rule: Rule) {
             self.rule = rule
             eventMask = EventType.allCases.enumerated().reduce(0) { mask, item in
-                rule.events?.contains(item.element) ?? true ? mask | 1 << UInt16(item.offset) : mask
+                (rule.events ?? RuleSet.defaultEvents).contains(item.element) ? mask | 1 << UInt16(item.offset) : mask
             }
             description = Finding.Description(
                 ruleID: rule.id, title: rule.title, category: rule.category, basePriority: rule.priority,
@@ -57,6 +57,11 @@ public struct RuleSet: Sendable {
                     })
         }
     }
+
+    /// The event types a rule without `events:` applies to: all but `cancel_admission` and
+    /// `cancel_discharge`, which say that an earlier event did not happen (the alert policy
+    /// withdraws that event's alerts); a rule about a cancel names it in `events:`.
+    public static let defaultEvents = Set(EventType.allCases).subtracting([.cancelAdmission, .cancelDischarge])
 
     /// The digest of the exact rule files that make up the set: `sha256:…`.
     public let version: String
@@ -130,7 +135,7 @@ public struct RuleSet: Sendable {
                 explanations.append(explanation)
                 continue
             }
-            if let events = rule.events, !events.contains(event.eventType) {
+            if let events = Optional(rule.events ?? RuleSet.defaultEvents), !events.contains(event.eventType) {
                 explanation.outcome = .notApplicable(events.map(\.rawValue).sorted())
                 explanations.append(explanation)
                 continue
