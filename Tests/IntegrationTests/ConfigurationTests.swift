@@ -32,31 +32,36 @@ struct ConfigurationTests {
         home: \(home)
         rules: [\(RiskScreenProcess.packageRoot.appendingPathComponent("rules").path)]
         minimum_age: 0s
-        service_levels: { critical: 1h }
+        service_levels: { critical: 3h, discharge: { critical: 30m } }
         sinks: [queue]
         """.write(to: file, atomically: true, encoding: .utf8)
         let check = try RiskScreenProcess.run(["check", "--config", file.path])
         #expect(check.status == 0)
         #expect(check.stdoutLines.first == "ok: \(file.path)")
         try FileManager.default.createDirectory(atPath: home + "/inbox", withIntermediateDirectories: true)
-        try FileManager.default.copyItem(
-            atPath: RiskScreenProcess.packageRoot.appendingPathComponent("samples/08-discharge-homeless.json").path,
-            toPath: home + "/inbox/08.json")
+        for sample in ["08-discharge-homeless.json", "10-admission-positive-safety-screen.json"] {
+            try FileManager.default.copyItem(
+                atPath: RiskScreenProcess.packageRoot.appendingPathComponent("samples/" + sample).path,
+                toPath: home + "/inbox/" + sample)
+        }
         let run = try RiskScreenProcess.run(["run", "--once", "--config", file.path])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(!FileManager.default.fileExists(atPath: home + "/alerts.jsonl"))
-        let critical = try #require(
-            try FileManager.default.contentsOfDirectory(atPath: home + "/alerts").first { $0.hasPrefix("1-critical") })
-        let alert = try #require(
-            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: home + "/alerts/" + critical)))
-                as? [String: Any])
-        let created = try #require(alert["created_at"] as? String)
-        let respondBy = try #require(alert["respond_by"] as? String)
-        let formatter = ISO8601DateFormatter()
-        let hours =
-            try #require(formatter.date(from: respondBy)).timeIntervalSince(try #require(formatter.date(from: created)))
-            / 3600
-        #expect(hours == 1)
+        // The critical discharge alert is due in 30 minutes, the critical admission alert in 3 hours.
+        var hoursByEventType: [String: Double] = [:]
+        for file in try FileManager.default.contentsOfDirectory(atPath: home + "/alerts")
+        where file.hasPrefix("1-critical") {
+            let alert = try #require(
+                try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: home + "/alerts/" + file)))
+                    as? [String: Any])
+            let created = try #require(alert["created_at"] as? String)
+            let respondBy = try #require(alert["respond_by"] as? String)
+            let formatter = ISO8601DateFormatter()
+            hoursByEventType[alert["event_type"] as? String ?? "?"] =
+                try #require(formatter.date(from: respondBy)).timeIntervalSince(
+                    try #require(formatter.date(from: created))) / 3600
+        }
+        #expect(hoursByEventType == ["discharge": 0.5, "admission": 3])
     }
 
     @Test("--log-format json writes one JSON object per log line, with ids and no patient names")
