@@ -32,6 +32,8 @@ let package = Package(
             pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"])]
         ),
+        // The few Linux calls Swift's Glibc module hides (syncfs needs _GNU_SOURCE).
+        .target(name: "CSystemExtras", path: "Sources/CSystemExtras"),
         .target(
             name: "YAMLDocument",
             dependencies: ["CLibYAML"],
@@ -59,7 +61,8 @@ let package = Package(
         .target(
             name: "Daemon",
             dependencies: [
-                "Alerts", "Events", "Rules", "State", "YAMLDocument", .product(name: "Logging", package: "swift-log"),
+                "Alerts", "CSystemExtras", "Events", "Rules", "State", "YAMLDocument",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -115,7 +118,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DaemonTests",
-            dependencies: ["Daemon", "State", "Events", "Rules"],
+            dependencies: ["Daemon", "State", "Alerts", "Events", "Rules", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -22,6 +22,8 @@ public struct DaemonConfiguration: Sendable {
     public var reloadDebounce: Double = 0.5
     /// Deadlines per priority for `respond_by`.
     public var serviceLevels = ServiceLevels.defaults
+    /// Events recorded together in one transaction when a backlog drains (group commit).
+    public var groupSize = 100
     /// The suppression window of a rule without `suppress_for`, in seconds.
     public var suppressFor = AlertPolicy.standardSuppressFor
     /// The sinks alerts are delivered to, by name (`queue`, `jsonl`, `syslog`).
@@ -167,8 +169,9 @@ public struct DaemonService: Service {
         logger.notice("riskscreen stopped")
     }
 
-    /// One pass: claimed and ready files, delivering after every 100 files (so a backlog's alerts
-    /// reach the queue as it drains) and at the end. Returns when a fresh file will be ready.
+    /// One pass: claimed and ready files in groups (one commit each), delivering after every group
+    /// (so a backlog's alerts reach the queue as it drains) and at the end. Returns when a fresh
+    /// file will be ready.
     private func pass(_ drain: InboxDrain, _ deliverer: Deliverer, _ renamedIn: Set<String>) -> Double? {
         func deliver() {
             do {
@@ -181,7 +184,8 @@ public struct DaemonService: Service {
         }
         let now = WallClock.now
         let summary = drain.runOnce(
-            now: now, renamedIn: renamedIn, batch: 100, between: deliver, shouldStop: { Task.isShuttingDownGracefully })
+            now: now, renamedIn: renamedIn, group: configuration.groupSize, between: deliver,
+            shouldStop: { Task.isShuttingDownGracefully })
         deliver()
         // A sink in back-off is tried again when its wait is over, events or not.
         let retry = deliverer.nextRetryIn

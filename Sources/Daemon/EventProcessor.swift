@@ -35,6 +35,8 @@ public final class EventProcessor {
     let logger: Logger
     /// Counts outcomes, alerts and evaluation time, when the daemon keeps metrics.
     var metrics: DaemonMetrics?
+    /// Archive folders known to exist, so each is created once.
+    private var archiveDirectories = Set<String>()
 
     public init(home: Home, store: any StateStore, ruleSet: RuleSet, sinks: [String], logger: Logger) {
         self.home = home
@@ -46,66 +48,154 @@ public final class EventProcessor {
 
     /// Processes `.work/NAME` at `now`.
     public func process(_ name: String, now: Timestamp) throws -> Outcome {
-        let outcome = try processUncounted(name, now: now)
-        if let metrics {
-            switch outcome {
-            case .processed: metrics.event("processed")
-            case .duplicate: metrics.event("duplicate")
-            case .conflict: metrics.event("conflict")
-            case .invalid: metrics.event("invalid")
-            case .refused: metrics.event("refused")
-            case .gone: break
-            }
+        switch process(batch: [name], now: now)[0] {
+        case .success(let outcome): return outcome
+        case .failure(let error): throw error
         }
-        return outcome
     }
 
-    private func processUncounted(_ name: String, now: Timestamp) throws -> Outcome {
+    /// Processes the claimed files `.work/NAME…` at `now` as one group: each is read, decoded and
+    /// evaluated, then all are recorded in **one** transaction (one durable commit), then each is
+    /// archived or quarantined, and the archive is synced once. The outcomes are in the order of
+    /// `names`; a file that fails stays in `.work/` for the next pass.
+    ///
+    /// When the group's transaction fails, its events are recorded one by one, so one bad event
+    /// cannot hold back the others.
+    public func process(batch names: [String], now: Timestamp) -> [Result<Outcome, any Error>] {
+        var results: [Result<Outcome, any Error>?] = Array(repeating: nil, count: names.count)
+        var pending: [(index: Int, file: ReadFile, request: RecordRequest)] = []
+        for (index, name) in names.enumerated() {
+            do {
+                switch try read(name, now: now) {
+                case .done(let outcome): results[index] = .success(outcome)
+                case .record(let file, let request): pending.append((index, file, request))
+                }
+            } catch {
+                results[index] = .failure(error)
+            }
+        }
+        var recorded: [(RecordResult, PolicyDecision?)?]
+        do {
+            recorded = try store.record(batch: pending.map(\.request), sinks: sinks)
+        } catch {
+            logger.warning(
+                "a group of events could not be recorded together; recording them one by one",
+                metadata: ["events": "\(pending.count)", "error": "\(error)"])
+            recorded = pending.map { item in
+                do {
+                    return try store.record(batch: [item.request], sinks: sinks)[0]
+                } catch {
+                    results[item.index] = .failure(
+                        DaemonError(
+                            "cannot record \(item.file.name): \(error); it stays in inbox/.work and is tried again"))
+                    return nil
+                }
+            }
+        }
+        if !pending.isEmpty { CrashPoint.reached(.afterCommit) }
+        var archived = Set<String>()
+        for (item, outcome) in zip(pending, recorded) {
+            guard let (result, decision) = outcome else { continue }
+            do {
+                results[item.index] = .success(try finish(item.file, result, decision, now: now, archived: &archived))
+            } catch {
+                results[item.index] = .failure(error)
+            }
+        }
+        // The archive is synced once for the group. (Its renames are not what makes an event
+        // exactly-once — the ledger is: a rename lost in a crash leaves the file in .work/, and it
+        // is recorded again as a duplicate.)
+        for directory in archived { try? FileSystem.syncDirectory(directory) }
+        if !archived.isEmpty { CrashPoint.reached(.afterArchive) }
+        let outcomes = results.map { $0 ?? .failure(DaemonError("not processed")) }
+        if let metrics {
+            for case .success(let outcome) in outcomes {
+                switch outcome {
+                case .processed: metrics.event("processed")
+                case .duplicate: metrics.event("duplicate")
+                case .conflict: metrics.event("conflict")
+                case .invalid: metrics.event("invalid")
+                case .refused: metrics.event("refused")
+                case .gone: break
+                }
+            }
+        }
+        return outcomes
+    }
+
+    /// A file read and decoded, waiting to be recorded.
+    struct ReadFile {
+        var name: String
+        var digest: String
+        /// `nil` for an invalid file.
+        var event: Event?
+        var invalid: InvalidEvent?
+    }
+
+    /// What reading a claimed file came to.
+    enum ReadStep {
+        /// Nothing to record: gone, or refused unread (already quarantined).
+        case done(Outcome)
+        case record(ReadFile, RecordRequest)
+    }
+
+    private func read(_ name: String, now: Timestamp) throws -> ReadStep {
         let path = home.work + "/" + name
         let bytes: [UInt8]
         switch FileSystem.readRegularFile(path, limit: sizeLimit) {
         case .success(let read): bytes = read
-        case .failure(.missing): return .gone
+        case .failure(.missing): return .done(.gone)
         case .failure(.notRegular(let what)):
             try quarantine(name, now: now, reason: "not_regular", errors: ["\(what): not read"], digest: nil)
-            return .refused(what)
+            return .done(.refused(what))
         case .failure(.tooLarge(let size)):
             try quarantine(
                 name, now: now, reason: "too_large", errors: ["\(size) bytes, over the limit of \(sizeLimit)"],
                 digest: nil)
-            return .refused("too large")
+            return .done(.refused("too large"))
         case .failure(.failed(let message)):
             throw DaemonError("cannot read \(path): \(message); it stays in inbox/.work and is tried again")
         }
         var hasher = SHA256()
         hasher.update(bytes)
         let digest = hasher.hexDigest()
-
-        let event: Event
         do {
-            event = try EventDecoder().decode(bytes)
+            let event = try EventDecoder().decode(bytes)
+            let entry = LedgerEntry(
+                eventID: event.eventID, digest: digest, outcome: .processed, recordedAt: now, fileName: name,
+                rulesVersion: ruleSet.version)
+            let request = RecordRequest(entry, patientID: event.patient.id) { [self] state in
+                try decide(event, state: state, now: now)
+            }
+            return .record(ReadFile(name: name, digest: digest, event: event), request)
         } catch {
+            // Keyed by content: the same broken file is one ledger entry, a fixed one is new.
             let entry = LedgerEntry(
                 eventID: "invalid:" + digest, digest: digest, outcome: .invalid, recordedAt: now, fileName: name,
                 rulesVersion: ruleSet.version, reason: error.errors.map(\.description).joined(separator: "\n"))
-            _ = try store.record(entry, alerts: [], sinks: [])
-            try quarantine(name, now: now, reason: "invalid", errors: error.errors.map(\.description), digest: digest)
+            let request = RecordRequest(entry, patientID: nil) { _ in PolicyDecision(opened: []) }
+            return .record(ReadFile(name: name, digest: digest, invalid: error), request)
+        }
+    }
+
+    /// After the group's commit: archive or quarantine one file, log and count.
+    private func finish(
+        _ file: ReadFile, _ recorded: RecordResult, _ decision: PolicyDecision?, now: Timestamp,
+        archived: inout Set<String>
+    ) throws -> Outcome {
+        let name = file.name
+        let digest = file.digest
+        guard let event = file.event else {
+            let errors = file.invalid?.errors.map(\.description) ?? []
+            try quarantine(name, now: now, reason: "invalid", errors: errors, digest: digest)
             logger.notice(
-                "event quarantined as invalid", metadata: ["file": "\(name)", "event_id": "\(error.eventID ?? "-")"])
+                "event quarantined as invalid",
+                metadata: ["file": "\(name)", "event_id": "\(file.invalid?.eventID ?? "-")"])
             return .invalid
         }
-
-        let entry = LedgerEntry(
-            eventID: event.eventID, digest: digest, outcome: .processed, recordedAt: now, fileName: name,
-            rulesVersion: ruleSet.version)
-        let (recorded, decision) = try store.record(entry, patientID: event.patient.id, sinks: sinks) { state in
-            try decide(event, state: state, now: now)
-        }
-        CrashPoint.reached(.afterCommit)
         switch recorded {
         case .recorded:
-            try archive(name, now: now, digest: digest)
-            CrashPoint.reached(.afterArchive)
+            archived.insert(try archive(name, now: now, digest: digest))
             let opened = decision?.opened ?? []
             for alert in opened { metrics?.alert(priority: alert.priority.rawValue, referral: alert.referral) }
             metrics?.suppressed(decision?.repeats.count ?? 0)
@@ -118,7 +208,7 @@ public final class EventProcessor {
                 ])
             return .processed(alerts: opened.count)
         case .duplicate:
-            try archive(name, now: now, digest: digest)
+            archived.insert(try archive(name, now: now, digest: digest))
             logger.info("duplicate event archived", metadata: ["event_id": "\(event.eventID)"])
             return .duplicate
         case .conflict(let existing):
@@ -157,15 +247,29 @@ public final class EventProcessor {
         return decision
     }
 
-    private func archive(_ name: String, now: Timestamp, digest: String) throws {
+    /// Moves `.work/NAME` into the day's archive folder (owner-only); returns that folder, which
+    /// the caller syncs once for its group.
+    private func archive(_ name: String, now: Timestamp, digest: String) throws -> String {
         let directory = home.archive + "/" + now.utc.localDate.description
-        try FileSystem.makeDirectory(directory)
+        if !archiveDirectories.contains(directory) {
+            try FileSystem.makeDirectory(directory)
+            archiveDirectories.insert(directory)
+        }
         var target = directory + "/" + name
-        if FileManager.default.fileExists(atPath: target) {
+        var status = stat()
+        if lstat(target, &status) == 0 {
             target = directory + "/" + (name as NSString).deletingPathExtension + "." + digest.prefix(12) + ".json"
         }
-        if try FileSystem.move(home.work + "/" + name, to: target) { chmod(target, 0o600) }
-        try FileSystem.syncDirectory(directory)
+        if try FileSystem.move(home.work + "/" + name, to: target) {
+            chmod(target, 0o600)
+        } else if lstat(home.work + "/" + name, &status) == 0 {
+            // The file is there, so the day's folder is not (removed behind our back): make it again.
+            archiveDirectories.remove(directory)
+            try FileSystem.makeDirectory(directory)
+            archiveDirectories.insert(directory)
+            if try FileSystem.move(home.work + "/" + name, to: target) { chmod(target, 0o600) }
+        }
+        return directory
     }
 
     private func quarantine(_ name: String, now: Timestamp, reason: String, errors: [String], digest: String?) throws {
@@ -224,28 +328,25 @@ public struct Deliverer {
             sinkLoop: while true {
                 let pending = try store.pendingDeliveries(sink: sink.name, limit: batch)
                 if pending.isEmpty { break }
-                var done: [Int64] = []
-                for delivery in pending {
-                    do {
-                        try sink.deliver(delivery)
-                        done.append(delivery.id)
-                        CrashPoint.reached(.midDelivery)
-                    } catch {
-                        try store.markFailed(delivery.id)
-                        let wait = health.failed(sink.name, now: clock)
-                        logger.error(
-                            "delivery failed; the outbox keeps the alert",
-                            metadata: [
-                                "sink": "\(sink.name)", "alert_id": "\(delivery.alertID)",
-                                "retry_in_seconds": "\(Int(wait))", "error": "\(error)",
-                            ])
-                        try store.markDelivered(done, at: now)
-                        delivered += done.count
-                        break sinkLoop
-                    }
+                let (count, failure) = sink.deliver(batch: pending)
+                let done = pending.prefix(count).map(\.id)
+                if count > 0 { CrashPoint.reached(.midDelivery) }
+                if let failure {
+                    let failed = pending[count]
+                    try store.markFailed(failed.id)
+                    let wait = health.failed(sink.name, now: clock)
+                    logger.error(
+                        "delivery failed; the outbox keeps the alert",
+                        metadata: [
+                            "sink": "\(sink.name)", "alert_id": "\(failed.alertID)",
+                            "retry_in_seconds": "\(Int(wait))", "error": "\(failure)",
+                        ])
+                    try store.markDelivered(Array(done), at: now)
+                    delivered += done.count
+                    break sinkLoop
                 }
                 health.succeeded(sink.name)
-                try store.markDelivered(done, at: now)
+                try store.markDelivered(Array(done), at: now)
                 delivered += done.count
                 if pending.count < batch { break }
             }

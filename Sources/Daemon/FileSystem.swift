@@ -1,3 +1,4 @@
+import CSystemExtras
 import Foundation
 
 /// The few file-system operations the daemon's protocol needs, done carefully: never through a
@@ -69,6 +70,46 @@ enum FileSystem {
         try syncDirectory(directory)
     }
 
+    /// Writes `bytes` to `path` atomically but not yet durably (a temporary name, then `rename`):
+    /// one of a group that ``syncFileSystem(of:)`` makes durable together.
+    static func writeReplacing(_ bytes: [UInt8], to path: String, mode: mode_t) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        let temporary = directory + "/." + (path as NSString).lastPathComponent + ".tmp"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode)
+        guard descriptor >= 0 else { throw failure("cannot create \(temporary)") }
+        guard writeAll(descriptor, bytes) else {
+            let error = failure("cannot write \(temporary)")
+            close(descriptor)
+            throw error
+        }
+        fchmod(descriptor, mode)
+        close(descriptor)
+        guard rename(temporary, path) == 0 else { throw failure("cannot rename \(temporary) to \(path)") }
+    }
+
+    /// Makes every write so far to the file system holding `path` durable (`syncfs`): the group
+    /// commit of many files, one call instead of an `fsync` per file and directory.
+    static func syncFileSystem(of path: String) throws {
+        let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw failure("cannot open the directory \(path)") }
+        defer { close(descriptor) }
+        guard riskscreen_syncfs(descriptor) == 0 else { throw failure("cannot sync the file system of \(path)") }
+    }
+
+    /// Appends lines to a file in one write and fsyncs it once.
+    static func appendLines(_ lines: [String], to path: String, mode: mode_t) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, mode)
+        guard descriptor >= 0 else { throw failure("cannot open \(path)") }
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        for line in lines {
+            bytes += line.utf8
+            bytes.append(0x0A)
+        }
+        guard writeAll(descriptor, bytes) else { throw failure("cannot append to \(path)") }
+        guard fsync(descriptor) == 0 else { throw failure("cannot fsync \(path)") }
+    }
+
     /// Appends one line to a file and fsyncs it.
     static func appendLine(_ line: String, to path: String, mode: mode_t) throws {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, mode)
@@ -100,6 +141,37 @@ enum FileSystem {
         guard descriptor >= 0 else { throw failure("cannot open the directory \(path)") }
         defer { close(descriptor) }
         guard fsync(descriptor) == 0 else { throw failure("cannot fsync the directory \(path)") }
+    }
+
+    /// Up to `limit` names in a directory that pass `include`, read with `readdir` so a directory
+    /// of any size costs at most `limit` names of memory; `truncated` says whether more were left.
+    static func listDirectory(_ path: String, limit: Int, include: (String) -> Bool) -> (
+        names: [String], truncated: Bool
+    ) {
+        guard let directory = opendir(path) else { return ([], false) }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { buffer in
+                String(decoding: buffer.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            guard name != ".", name != "..", include(name) else { continue }
+            if names.count == limit { return (names, true) }
+            names.append(name)
+        }
+        return (names, false)
+    }
+
+    /// Calls `body` with each name in a directory, without keeping them.
+    static func forEachName(in path: String, _ body: (String) -> Void) {
+        guard let directory = opendir(path) else { return }
+        defer { closedir(directory) }
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { buffer in
+                String(decoding: buffer.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { body(name) }
+        }
     }
 
     /// Renames `from` to `to`; `false` when `from` is gone.

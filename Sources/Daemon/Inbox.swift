@@ -21,8 +21,14 @@ struct Inbox {
     ///
     /// Files in `renamedIn` were renamed into the inbox (a finished delivery): they are taken at
     /// once, whatever their age.
-    func ready(now: Double, renamedIn: Set<String> = []) -> (names: [String], wait: Double?) {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: home.inbox)) ?? []
+    ///
+    /// At most `limit` names are read from the directory (a backlog of 100,000 files is taken in
+    /// rounds, never listed into memory at once); `more` says whether names were left unread.
+    /// Within a round the order is by modification time; across rounds, the directory's order.
+    func ready(now: Double, renamedIn: Set<String> = [], limit: Int = 10_000) -> (
+        names: [String], wait: Double?, more: Bool
+    ) {
+        let (names, more) = FileSystem.listDirectory(home.inbox, limit: limit, include: Self.isEvent)
         var candidates: [(name: String, modified: Double)] = []
         var wait: Double?
         for name in names where Self.isEvent(name) {
@@ -37,7 +43,7 @@ struct Inbox {
             }
             candidates.append((name, modified))
         }
-        return (candidates.sorted { ($0.modified, $0.name) < ($1.modified, $1.name) }.map(\.name), wait)
+        return (candidates.sorted { ($0.modified, $0.name) < ($1.modified, $1.name) }.map(\.name), wait, more)
     }
 
     /// How many event files wait in the inbox, and the age of the oldest (seconds; 0 when none).
@@ -45,9 +51,10 @@ struct Inbox {
         let now = Date().timeIntervalSince1970
         var count = 0
         var oldest = now
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: home.inbox)) ?? [] where Self.isEvent(name) {
+        FileSystem.forEachName(in: home.inbox) { name in
+            guard Self.isEvent(name) else { return }
             var status = stat()
-            guard lstat(home.inbox + "/" + name, &status) == 0 else { continue }
+            guard lstat(home.inbox + "/" + name, &status) == 0 else { return }
             count += 1
             oldest = min(oldest, Double(status.st_mtim.tv_sec) + Double(status.st_mtim.tv_nsec) / 1e9)
         }
@@ -56,7 +63,7 @@ struct Inbox {
 
     /// Files claimed before a crash, waiting in `.work/` to be processed again.
     func claimed() -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: home.work)) ?? []).filter(Self.isEvent).sorted()
+        FileSystem.listDirectory(home.work, limit: 10_000, include: Self.isEvent).names.sorted()
     }
 
     /// Claims a file by renaming it into `.work/`; `false` when it is gone.

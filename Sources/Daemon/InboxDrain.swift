@@ -34,56 +34,79 @@ public struct InboxDrain {
         self.logger = logger
     }
 
-    /// Processes the claimed files, then the ready ones; `shouldStop` is asked between files.
+    /// Processes the claimed files, then the ready ones, in groups of `group` files: each group is
+    /// claimed, then recorded in one transaction (see ``EventProcessor/process(batch:now:)``).
+    /// `shouldStop` is asked between groups.
     ///
     /// Names in `renamedIn` were announced by a rename into the inbox and skip the minimum age.
-    /// `between` runs after every `batch` files (the daemon delivers there, so a backlog's alerts
-    /// reach the queue while it drains).
+    /// `between` runs between groups (the daemon delivers there, so a backlog's alerts reach the
+    /// queue while it drains). The inbox is listed `listLimit` names at a time.
     public func runOnce(
-        now: Timestamp, renamedIn: Set<String> = [], batch: Int = .max, between: () -> Void = {},
-        shouldStop: () -> Bool = { false }
+        now: Timestamp, renamedIn: Set<String> = [], group: Int = 100, listLimit: Int = 10_000,
+        between: () -> Void = {}, shouldStop: () -> Bool = { false }
     ) -> Summary {
         var summary = Summary()
-        for name in inbox.claimed() { handle(name, now: now, into: &summary) }
-        let wallClock = Date().timeIntervalSince1970
-        let (ready, wait) = inbox.ready(now: wallClock, renamedIn: renamedIn)
-        summary.nextReadyIn = wait
-        for (index, name) in ready.enumerated() {
-            if shouldStop() {
-                summary.stopped = true
-                break
-            }
-            if index > 0 && index % batch == 0 { between() }
-            do {
-                guard try inbox.claim(name) else { continue }
-                CrashPoint.reached(.afterClaim)
-            } catch {
-                logger.error("cannot claim a file; it stays in the inbox", metadata: ["file": "\(name)"])
-                summary.failed += 1
-                continue
-            }
-            handle(name, now: now, into: &summary)
+        var first = true
+        func run(_ names: [String]) {
+            if !first { between() }
+            first = false
+            handle(names, now: now, into: &summary)
         }
-        return summary
+        for chunk in inbox.claimed().chunked(group) { run(Array(chunk)) }
+        while true {
+            let (ready, wait, more) = inbox.ready(
+                now: Date().timeIntervalSince1970, renamedIn: renamedIn, limit: listLimit)
+            summary.nextReadyIn = wait
+            var taken = 0
+            for chunk in ready.chunked(group) {
+                if shouldStop() {
+                    summary.stopped = true
+                    return summary
+                }
+                var claimed: [String] = []
+                for name in chunk {
+                    do {
+                        guard try inbox.claim(name) else { continue }
+                        CrashPoint.reached(.afterClaim)
+                        claimed.append(name)
+                    } catch {
+                        logger.error("cannot claim a file; it stays in the inbox", metadata: ["file": "\(name)"])
+                        summary.failed += 1
+                    }
+                }
+                taken += claimed.count
+                run(claimed)
+            }
+            // A listing cut at the limit: list again, unless nothing could be taken this round.
+            guard more, taken > 0 else { return summary }
+        }
     }
 
-    private func handle(_ name: String, now: Timestamp, into summary: inout Summary) {
-        do {
-            switch try processor.process(name, now: now) {
-            case .processed(let alerts):
+    private func handle(_ names: [String], now: Timestamp, into summary: inout Summary) {
+        guard !names.isEmpty else { return }
+        for (name, result) in zip(names, processor.process(batch: names, now: now)) {
+            switch result {
+            case .success(.processed(let alerts)):
                 summary.processed += 1
                 summary.alerts += alerts
-            case .duplicate: summary.duplicates += 1
-            case .conflict: summary.conflicts += 1
-            case .invalid: summary.invalid += 1
-            case .refused: summary.refused += 1
-            case .gone: break
+            case .success(.duplicate): summary.duplicates += 1
+            case .success(.conflict): summary.conflicts += 1
+            case .success(.invalid): summary.invalid += 1
+            case .success(.refused): summary.refused += 1
+            case .success(.gone): break
+            case .failure(let error):
+                logger.error(
+                    "cannot process a file; it stays in inbox/.work for the next pass",
+                    metadata: ["file": "\(name)", "error": "\(error)"])
+                summary.failed += 1
             }
-        } catch {
-            logger.error(
-                "cannot process a file; it stays in inbox/.work for the next pass",
-                metadata: ["file": "\(name)", "error": "\(error)"])
-            summary.failed += 1
         }
+    }
+}
+
+extension Array {
+    /// The array in consecutive pieces of at most `size` elements.
+    func chunked(_ size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: Swift.max(1, size)).map { self[$0..<Swift.min($0 + Swift.max(1, size), count)] }
     }
 }

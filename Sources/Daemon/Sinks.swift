@@ -7,6 +7,22 @@ public protocol Sink: Sendable {
     var name: String { get }
     /// Delivers one alert; must be idempotent (the same delivery may come again after a crash).
     func deliver(_ delivery: Delivery) throws
+    /// Delivers alerts in order, durably by the time it returns: how many were delivered before
+    /// a failure, and the failure. (The default delivers them one by one.)
+    func deliver(batch: [Delivery]) -> (delivered: Int, failure: (any Error)?)
+}
+
+extension Sink {
+    public func deliver(batch: [Delivery]) -> (delivered: Int, failure: (any Error)?) {
+        for (index, delivery) in batch.enumerated() {
+            do {
+                try deliver(delivery)
+            } catch {
+                return (index, error)
+            }
+        }
+        return (batch.count, nil)
+    }
 }
 
 /// The social work team's queue: `alerts/`, one JSON file per alert, named so that `ls` lists the
@@ -23,6 +39,33 @@ public struct DirectoryQueueSink: Sink {
     public init(directory: String) { self.directory = directory }
 
     public func deliver(_ delivery: Delivery) throws {
+        try FileSystem.writeAtomically(Array((delivery.payload + "\n").utf8), to: file(for: delivery), mode: mode)
+    }
+
+    /// Writes every file of the group under its name, then makes them durable together (`syncfs`).
+    public func deliver(batch: [Delivery]) -> (delivered: Int, failure: (any Error)?) {
+        var written = 0
+        var failure: (any Error)?
+        for delivery in batch {
+            do {
+                try FileSystem.writeReplacing(
+                    Array((delivery.payload + "\n").utf8), to: file(for: delivery), mode: mode)
+                written += 1
+            } catch {
+                failure = error
+                break
+            }
+        }
+        do {
+            try FileSystem.syncFileSystem(of: directory)
+        } catch {
+            return (0, error)
+        }
+        return (written, failure)
+    }
+
+    /// `RANK-PRIORITY-CREATEDAT-ALERTID.json`: a withdrawal rewrites the alert's own file.
+    func file(for delivery: Delivery) -> String {
         let rank: Int =
             switch delivery.priority {
             case "critical": 1
@@ -31,8 +74,7 @@ public struct DirectoryQueueSink: Sink {
             default: 4
             }
         let time = delivery.createdAt.filter { $0.isNumber || $0 == "T" || $0 == "Z" }
-        let file = "\(directory)/\(rank)-\(delivery.priority)-\(time)-\(delivery.alertID).json"
-        try FileSystem.writeAtomically(Array((delivery.payload + "\n").utf8), to: file, mode: mode)
+        return "\(directory)/\(rank)-\(delivery.priority)-\(time)-\(delivery.alertID).json"
     }
 }
 
@@ -46,5 +88,15 @@ public struct JSONLinesSink: Sink {
 
     public func deliver(_ delivery: Delivery) throws {
         try FileSystem.appendLine(delivery.payload, to: path, mode: mode)
+    }
+
+    /// Appends the group's lines in one write and one fsync.
+    public func deliver(batch: [Delivery]) -> (delivered: Int, failure: (any Error)?) {
+        do {
+            try FileSystem.appendLines(batch.map(\.payload), to: path, mode: mode)
+            return (batch.count, nil)
+        } catch {
+            return (0, error)
+        }
     }
 }

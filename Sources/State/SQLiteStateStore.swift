@@ -178,31 +178,34 @@ public final class SQLiteStateStore: StateStore {
         return migrator
     }
 
-    public func record(
-        _ entry: LedgerEntry, patientID: String?, sinks: [String],
-        decide: (PatientState) throws -> PolicyDecision
-    ) throws -> (RecordResult, PolicyDecision?) {
-        try pool.write { db in
-            if let existing = try Self.entry(db, eventID: entry.eventID) {
-                guard existing.digest == entry.digest else { return (.conflict(existing), nil) }
-                try db.execute(
-                    sql: "UPDATE events SET duplicates = duplicates + 1 WHERE event_id = ?", arguments: [entry.eventID])
-                return (.duplicate(existing), nil)
-            }
-            let state = try patientID.map { try Self.patientState(db, $0) } ?? PatientState(patientID: "")
-            let decision = try decide(state)
-            try db.execute(
-                sql: """
-                    INSERT INTO events (event_id, digest, outcome, recorded_at, recorded_at_epoch, file_name, rules_version, reason)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    entry.eventID, entry.digest, entry.outcome.rawValue, entry.recordedAt.text,
-                    entry.recordedAt.secondsSinceEpoch, entry.fileName, entry.rulesVersion, entry.reason,
-                ])
-            try Self.write(decision, db, sinks: sinks, patientID: patientID, at: entry.recordedAt)
-            return (.recorded, decision)
+    public func record(batch: [RecordRequest], sinks: [String]) throws -> [(RecordResult, PolicyDecision?)] {
+        try pool.write { db in try batch.map { try Self.record($0, db, sinks: sinks) } }
+    }
+
+    private static func record(_ request: RecordRequest, _ db: Database, sinks: [String]) throws -> (
+        RecordResult, PolicyDecision?
+    ) {
+        let entry = request.entry
+        let patientID = request.patientID
+        if let existing = try Self.entry(db, eventID: entry.eventID) {
+            guard existing.digest == entry.digest else { return (.conflict(existing), nil) }
+            try db.executeCached(
+                sql: "UPDATE events SET duplicates = duplicates + 1 WHERE event_id = ?", arguments: [entry.eventID])
+            return (.duplicate(existing), nil)
         }
+        let state = try patientID.map { try Self.patientState(db, $0) } ?? PatientState(patientID: "")
+        let decision = try request.decide(state)
+        try db.executeCached(
+            sql: """
+                INSERT INTO events (event_id, digest, outcome, recorded_at, recorded_at_epoch, file_name, rules_version, reason)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                entry.eventID, entry.digest, entry.outcome.rawValue, entry.recordedAt.text,
+                entry.recordedAt.secondsSinceEpoch, entry.fileName, entry.rulesVersion, entry.reason,
+            ])
+        try Self.write(decision, db, sinks: sinks, patientID: patientID, at: entry.recordedAt)
+        return (.recorded, decision)
     }
 
     private static func write(
@@ -210,7 +213,7 @@ public final class SQLiteStateStore: StateStore {
     ) throws {
         for alert in decision.opened {
             let payload = alert.json.serialized
-            try db.execute(
+            try db.executeCached(
                 sql: """
                     INSERT INTO alerts (alert_id, event_id, patient_id, encounter_id, priority, referral, status,
                         created_at, respond_by, record, event_type, occurred_at, explanation)
@@ -222,18 +225,18 @@ public final class SQLiteStateStore: StateStore {
                     alert.eventType.rawValue, alert.occurredAt.text, decision.explanations[alert.alertID],
                 ])
             for finding in alert.findings {
-                try db.execute(
+                try db.executeCached(
                     sql: "INSERT INTO alert_findings (alert_id, rule_id, priority) VALUES (?, ?, ?)",
                     arguments: [alert.alertID, finding.ruleID, finding.priority.rawValue])
             }
             for sink in sinks {
-                try db.execute(
+                try db.executeCached(
                     sql: "INSERT INTO outbox (sink, alert_id, kind, payload) VALUES (?, ?, 'open', ?)",
                     arguments: [sink, alert.alertID, payload])
             }
         }
         for repeated in decision.repeats {
-            try db.execute(
+            try db.executeCached(
                 sql: """
                     INSERT INTO alert_repeats (alert_id, rule_id, priority, reason, event_id, event_type, occurred_at, recorded_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -246,7 +249,7 @@ public final class SQLiteStateStore: StateStore {
         }
         for withdrawal in decision.withdrawn {
             let withdrawn = JSONValue.parse(Array(withdrawal.record.utf8))
-            try db.execute(
+            try db.executeCached(
                 sql: """
                     UPDATE alerts SET status = 'withdrawn', record = ?, withdrawn_at = ?, withdrawn_by_event_id = ?
                     WHERE alert_id = ?
@@ -256,13 +259,13 @@ public final class SQLiteStateStore: StateStore {
                     withdrawal.alertID,
                 ])
             for sink in sinks {
-                try db.execute(
+                try db.executeCached(
                     sql: "INSERT OR IGNORE INTO outbox (sink, alert_id, kind, payload) VALUES (?, ?, 'withdrawn', ?)",
                     arguments: [sink, withdrawal.alertID, withdrawal.record])
             }
         }
         if let encounter = decision.encounter, let patientID {
-            try db.execute(
+            try db.executeCached(
                 sql: """
                     INSERT INTO encounters (patient_id, encounter_id, class, admitted_at, discharged_at, disposition,
                         cancelled, last_event_id, seen_order)
@@ -286,8 +289,8 @@ public final class SQLiteStateStore: StateStore {
     }
 
     private static func patientState(_ db: Database, _ patientID: String) throws -> PatientState {
-        let encounters = try Row.fetchAll(
-            db, sql: "SELECT * FROM encounters WHERE patient_id = ? ORDER BY seen_order", arguments: [patientID]
+        let encounters = try db.cachedRows(
+            sql: "SELECT * FROM encounters WHERE patient_id = ? ORDER BY seen_order", arguments: [patientID]
         ).compactMap { row -> EncounterRecord? in
             let admittedText: String = row["admitted_at"]
             guard let admitted = Timestamp(rfc3339: admittedText) else { return nil }
@@ -301,8 +304,7 @@ public final class SQLiteStateStore: StateStore {
                 lastEventID: row["last_event_id"])
         }
         var findings: [String: [PriorAlert.RuleFinding]] = [:]
-        for row in try Row.fetchAll(
-            db,
+        for row in try db.cachedRows(
             sql: """
                 SELECT f.alert_id, f.rule_id, f.priority FROM alert_findings f JOIN alerts a ON a.alert_id = f.alert_id
                 WHERE a.patient_id = ?
@@ -313,8 +315,8 @@ public final class SQLiteStateStore: StateStore {
             guard let priority = Priority(rawValue: priorityText) else { continue }
             findings[row["alert_id"], default: []].append(.init(ruleID: row["rule_id"], priority: priority))
         }
-        let alerts = try Row.fetchAll(
-            db, sql: "SELECT * FROM alerts WHERE patient_id = ? ORDER BY created_at, alert_id", arguments: [patientID]
+        let alerts = try db.cachedRows(
+            sql: "SELECT * FROM alerts WHERE patient_id = ? ORDER BY created_at, alert_id", arguments: [patientID]
         ).compactMap { row -> PriorAlert? in
             let occurred: String? = row["occurred_at"]
             let type: String? = row["event_type"]
@@ -334,8 +336,8 @@ public final class SQLiteStateStore: StateStore {
     /// The findings recorded against an alert after it opened, oldest first.
     public func repeats(alertID: String) throws -> [RepeatRecord] {
         try pool.read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT * FROM alert_repeats WHERE alert_id = ? ORDER BY id", arguments: [alertID]
+            try db.cachedRows(
+                sql: "SELECT * FROM alert_repeats WHERE alert_id = ? ORDER BY id", arguments: [alertID]
             ).map { row in
                 RepeatRecord(
                     ruleID: row["rule_id"], priority: row["priority"], reason: row["reason"], eventID: row["event_id"],
@@ -357,8 +359,7 @@ public final class SQLiteStateStore: StateStore {
 
     public func pendingDeliveries(sink: String, limit: Int) throws -> [Delivery] {
         try pool.read { db in
-            try Row.fetchAll(
-                db,
+            try db.cachedRows(
                 sql: """
                     SELECT o.id, o.sink, o.alert_id, o.kind, o.payload, o.attempts, a.priority, a.created_at
                     FROM outbox o JOIN alerts a ON a.alert_id = o.alert_id
@@ -378,14 +379,15 @@ public final class SQLiteStateStore: StateStore {
         guard !ids.isEmpty else { return }
         try pool.write { db in
             for id in ids {
-                try db.execute(sql: "UPDATE outbox SET delivered_at = ? WHERE id = ?", arguments: [time.text, id])
+                try db.executeCached(
+                    sql: "UPDATE outbox SET delivered_at = ? WHERE id = ?", arguments: [time.text, id])
             }
         }
     }
 
     public func markFailed(_ id: Int64) throws {
         try pool.write { db in
-            try db.execute(sql: "UPDATE outbox SET attempts = attempts + 1 WHERE id = ?", arguments: [id])
+            try db.executeCached(sql: "UPDATE outbox SET attempts = attempts + 1 WHERE id = ?", arguments: [id])
         }
     }
 
@@ -396,16 +398,15 @@ public final class SQLiteStateStore: StateStore {
     public func summary() throws -> StateSummary {
         try pool.read { db in
             var summary = StateSummary()
-            for row in try Row.fetchAll(db, sql: "SELECT outcome, count(*) AS n FROM events GROUP BY outcome") {
+            for row in try db.cachedRows(sql: "SELECT outcome, count(*) AS n FROM events GROUP BY outcome") {
                 summary.events[row["outcome"]] = row["n"]
             }
-            for row in try Row.fetchAll(
-                db, sql: "SELECT priority, count(*) AS n FROM alerts WHERE status = 'open' GROUP BY priority")
+            for row in try db.cachedRows(
+                sql: "SELECT priority, count(*) AS n FROM alerts WHERE status = 'open' GROUP BY priority")
             {
                 summary.openAlerts[row["priority"]] = row["n"]
             }
-            for row in try Row.fetchAll(
-                db,
+            for row in try db.cachedRows(
                 sql:
                     "SELECT sink, count(*) AS n, sum(attempts > 0) AS failing FROM outbox WHERE delivered_at IS NULL GROUP BY sink"
             ) {
@@ -420,21 +421,21 @@ public final class SQLiteStateStore: StateStore {
     public func queuedAlerts(includeClosed: Bool) throws -> [QueuedAlert] {
         try pool.read { db in
             let condition = includeClosed ? "" : "WHERE status IN ('open', 'acknowledged')"
-            return try Row.fetchAll(db, sql: "SELECT \(Self.queuedColumns) FROM alerts \(condition)").map(Self.queued)
+            return try db.cachedRows(sql: "SELECT \(Self.queuedColumns) FROM alerts \(condition)").map(Self.queued)
         }
     }
 
     public func queuedAlert(id: String) throws -> QueuedAlert? {
         try pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT \(Self.queuedColumns) FROM alerts WHERE alert_id = ?", arguments: [id])
+            try db.cachedRow(sql: "SELECT \(Self.queuedColumns) FROM alerts WHERE alert_id = ?", arguments: [id])
                 .map(Self.queued)
         }
     }
 
     public func actions(alertID: String) throws -> [AlertAction] {
         try pool.read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT * FROM alert_actions WHERE alert_id = ? ORDER BY id", arguments: [alertID]
+            try db.cachedRows(
+                sql: "SELECT * FROM alert_actions WHERE alert_id = ? ORDER BY id", arguments: [alertID]
             ).map { row in
                 AlertAction(
                     action: row["action"], by: row["by"], outcome: row["outcome"], note: row["note"], at: row["at"])
@@ -452,11 +453,12 @@ public final class SQLiteStateStore: StateStore {
             }
             guard status == "open" || status == "acknowledged" else { throw QueueError.notOpen(alertID, status) }
             if action.action == "ack", status == "acknowledged" { throw QueueError.notOpen(alertID, status) }
-            try db.execute(
+            try db.executeCached(
                 sql: "INSERT INTO alert_actions (alert_id, action, by, outcome, note, at) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [alertID, action.action, action.by, action.outcome, action.note, action.at])
             let newStatus = action.action == "close" ? "closed" : "acknowledged"
-            try db.execute(sql: "UPDATE alerts SET status = ? WHERE alert_id = ?", arguments: [newStatus, alertID])
+            try db.executeCached(
+                sql: "UPDATE alerts SET status = ? WHERE alert_id = ?", arguments: [newStatus, alertID])
         }
     }
 
@@ -479,7 +481,7 @@ public final class SQLiteStateStore: StateStore {
     }
 
     private static func entry(_ db: Database, eventID: String) throws -> LedgerEntry? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM events WHERE event_id = ?", arguments: [eventID])
+        guard let row = try db.cachedRow(sql: "SELECT * FROM events WHERE event_id = ?", arguments: [eventID])
         else {
             return nil
         }
@@ -490,5 +492,23 @@ public final class SQLiteStateStore: StateStore {
             recordedAt: Timestamp(rfc3339: recorded) ?? Timestamp(secondsSinceEpoch: row["recorded_at_epoch"]),
             fileName: row["file_name"], rulesVersion: row["rules_version"], reason: row["reason"],
             duplicates: row["duplicates"])
+    }
+}
+
+extension Database {
+    /// Runs `sql` through the connection's statement cache: the hot statements of recording an
+    /// event are compiled (and authorised) once, not once per event.
+    func executeCached(sql: String, arguments: StatementArguments = StatementArguments()) throws {
+        try cachedStatement(sql: sql).execute(arguments: arguments)
+    }
+
+    /// The rows of a cached statement.
+    func cachedRows(sql: String, arguments: StatementArguments = StatementArguments()) throws -> [Row] {
+        try Row.fetchAll(cachedStatement(sql: sql), arguments: arguments)
+    }
+
+    /// The first row of a cached statement.
+    func cachedRow(sql: String, arguments: StatementArguments = StatementArguments()) throws -> Row? {
+        try Row.fetchOne(cachedStatement(sql: sql), arguments: arguments)
     }
 }

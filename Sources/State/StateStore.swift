@@ -93,13 +93,10 @@ public struct Delivery: Sendable, Equatable {
 /// - Important: Implementations must make each call atomic and durable before returning; the
 ///   SQLite store commits with `synchronous=FULL` in WAL mode.
 public protocol StateStore: Sendable {
-    /// Records an event unless its id is already known: in one transaction, reads what the state
-    /// knows of `patientID`, calls `decide` with it, and writes the ledger row with the decision's
-    /// alerts, repeats, withdrawals (each alert once per sink in the outbox) and the patient's
-    /// encounter. `decide` is not called for a duplicate or a conflict.
-    func record(
-        _ entry: LedgerEntry, patientID: String?, sinks: [String], decide: (PatientState) throws -> PolicyDecision
-    ) throws -> (RecordResult, PolicyDecision?)
+    /// Records a group of events in one transaction (group commit: one durable commit for many
+    /// events), in order: each as ``record(_:patientID:sinks:decide:)`` describes, each seeing the
+    /// ones before it. Either all are recorded or, when it throws, none.
+    func record(batch: [RecordRequest], sinks: [String]) throws -> [(RecordResult, PolicyDecision?)]
     /// What the state knows of a patient: earlier encounters and alerts.
     func patientState(_ patientID: String) throws -> PatientState
     /// The ledger entry of an event id.
@@ -125,7 +122,33 @@ public protocol StateStore: Sendable {
     func act(on alertID: String, _ action: AlertAction) throws
 }
 
+/// One event to record: its ledger entry, its patient, and how to decide its alerts from the
+/// patient's state (called inside the transaction, only for an event not recorded before).
+public struct RecordRequest {
+    public var entry: LedgerEntry
+    public var patientID: String?
+    public var decide: (PatientState) throws -> PolicyDecision
+
+    public init(_ entry: LedgerEntry, patientID: String?, decide: @escaping (PatientState) throws -> PolicyDecision) {
+        self.entry = entry
+        self.patientID = patientID
+        self.decide = decide
+    }
+}
+
 extension StateStore {
+    /// Records one event unless its id is already known: in one transaction, reads what the state
+    /// knows of `patientID`, calls `decide` with it, and writes the ledger row with the decision's
+    /// alerts, repeats, withdrawals (each alert once per sink in the outbox) and the patient's
+    /// encounter. `decide` is not called for a duplicate or a conflict.
+    public func record(
+        _ entry: LedgerEntry, patientID: String?, sinks: [String], decide: (PatientState) throws -> PolicyDecision
+    ) throws -> (RecordResult, PolicyDecision?) {
+        try withoutActuallyEscaping(decide) { decide in
+            try record(batch: [RecordRequest(entry, patientID: patientID, decide: decide)], sinks: sinks)[0]
+        }
+    }
+
     /// Records an event and exactly these alerts, with no policy and no patient history (invalid
     /// events, tests).
     public func record(_ entry: LedgerEntry, alerts: [Alert], sinks: [String]) throws -> RecordResult {

@@ -161,6 +161,29 @@ struct SHA256Tests {
             SHA256.hex(String(repeating: "a", count: 1_000_000))
                 == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
+
+    @Test("bytes fed in pieces of any size give the digest of the whole, at every padding length")
+    func pieces() {
+        for length in [0, 1, 55, 56, 63, 64, 65, 119, 120, 1000] {
+            let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+            var whole = SHA256()
+            whole.update(bytes)
+            let expected = whole.hexDigest()
+            for size in [1, 3, 63, 64, 65, 200] {
+                var digest = SHA256()
+                var offset = 0
+                while offset < bytes.count {
+                    digest.update(bytes[offset..<min(offset + size, bytes.count)])
+                    offset += size
+                }
+                #expect(digest.hexDigest() == expected, "length \(length), pieces of \(size)")
+            }
+            // A sequence without contiguous storage takes the same path.
+            var lazy = SHA256()
+            lazy.update(bytes.lazy.map { $0 })
+            #expect(lazy.hexDigest() == expected)
+        }
+    }
 }
 
 @Suite("JSON output")

@@ -1,0 +1,150 @@
+import Alerts
+import Events
+import Foundation
+import Logging
+import Rules
+import State
+import Testing
+
+@testable import Daemon
+
+/// The drain in groups: many events per transaction, the inbox listed in bounded rounds.
+@Suite("Draining in groups")
+struct GroupCommitTests {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    /// A home in a temporary folder with `count` copies of sample 08 as different patients, and
+    /// the sample's cancelled discharge pair (12, then 18) at the end.
+    final class Fixture {
+        let root: String
+        let home: Home
+        let store: SQLiteStateStore
+        let processor: EventProcessor
+
+        init(count: Int) throws {
+            root = FileManager.default.temporaryDirectory.appendingPathComponent("riskscreen-group-\(UUID())").path
+            home = Home(root)
+            try home.create()
+            store = try SQLiteStateStore(path: home.stateDatabase)
+            let ruleSet = try #require(
+                RuleSetLoader().load(paths: [GroupCommitTests.packageRoot.appendingPathComponent("rules").path])
+                    .ruleSet)
+            processor = EventProcessor(
+                home: home, store: store, ruleSet: ruleSet, sinks: ["queue"], logger: Logger(label: "test"))
+            let sample = try String(
+                contentsOf: GroupCommitTests.packageRoot.appendingPathComponent("samples/08-discharge-homeless.json"),
+                encoding: .utf8)
+            for index in 0..<count {
+                let text = sample.replacingOccurrences(of: "NF-2026-11-23-0008", with: "G-\(index)")
+                    .replacingOccurrences(of: "\"S-100866\"", with: "\"S-G\(index)\"")
+                try text.write(toFile: home.inbox + "/g\(index).json", atomically: false, encoding: .utf8)
+            }
+        }
+
+        deinit { try? FileManager.default.removeItem(atPath: root) }
+
+        func archived() -> Int {
+            let days = (try? FileManager.default.contentsOfDirectory(atPath: home.archive)) ?? []
+            return days.reduce(0) {
+                $0 + ((try? FileManager.default.contentsOfDirectory(atPath: home.archive + "/" + $1))?.count ?? 0)
+            }
+        }
+    }
+
+    @Test("a backlog larger than one listing round and one group is drained completely, each event once")
+    func boundedRounds() throws {
+        let fixture = try Fixture(count: 25)
+        let drain = InboxDrain(
+            home: fixture.home, processor: fixture.processor, minimumAge: 0, logger: Logger(label: "t"))
+        var groups = 0
+        let summary = drain.runOnce(now: WallClock.now, group: 4, listLimit: 7, between: { groups += 1 })
+        #expect(summary.processed == 25)
+        #expect(summary.failed == 0)
+        #expect(try fixture.store.ledgerCount() == 25)
+        #expect(fixture.archived() == 25)
+        // 25 files in rounds of at most 7 names, groups of at most 4: 2 groups per round of 7 (4 + 3),
+        // 4 rounds (7, 7, 7, 4 → 2 + 2 + 2 + 1 = 7 groups); `between` runs between them.
+        #expect(groups == 6)
+        // 25 critical + 25 medium alerts, each once in the outbox.
+        #expect(try fixture.store.pendingDeliveries(sink: "queue", limit: 1000).count == 50)
+    }
+
+    @Test("one group is one transaction: the events of a group see each other (a duplicate id inside it)")
+    func duplicatesWithinAGroup() throws {
+        let fixture = try Fixture(count: 3)
+        // The same event again under another file name, in the same group.
+        try FileManager.default.copyItem(
+            atPath: fixture.home.inbox + "/g1.json", toPath: fixture.home.inbox + "/g1-again.json")
+        let drain = InboxDrain(
+            home: fixture.home, processor: fixture.processor, minimumAge: 0, logger: Logger(label: "t"))
+        let summary = drain.runOnce(now: WallClock.now, group: 100)
+        #expect(summary.processed == 3)
+        #expect(summary.duplicates == 1)
+        #expect(try fixture.store.ledgerEntry(eventID: "G-1")?.duplicates == 1)
+    }
+
+    /// A store that refuses any group holding one event id, as a full disk or a bug might.
+    final class RefusingStore: StateStore, @unchecked Sendable {
+        let inner: SQLiteStateStore
+        let refused: String
+        init(_ inner: SQLiteStateStore, refusing id: String) {
+            self.inner = inner
+            refused = id
+        }
+        struct Refused: Error {}
+        func record(batch: [RecordRequest], sinks: [String]) throws -> [(RecordResult, PolicyDecision?)] {
+            if batch.contains(where: { $0.entry.eventID == refused }) { throw Refused() }
+            return try inner.record(batch: batch, sinks: sinks)
+        }
+        func patientState(_ patientID: String) throws -> PatientState { try inner.patientState(patientID) }
+        func ledgerEntry(eventID: String) throws -> LedgerEntry? { try inner.ledgerEntry(eventID: eventID) }
+        func pendingDeliveries(sink: String, limit: Int) throws -> [Delivery] {
+            try inner.pendingDeliveries(sink: sink, limit: limit)
+        }
+        func markDelivered(_ ids: [Int64], at time: Timestamp) throws { try inner.markDelivered(ids, at: time) }
+        func markFailed(_ id: Int64) throws { try inner.markFailed(id) }
+        func ledgerCount() throws -> Int { try inner.ledgerCount() }
+        func summary() throws -> StateSummary { try inner.summary() }
+        func queuedAlerts(includeClosed: Bool) throws -> [QueuedAlert] {
+            try inner.queuedAlerts(includeClosed: includeClosed)
+        }
+        func queuedAlert(id: String) throws -> QueuedAlert? { try inner.queuedAlert(id: id) }
+        func actions(alertID: String) throws -> [AlertAction] { try inner.actions(alertID: alertID) }
+        func act(on alertID: String, _ action: AlertAction) throws { try inner.act(on: alertID, action) }
+    }
+
+    @Test("when a group's transaction fails, its events are recorded one by one: one bad event holds back no other")
+    func poisonInAGroup() throws {
+        let fixture = try Fixture(count: 5)
+        let processor = EventProcessor(
+            home: fixture.home, store: RefusingStore(fixture.store, refusing: "G-2"),
+            ruleSet: fixture.processor.ruleSet, sinks: ["queue"], logger: Logger(label: "t"))
+        let drain = InboxDrain(home: fixture.home, processor: processor, minimumAge: 0, logger: Logger(label: "t"))
+        let summary = drain.runOnce(now: WallClock.now, group: 100)
+        #expect(summary.processed == 4)
+        #expect(summary.failed == 1)
+        #expect(try fixture.store.ledgerCount() == 4)
+        #expect(try fixture.store.ledgerEntry(eventID: "G-2") == nil)
+        #expect(FileManager.default.fileExists(atPath: fixture.home.work + "/g2.json"))
+        #expect(fixture.archived() == 4)
+    }
+
+    @Test("a file that cannot be read fails alone; the rest of its group is recorded")
+    func unreadableInAGroup() throws {
+        let fixture = try Fixture(count: 4)
+        // A file claimed but unreadable (mode 000, and not root) fails alone; the others are recorded.
+        let drain = InboxDrain(
+            home: fixture.home, processor: fixture.processor, minimumAge: 0, logger: Logger(label: "t"))
+        chmod(fixture.home.inbox + "/g2.json", 0)
+        defer { chmod(fixture.home.work + "/g2.json", 0o600) }
+        let summary = drain.runOnce(now: WallClock.now, group: 100)
+        if getuid() == 0 {
+            #expect(summary.processed == 4)  // root reads anything
+        } else {
+            #expect(summary.processed == 3)
+            #expect(summary.failed == 1)
+            #expect(FileManager.default.fileExists(atPath: fixture.home.work + "/g2.json"))
+        }
+    }
+}
