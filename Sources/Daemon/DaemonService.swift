@@ -24,6 +24,9 @@ public struct DaemonConfiguration: Sendable {
     public var serviceLevels = ServiceLevels.defaults
     /// Events recorded together in one transaction when a backlog drains (group commit).
     public var groupSize = 100
+    /// While a backlog drains, alerts are delivered at least this often (and at the end of the
+    /// pass); a live feed's alerts are delivered at once, at the end of each short pass.
+    public var deliveryInterval = Duration.milliseconds(500)
     /// The suppression window of a rule without `suppress_for`, in seconds.
     public var suppressFor = AlertPolicy.standardSuppressFor
     /// The sinks alerts are delivered to, by name (`queue`, `jsonl`, `syslog`).
@@ -183,8 +186,16 @@ public struct DaemonService: Service {
             }
         }
         let now = WallClock.now
+        // During a backlog, deliver between groups at most every `deliveryInterval`: each delivery
+        // costs a sync per sink, and the backlog's own queueing dwarfs the wait.
+        var lastDelivery = ContinuousClock.now
         let summary = drain.runOnce(
-            now: now, renamedIn: renamedIn, group: configuration.groupSize, between: deliver,
+            now: now, renamedIn: renamedIn, group: configuration.groupSize,
+            between: {
+                guard ContinuousClock.now - lastDelivery >= configuration.deliveryInterval else { return }
+                deliver()
+                lastDelivery = ContinuousClock.now
+            },
             shouldStop: { Task.isShuttingDownGracefully })
         deliver()
         // A sink in back-off is tried again when its wait is over, events or not.

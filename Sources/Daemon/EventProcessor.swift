@@ -237,7 +237,8 @@ public final class EventProcessor {
         var decision = policy.decide(
             event, evaluation: evaluation, state: state, rulesVersion: ruleSet.version, now: now)
         if !decision.opened.isEmpty {
-            let (_, explanations) = ruleSet.explain(event, now: now, history: state.history)
+            let fired = Set(decision.opened.flatMap { $0.findings.map(\.ruleID) })
+            let (_, explanations) = ruleSet.explain(event, now: now, history: state.history, only: fired)
             for alert in decision.opened {
                 let rules = Set(alert.findings.map(\.ruleID))
                 decision.explanations[alert.alertID] = explanations.filter { rules.contains($0.ruleID) }
@@ -320,16 +321,30 @@ public struct Deliverer {
     public var nextRetryIn: Double? { health.nextRetry(now: Date().timeIntervalSince1970) }
 
     /// Delivers what is pending to every sink not in back-off; returns the number delivered.
+    ///
+    /// Each sink takes its rows in groups of `batch` (one sync per group in the file sinks); the
+    /// rows delivered to all sinks are marked in one transaction at the end. A crash before that
+    /// mark delivers them again, which every sink tolerates (the queue rewrites the same file,
+    /// `alerts.jsonl` is at-least-once).
     @discardableResult
-    public func deliverPending(now: Timestamp, batch: Int = 100) throws -> Int {
-        var delivered = 0
+    public func deliverPending(now: Timestamp, batch: Int = 500) throws -> Int {
+        var done: [Int64] = []
         let clock = Date().timeIntervalSince1970
+        defer {
+            do {
+                try store.markDelivered(done, at: now)
+            } catch {
+                logger.error(
+                    "cannot mark deliveries done; they will be delivered again", metadata: ["error": "\(error)"])
+            }
+        }
         for sink in sinks where health.mayTry(sink.name, now: clock) {
-            sinkLoop: while true {
-                let pending = try store.pendingDeliveries(sink: sink.name, limit: batch)
+            var after: Int64 = 0
+            while true {
+                let pending = try store.pendingDeliveries(sink: sink.name, after: after, limit: batch)
                 if pending.isEmpty { break }
                 let (count, failure) = sink.deliver(batch: pending)
-                let done = pending.prefix(count).map(\.id)
+                done += pending.prefix(count).map(\.id)
                 if count > 0 { CrashPoint.reached(.midDelivery) }
                 if let failure {
                     let failed = pending[count]
@@ -341,17 +356,14 @@ public struct Deliverer {
                             "sink": "\(sink.name)", "alert_id": "\(failed.alertID)",
                             "retry_in_seconds": "\(Int(wait))", "error": "\(failure)",
                         ])
-                    try store.markDelivered(Array(done), at: now)
-                    delivered += done.count
-                    break sinkLoop
+                    break
                 }
                 health.succeeded(sink.name)
-                try store.markDelivered(Array(done), at: now)
-                delivered += done.count
+                after = pending[pending.count - 1].id
                 if pending.count < batch { break }
             }
         }
-        return delivered
+        return done.count
     }
 }
 

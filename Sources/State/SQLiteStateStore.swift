@@ -357,15 +357,15 @@ public final class SQLiteStateStore: StateStore {
         try pool.read { db in try Self.entry(db, eventID: eventID) }
     }
 
-    public func pendingDeliveries(sink: String, limit: Int) throws -> [Delivery] {
+    public func pendingDeliveries(sink: String, after: Int64, limit: Int) throws -> [Delivery] {
         try pool.read { db in
             try db.cachedRows(
                 sql: """
                     SELECT o.id, o.sink, o.alert_id, o.kind, o.payload, o.attempts, a.priority, a.created_at
                     FROM outbox o JOIN alerts a ON a.alert_id = o.alert_id
-                    WHERE o.sink = ? AND o.delivered_at IS NULL ORDER BY o.id LIMIT ?
+                    WHERE o.sink = ? AND o.delivered_at IS NULL AND o.id > ? ORDER BY o.id LIMIT ?
                     """,
-                arguments: [sink, limit]
+                arguments: [sink, after, limit]
             ).map { row in
                 Delivery(
                     id: row["id"], sink: row["sink"], alertID: row["alert_id"], payload: row["payload"],

@@ -101,8 +101,8 @@ public protocol StateStore: Sendable {
     func patientState(_ patientID: String) throws -> PatientState
     /// The ledger entry of an event id.
     func ledgerEntry(eventID: String) throws -> LedgerEntry?
-    /// Up to `limit` deliveries waiting for `sink`, oldest first.
-    func pendingDeliveries(sink: String, limit: Int) throws -> [Delivery]
+    /// Up to `limit` deliveries waiting for `sink` with an outbox id above `after`, oldest first.
+    func pendingDeliveries(sink: String, after: Int64, limit: Int) throws -> [Delivery]
     /// Marks deliveries done.
     func markDelivered(_ ids: [Int64], at time: Timestamp) throws
     /// Counts a failed attempt.
@@ -137,6 +137,11 @@ public struct RecordRequest {
 }
 
 extension StateStore {
+    /// Up to `limit` deliveries waiting for `sink`, oldest first.
+    public func pendingDeliveries(sink: String, limit: Int) throws -> [Delivery] {
+        try pendingDeliveries(sink: sink, after: 0, limit: limit)
+    }
+
     /// Records one event unless its id is already known: in one transaction, reads what the state
     /// knows of `patientID`, calls `decide` with it, and writes the ledger row with the decision's
     /// alerts, repeats, withdrawals (each alert once per sink in the outbox) and the patient's

@@ -99,8 +99,8 @@ struct GroupCommitTests {
         }
         func patientState(_ patientID: String) throws -> PatientState { try inner.patientState(patientID) }
         func ledgerEntry(eventID: String) throws -> LedgerEntry? { try inner.ledgerEntry(eventID: eventID) }
-        func pendingDeliveries(sink: String, limit: Int) throws -> [Delivery] {
-            try inner.pendingDeliveries(sink: sink, limit: limit)
+        func pendingDeliveries(sink: String, after: Int64, limit: Int) throws -> [Delivery] {
+            try inner.pendingDeliveries(sink: sink, after: after, limit: limit)
         }
         func markDelivered(_ ids: [Int64], at time: Timestamp) throws { try inner.markDelivered(ids, at: time) }
         func markFailed(_ id: Int64) throws { try inner.markFailed(id) }

@@ -116,9 +116,12 @@ public struct RuleSet: Sendable {
     }
 
     /// Evaluates like ``evaluate(_:now:history:)`` and records, for every rule, why it did or did not fire.
-    public func explain(_ event: Event, now: Timestamp, history: PatientHistory? = nil) -> (
-        Evaluation, [RuleExplanation]
-    ) {
+    ///
+    /// With `only`, just those rules are explained (and evaluated): what the daemon keeps for an
+    /// alert's findings.
+    public func explain(_ event: Event, now: Timestamp, history: PatientHistory? = nil, only: Set<String>? = nil)
+        -> (Evaluation, [RuleExplanation])
+    {
         let context = Context(
             event: event, now: now, history: history, scoreCount: tracedScores.count, partCount: partCount,
             conditionCount: tracedConditionCount)
@@ -129,6 +132,7 @@ public struct RuleSet: Sendable {
         var explanations: [RuleExplanation] = []
         for program in tracedPrograms {
             let rule = program.rule
+            if let only, !only.contains(rule.id) { continue }
             var explanation = RuleExplanation(ruleID: rule.id, title: rule.title, outcome: .notFired, conditions: [])
             guard rule.enabled else {
                 explanation.outcome = .disabled
