@@ -2,19 +2,40 @@ import Events
 import Foundation
 import Rules
 
-// A plain loop for profilers (perf, callgrind): evaluate the shipped rules on one event N times.
+// A plain loop for profilers (perf, callgrind), not a benchmark:
+//   ProfileEvaluation [evaluate|decode|parse|pipeline] [EVENT.json] [N]
+// evaluate: the shipped rules on one decoded event N times (the default);
+// decode: decode and validate the file N times; parse: only the JSON reader (JSONValue.parse);
+// pipeline: decode + evaluate.
 let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent()
-let arguments = CommandLine.arguments
-let path = arguments.count > 1 ? arguments[1] : "../shared/data/reference-event.json"
-let iterations = arguments.count > 2 ? Int(arguments[2]) ?? 20_000 : 20_000
+var arguments = Array(CommandLine.arguments.dropFirst())
+let modes = ["evaluate", "decode", "parse", "pipeline"]
+let mode = arguments.first.flatMap { modes.contains($0) ? $0 : nil } ?? "evaluate"
+if arguments.first == mode { arguments.removeFirst() }
+let path = arguments.first ?? "../shared/data/reference-event.json"
+let iterations = arguments.count > 1 ? Int(arguments[1]) ?? 20_000 : 20_000
 guard let ruleSet = RuleSetLoader().load(paths: [root.appendingPathComponent("rules").path]).ruleSet,
     let data = try? Data(contentsOf: root.appendingPathComponent(path)),
     let event = try? EventDecoder().decode([UInt8](data))
 else { fatalError("cannot load rules or event") }
+let bytes = [UInt8](data)
 let now = Timestamp(secondsSinceEpoch: 1_795_400_000)
-var findings = 0
+var count = 0
 let start = DispatchTime.now().uptimeNanoseconds
-for _ in 0..<iterations { findings &+= ruleSet.evaluate(event, now: now).findings.count }
+switch mode {
+case "decode":
+    for _ in 0..<iterations { count &+= (try? EventDecoder().decode(bytes))?.diagnoses.count ?? 0 }
+case "parse":
+    for _ in 0..<iterations { if JSONValue.parse(bytes) != nil { count &+= 1 } }
+case "pipeline":
+    for _ in 0..<iterations {
+        if let decoded = try? EventDecoder().decode(bytes) {
+            count &+= ruleSet.evaluate(decoded, now: now).findings.count
+        }
+    }
+default:
+    for _ in 0..<iterations { count &+= ruleSet.evaluate(event, now: now).findings.count }
+}
 let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e3 / Double(iterations)
-print("\(iterations) evaluations, \(String(format: "%.2f", elapsed)) µs each (mean), \(findings) findings")
+print("\(mode): \(iterations) iterations, \(String(format: "%.2f", elapsed)) µs each (mean), \(count)")

@@ -20,9 +20,9 @@ public struct EventDecoder: Sendable {
     /// Decodes and validates one event file's bytes.
     public func decode(_ bytes: [UInt8]) throws(InvalidEvent) -> Event {
         let reader = JSONReader(maximumDepth: maximumDepth, rejectsDuplicateKeys: true)
-        let json: JSONValue
+        let tape: JSONTape
         do {
-            json = try reader.parse(bytes)
+            tape = try reader.tape(bytes)
         } catch {
             throw InvalidEvent(
                 errors: [
@@ -31,13 +31,14 @@ public struct EventDecoder: Sendable {
                         message: "invalid JSON at line \(error.line), column \(error.column): \(error.message)")
                 ], eventID: nil)
         }
-        return try decode(json: json)
+        var validator = EventValidator()
+        if let event = validator.event(tape.root), validator.errors.isEmpty { return event }
+        throw InvalidEvent(errors: validator.errors, eventID: validator.eventID)
     }
 
-    /// Validates an already-parsed JSON value as an event.
+    /// Validates an already-parsed JSON value as an event (rule tests' inline events): it is
+    /// written out and read back, so both ways in share one reader and one validator.
     public func decode(json: JSONValue) throws(InvalidEvent) -> Event {
-        var validator = EventValidator()
-        if let event = validator.event(json), validator.errors.isEmpty { return event }
-        throw InvalidEvent(errors: validator.errors, eventID: validator.eventID)
+        try decode(Array(json.serialized.utf8))
     }
 }

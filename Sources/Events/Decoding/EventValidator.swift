@@ -7,18 +7,15 @@ struct EventValidator {
 
     /// The members of one JSON object and the path that leads to it.
     struct Fields {
-        let members: [JSONMember]
+        let members: JSONObjectView
         let path: JSONPath
 
-        func value(_ key: String) -> JSONValue? {
-            for member in members where member.key == key { return member.value }
-            return nil
-        }
+        func value(_ key: String) -> JSONItem? { members.value(key) }
     }
 
     // MARK: - The event
 
-    mutating func event(_ json: JSONValue) -> Event? {
+    mutating func event(_ json: JSONItem) -> Event? {
         guard let root = object(json, at: .root) else { return nil }
         let schemaVersion = integer(root, "schema_version", required: true)
         if let schemaVersion, schemaVersion != 1 {
@@ -42,7 +39,7 @@ struct EventValidator {
         var extensions: JSONValue?
         if let value = root.value("extensions") {
             if case .object = value {
-                extensions = value
+                extensions = value.materialized
             } else {
                 expected("an object", got: value, at: root.path.appending("extensions"))
             }
@@ -245,20 +242,20 @@ struct EventValidator {
         errors.append(EventValidationError(path: path.description, message: message))
     }
 
-    private mutating func expected(_ what: String, got value: JSONValue, at path: JSONPath) {
+    private mutating func expected(_ what: String, got value: JSONItem, at path: JSONPath) {
         fail(path, "expected \(what), got \(value.briefDescription)")
     }
 
     /// The value of `key`, or `nil`; reports it when it is required and missing.
     private mutating func lookup(
         _ fields: Fields, _ key: String, required: Bool, requiredBecause reason: String = ""
-    ) -> JSONValue? {
+    ) -> JSONItem? {
         if let value = fields.value(key) { return value }
         if required { fail(fields.path.appending(key), "required\(reason), but missing") }
         return nil
     }
 
-    mutating func object(_ value: JSONValue, at path: JSONPath) -> Fields? {
+    mutating func object(_ value: JSONItem, at path: JSONPath) -> Fields? {
         guard case .object(let members) = value else {
             expected("an object", got: value, at: path)
             return nil
@@ -292,7 +289,7 @@ struct EventValidator {
     /// Reads an array whose every element goes through `element`; `nil` when absent or not an array.
     private mutating func array<Element>(
         _ fields: Fields, _ key: String,
-        element: (inout EventValidator, JSONValue, JSONPath) -> Element?
+        element: (inout EventValidator, JSONItem, JSONPath) -> Element?
     ) -> [Element]? {
         guard let value = fields.value(key) else { return nil }
         let path = fields.path.appending(key)
@@ -361,7 +358,7 @@ struct EventValidator {
         return integer(value, at: fields.path.appending(key), range: range)
     }
 
-    mutating func integer(_ value: JSONValue, at path: JSONPath, range: ClosedRange<Int>? = nil) -> Int? {
+    mutating func integer(_ value: JSONItem, at path: JSONPath, range: ClosedRange<Int>? = nil) -> Int? {
         guard case .number(let number) = value, number == number.rounded(), abs(number) < 9.0e15 else {
             expected("an integer", got: value, at: path)
             return nil

@@ -13,22 +13,25 @@ struct JSONReader {
     /// Whether an object that repeats a key is an error (it is, for events).
     var rejectsDuplicateKeys = true
 
-    /// Parses a whole document: one value, surrounded only by whitespace.
-    func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError) -> JSONValue {
-        var cursor = Cursor(bytes: bytes, reader: self)
-        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { cursor.position = 3 }
-        cursor.skipWhitespace()
-        let value = try cursor.value(depth: 0)
-        cursor.skipWhitespace()
-        if cursor.position < bytes.count {
-            throw cursor.error("unexpected \(cursor.describeByte()) after the end of the JSON value")
+    /// Parses a whole document into a tape: one value, surrounded only by whitespace.
+    func tape(_ bytes: [UInt8]) throws(JSONSyntaxError) -> JSONTape {
+        let builder = try bytes.withUnsafeBufferPointer { (buffer) throws(JSONSyntaxError) -> JSONTapeBuilder in
+            var cursor = Cursor(bytes: buffer, reader: self)
+            if buffer.count >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF { cursor.position = 3 }
+            cursor.skipWhitespace()
+            try cursor.value(depth: 0)
+            cursor.skipWhitespace()
+            if cursor.position < buffer.count {
+                throw cursor.error("unexpected \(cursor.describeByte()) after the end of the JSON value")
+            }
+            return cursor.tape
         }
-        return value
+        return JSONTape(bytes: bytes, nodes: builder.nodes, decoded: builder.decoded)
     }
 
-    /// Parses an array of bytes.
+    /// Parses a whole document into a ``JSONValue`` tree.
     func parse(_ bytes: [UInt8]) throws(JSONSyntaxError) -> JSONValue {
-        try bytes.withUnsafeBufferPointer { (buffer) throws(JSONSyntaxError) -> JSONValue in try parse(buffer) }
+        try tape(bytes).root.materialized
     }
 }
 
@@ -45,11 +48,13 @@ struct JSONSyntaxError: Error, Sendable {
 private struct Cursor {
     let bytes: UnsafeBufferPointer<UInt8>
     let reader: JSONReader
+    var tape = JSONTapeBuilder()
     var position = 0
 
     init(bytes: UnsafeBufferPointer<UInt8>, reader: JSONReader) {
         self.bytes = bytes
         self.reader = reader
+        tape.nodes.reserveCapacity(bytes.count / 8 + 4)
     }
 
     mutating func skipWhitespace() {
@@ -61,16 +66,24 @@ private struct Cursor {
         }
     }
 
-    mutating func value(depth: Int) throws(JSONSyntaxError) -> JSONValue {
+    /// Appends one value (and everything inside it) to the tape.
+    mutating func value(depth: Int) throws(JSONSyntaxError) {
         guard position < bytes.count else { throw error("unexpected end of input; expected a value") }
         switch bytes[position] {
-        case UInt8(ascii: "{"): return try object(depth: depth + 1)
-        case UInt8(ascii: "["): return try array(depth: depth + 1)
-        case UInt8(ascii: "\""): return .string(try string())
-        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
-        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
-        case UInt8(ascii: "n"): try literal("null"); return .null
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try number())
+        case UInt8(ascii: "{"): try object(depth: depth + 1)
+        case UInt8(ascii: "["): try array(depth: depth + 1)
+        case UInt8(ascii: "\""): try string()
+        case UInt8(ascii: "t"):
+            try literal("true")
+            tape.append(.bool, flag: true)
+        case UInt8(ascii: "f"):
+            try literal("false")
+            tape.append(.bool, flag: false)
+        case UInt8(ascii: "n"):
+            try literal("null")
+            tape.append(.null)
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            tape.append(.number, number: try number())
         default: throw error("unexpected \(describeByte()); expected a value")
         }
     }
@@ -85,14 +98,16 @@ private struct Cursor {
         position += count
     }
 
-    private mutating func object(depth: Int) throws(JSONSyntaxError) -> JSONValue {
+    private mutating func object(depth: Int) throws(JSONSyntaxError) {
         guard depth <= reader.maximumDepth else { throw error("nesting deeper than \(reader.maximumDepth) levels") }
         position += 1
-        var members: [JSONMember] = []
+        let node = tape.append(.object)
+        var members: Int32 = 0
         skipWhitespace()
         if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
             position += 1
-            return .object(members)
+            tape.close(node, count: 0)
+            return
         }
         while true {
             skipWhitespace()
@@ -104,9 +119,9 @@ private struct Cursor {
             }
             let keyOffset = position
             let key = try string()
-            if reader.rejectsDuplicateKeys, members.contains(where: { $0.key == key }) {
+            if reader.rejectsDuplicateKeys, tape.hasEarlierKey(equalTo: key, in: node, bytes: bytes) {
                 throw error(
-                    "duplicate key \(JSONValue.quoted(key, limit: 60)); clinical data must not be ambiguous",
+                    "duplicate key \(JSONValue.quoted(tape.text(key, in: bytes), limit: 60)); clinical data must not be ambiguous",
                     at: keyOffset)
             }
             skipWhitespace()
@@ -119,62 +134,90 @@ private struct Cursor {
             position += 1
             skipWhitespace()
             do {
-                members.append(JSONMember(key: key, value: try value(depth: depth)))
+                try value(depth: depth)
             } catch {
-                throw error.prependingKey(key)
+                throw error.prependingKey(tape.text(key, in: bytes))
             }
+            members += 1
             skipWhitespace()
             guard position < bytes.count else { throw error("unexpected end of input; expected ',' or '}'") }
             switch bytes[position] {
             case UInt8(ascii: ","): position += 1
-            case UInt8(ascii: "}"): position += 1; return .object(members)
+            case UInt8(ascii: "}"):
+                position += 1
+                tape.close(node, count: members)
+                return
             default: throw error("unexpected \(describeByte()); expected ',' or '}'")
             }
         }
     }
 
-    private mutating func array(depth: Int) throws(JSONSyntaxError) -> JSONValue {
+    private mutating func array(depth: Int) throws(JSONSyntaxError) {
         guard depth <= reader.maximumDepth else { throw error("nesting deeper than \(reader.maximumDepth) levels") }
         position += 1
-        var items: [JSONValue] = []
+        let node = tape.append(.array)
+        var items: Int32 = 0
         skipWhitespace()
         if position < bytes.count, bytes[position] == UInt8(ascii: "]") {
             position += 1
-            return .array(items)
+            tape.close(node, count: 0)
+            return
         }
         while true {
             skipWhitespace()
             do {
-                items.append(try value(depth: depth))
+                try value(depth: depth)
             } catch {
-                throw error.prependingIndex(items.count)
+                throw error.prependingIndex(Int(items))
             }
+            items += 1
             skipWhitespace()
             guard position < bytes.count else { throw error("unexpected end of input; expected ',' or ']'") }
             switch bytes[position] {
             case UInt8(ascii: ","): position += 1
-            case UInt8(ascii: "]"): position += 1; return .array(items)
+            case UInt8(ascii: "]"):
+                position += 1
+                tape.close(node, count: items)
+                return
             default: throw error("unexpected \(describeByte()); expected ',' or ']'")
             }
         }
     }
 
-    /// Reads a string starting at its opening quote.
-    private mutating func string() throws(JSONSyntaxError) -> String {
+    /// Reads a string starting at its opening quote and appends it to the tape; returns its node.
+    /// Without escapes the node keeps only the byte range (validated UTF-8); with escapes, the
+    /// decoded text.
+    @discardableResult
+    private mutating func string() throws(JSONSyntaxError) -> Int32 {
         let start = position + 1
         var index = start
         var asciiOnly = true
-        // Fast path: no escapes.
+        // Fast path: no escapes. Eight bytes at a time while none is a quote, a backslash, a
+        // control character or non-ASCII (the usual case in event files), then byte by byte.
+        while index + 8 <= bytes.count {
+            let word = UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self)
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let high: UInt64 = 0x8080_8080_8080_8080
+            let quote = word ^ (ones &* 0x22)
+            let backslash = word ^ (ones &* 0x5C)
+            // A zero byte in x shows up as a high bit in (x - ones) & ~x & high.
+            let special =
+                ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((word &- (ones &* 0x20)) & ~word)
+                | word
+            if special & high != 0 { break }
+            index += 8
+        }
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
-                let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
                 position = index + 1
-                if asciiOnly { return String(decoding: slice, as: UTF8.self) }
-                guard let text = String(validating: slice, as: UTF8.self) else {
-                    throw error("a string is not valid UTF-8", at: start + invalidUTF8Offset(slice))
+                if !asciiOnly {
+                    let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
+                    guard String(validating: slice, as: UTF8.self) != nil else {
+                        throw error("a string is not valid UTF-8", at: start + invalidUTF8Offset(slice))
+                    }
                 }
-                return text
+                return tape.appendString(start: start, end: index)
             }
             if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 {
@@ -195,7 +238,7 @@ private struct Cursor {
                 guard let text = String(validating: buffer, as: UTF8.self) else {
                     throw error("a string is not valid UTF-8", at: start)
                 }
-                return text
+                return tape.appendString(start: start, end: index, decoded: text)
             case UInt8(ascii: "\\"):
                 index += 1
                 guard index < bytes.count else { throw error("unexpected end of input in an escape", at: index) }
