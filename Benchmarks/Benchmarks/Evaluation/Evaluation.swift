@@ -14,6 +14,58 @@ private func bytes(_ path: String) -> [UInt8] {
 
 private func decode(_ path: String) -> Event? { try? EventDecoder().decode(bytes(path)) }
 
+/// The reference event grown to about 20 KB: its diagnoses, medications and labs repeated.
+private func largeEvent(from reference: [UInt8]) -> [UInt8] {
+    guard case .object(let original)? = JSONValue.parse(reference) else { return reference }
+    for copies in 2...100 {
+        let members = original.map { member -> JSONMember in
+            guard ["diagnoses", "medications", "labs"].contains(member.key), case .array(let items) = member.value
+            else { return member }
+            return JSONMember(key: member.key, value: .array(Array(repeating: items, count: copies).flatMap { $0 }))
+        }
+        let text = JSONValue.object(members).serialized
+        if text.utf8.count >= 20_000 { return Array(text.utf8) }
+    }
+    return reference
+}
+
+/// A rule set of `count` rules in files of 100, each rule a different threshold on fields, lists
+/// and the shipped scores' kind of expressions: what a large site's rule directory might hold.
+private func generatedRules(_ count: Int) -> [(name: String, bytes: [UInt8])] {
+    var files: [(name: String, bytes: [UInt8])] = []
+    var index = 0
+    while index < count {
+        var text = """
+            lists:
+              heart_failure_\(index): { codes: ["I50", "I11.0", "I13.0"] }
+              units_\(index): ["4W", "5E", "6N", "ICU"]
+            rules:
+
+            """
+        for rule in index..<min(index + 100, count) {
+            let referrals = ["discharge-planning", "caregiver-support", "social-needs", "pharmacy-financial-counseling"]
+            text += """
+                  - id: generated.rule-\(rule)
+                    title: Generated rule \(rule)
+                    category: generated
+                    events: [\(rule % 2 == 0 ? "discharge" : "admission, transfer")]
+                    params: { threshold: \(rule % 40 + 1) }
+                    when: (age >= 60 + param.threshold / 2 and any(diagnoses, code in heart_failure_\(index))) or (length_of_stay > param.threshold and encounter.unit in units_\(index)) or count(medications, monthly_out_of_pocket_usd >= param.threshold * 10) >= 2
+                    escalate:
+                      - when: social.lives_alone and functional.adl_dependencies >= 2
+                        priority: high
+                    priority: medium
+                    referral: \(referrals[rule % referrals.count])
+                    reason: "Rule \(rule): age {age}, stay {length_of_stay} d, unit {encounter.unit}"
+
+                """
+        }
+        files.append((name: "generated/rules-\(index / 100).yaml", bytes: Array(text.utf8)))
+        index += 100
+    }
+    return files
+}
+
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .cpuTotal, .mallocCountTotal, .throughput],
@@ -55,9 +107,26 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    Benchmark("decode+validate, reference event") { benchmark in
+    let smallBytes = bytes("samples/19-registration-emergency-visit.json")
+    let largeBytes = largeEvent(from: referenceBytes)
+    for (label, input) in [
+        ("a small event (sample 19, \(smallBytes.count) B)", smallBytes),
+        ("reference event (\(referenceBytes.count) B)", referenceBytes),
+        ("a large event (\(largeBytes.count) B)", largeBytes),
+    ] {
+        precondition((try? EventDecoder().decode(input)) != nil, "\(label) does not decode")
+        Benchmark("decode+validate, \(label)") { benchmark in
+            for _ in benchmark.scaledIterations {
+                blackHole(try? EventDecoder().decode(input))
+            }
+        }
+    }
+
+    Benchmark("decode+validate+evaluate, reference event") { benchmark in
         for _ in benchmark.scaledIterations {
-            blackHole(try? EventDecoder().decode(referenceBytes))
+            if let event = try? EventDecoder().decode(referenceBytes) {
+                blackHole(ruleSet.evaluate(event, now: now))
+            }
         }
     }
 
@@ -68,6 +137,16 @@ let benchmarks: @Sendable () -> Void = {
                 let evaluation = ruleSet.evaluate(event, now: now)
                 blackHole(builder.alerts(for: event, evaluation: evaluation, rulesVersion: ruleSet.version, now: now))
             }
+        }
+    }
+
+    let thousand = generatedRules(1000)
+    precondition(RuleSetLoader().load(sources: thousand).ruleSet != nil, "the generated rules do not load")
+    Benchmark(
+        "load and check 1,000 generated rules (10 files)", configuration: .init(maxDuration: .seconds(5), maxIterations: 20)
+    ) { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(RuleSetLoader().load(sources: thousand))
         }
     }
 
