@@ -33,7 +33,7 @@ public struct EventDecoder: Sendable {
         }
         var validator = EventValidator()
         if let event = validator.event(tape.root), validator.errors.isEmpty { return event }
-        throw InvalidEvent(errors: validator.errors, eventID: validator.eventID)
+        throw InvalidEvent(errors: validator.reportedErrors, eventID: validator.eventID)
     }
 
     /// Validates an already-parsed JSON value as an event (rule tests' inline events): it is

@@ -239,7 +239,31 @@ struct EventValidator {
     // MARK: - Reading typed values
 
     private mutating func fail(_ path: JSONPath, _ message: String) {
+        // A hostile file can hold hundreds of thousands of wrong elements: the first problems say
+        // what is wrong, the rest are counted (the reason file and the ledger stay small).
+        guard errors.count < Self.errorLimit else {
+            omitted += 1
+            return
+        }
         errors.append(EventValidationError(path: path.description, message: message))
+    }
+
+    /// At most this many problems are listed per file.
+    static let errorLimit = 50
+    /// Problems found beyond ``errorLimit``.
+    private(set) var omitted = 0
+
+    /// The problems, with a last line counting those not listed.
+    var reportedErrors: [EventValidationError] {
+        omitted == 0
+            ? errors
+            : errors + [
+                EventValidationError(
+                    path: "$",
+                    message:
+                        "\(omitted) more problem\(omitted == 1 ? "" : "s") not listed (the first \(Self.errorLimit) are)"
+                )
+            ]
     }
 
     private mutating func expected(_ what: String, got value: JSONItem, at path: JSONPath) {

@@ -1,0 +1,22 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// libFuzzer targets for RiskScreen's input paths, in a package of their own: they are built with
+/// `-sanitize=fuzzer,address` by `scripts/fuzz`, never by the main build.
+let package = Package(
+    name: "riskscreen-fuzz",
+    dependencies: [.package(name: "riskscreen", path: "..")],
+    targets: [
+        // The event decoder: JSON bytes → a validated event, or every error.
+        .executableTarget(
+            name: "FuzzEventDecoder", dependencies: [.product(name: "RiskScreenCore", package: "riskscreen")]),
+        // The YAML layer: any bytes → a node tree, or a located error.
+        .executableTarget(name: "FuzzYAML", dependencies: [.product(name: "RiskScreenCore", package: "riskscreen")]),
+        // Rule-file loading: any bytes as a rule file → a rule set, or diagnostics.
+        .executableTarget(
+            name: "FuzzRuleFile", dependencies: [.product(name: "RiskScreenCore", package: "riskscreen")]),
+        // The expression language: any text as a rule's `when:` → compiled, or diagnostics.
+        .executableTarget(
+            name: "FuzzExpression", dependencies: [.product(name: "RiskScreenCore", package: "riskscreen")]),
+    ]
+)

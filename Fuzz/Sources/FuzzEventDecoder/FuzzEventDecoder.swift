@@ -1,0 +1,19 @@
+import Events
+
+/// Any bytes: decoding must return an event or errors, never crash, hang or run out of memory; a
+/// decoded event must serialise its extensions; the errors must name a path.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzEventDecoder(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    do {
+        let event = try EventDecoder().decode(bytes)
+        _ = event.extensions?.serialized
+        _ = event.derived.lengthOfStayDays
+    } catch {
+        precondition(!error.errors.isEmpty, "an invalid event without an error")
+        for problem in error.errors { precondition(problem.path.hasPrefix("$"), "an error without a path") }
+    }
+    // The same bytes through the JSON value API must agree on validity of the JSON itself.
+    _ = JSONValue.parse(bytes)?.serialized
+    return 0
+}
