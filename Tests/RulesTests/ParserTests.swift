@@ -71,6 +71,10 @@ struct ParserTests {
             ("3days", 0, "durations are written"),
             ("a b", 2, "after a complete expression"),
             ("f(a,", 4, "expected a value"),
+            // Found by fuzzing (Fuzz/findings, expression): a non-ASCII letter used to start a name
+            // the lexer could not continue, and it never advanced (a hang).
+            ("any\u{131C}(x)", 3, "unexpected character"),
+            ("\u{E9}tat == 1", 0, "unexpected character"),
         ])
     func errors(_ text: String, _ offset: Int, _ message: String) {
         do {

@@ -56,7 +56,9 @@ struct Lexer {
                     }
                     tokens.append(Token(kind: .number(value), range: start..<index))
                 }
-            } else if character.isLetter || character == "_" {
+            } else if (character.isASCII && character.isLetter) || character == "_" {
+                // Names are ASCII (a non-ASCII letter once started a name it could not continue,
+                // and the lexer never advanced: found by fuzzing).
                 while index < characters.count, isIdentifierCharacter(characters[index]) { index += 1 }
                 tokens.append(Token(kind: .identifier(String(characters[start..<index])), range: start..<index))
             } else if character == "\"" || character == "'" {
