@@ -15,6 +15,7 @@ import YAMLDocument
 /// size_limit: 1048576
 /// service_levels: { critical: 2h, high: 8h, medium: 24h, low: 72h, discharge: { critical: 1h, high: 4h } }
 /// suppress_for: 7d
+/// file_access: owner        # or group: the team's group may read the queue and use `riskscreen queue`
 /// sinks: [queue, jsonl]
 /// ```
 ///
@@ -28,6 +29,8 @@ public struct ConfigurationFile: Sendable {
     public var serviceLevels: ServiceLevels?
     /// The suppression window of a rule without `suppress_for`.
     public var suppressFor: Double?
+    /// Who may read the files with protected health information.
+    public var fileAccess: FileAccess?
     public var sinks: [String]?
     public var syslog: SyslogConfiguration?
 
@@ -36,7 +39,7 @@ public struct ConfigurationFile: Sendable {
 
     static let keys = [
         "home", "rules", "minimum_age", "rescan_interval", "size_limit", "service_levels", "suppress_for", "sinks",
-        "syslog",
+        "syslog", "file_access",
     ]
     public static let sinkNames = ["queue", "jsonl", "syslog"]
     static let syslogKeys = [
@@ -137,6 +140,14 @@ public struct ConfigurationFile: Sendable {
                     }
                 }
                 serviceLevels = levels
+            case "file_access":
+                guard let text = value.scalar?.text, let access = FileAccess(rawValue: text) else {
+                    report(
+                        value.mark,
+                        "file_access is owner (files 0600, the default) or group (files 0640, the state database 0660)")
+                    continue
+                }
+                fileAccess = access
             case "suppress_for":
                 guard let text = value.scalar?.text, let seconds = DurationText.seconds(text), seconds >= 0 else {
                     report(value.mark, "suppress_for is a duration such as 72h or 7d")

@@ -22,6 +22,8 @@ public struct DaemonConfiguration: Sendable {
     public var reloadDebounce: Double = 0.5
     /// Deadlines per priority for `respond_by`.
     public var serviceLevels = ServiceLevels.defaults
+    /// Who may read the files with protected health information (owner-only by default).
+    public var fileAccess = FileAccess.owner
     /// Events recorded together in one transaction when a backlog drains (group commit).
     public var groupSize = 100
     /// While a backlog drains, alerts are delivered at least this often (and at the end of the
@@ -61,7 +63,8 @@ public struct DaemonService: Service {
     public func run() async throws {
         let notifier = SystemdNotifier()
         let home = configuration.home
-        try home.create()
+        umask(configuration.fileAccess.umask)
+        try home.create(access: configuration.fileAccess)
         let lock = try HomeLock(home: home)
         defer { withExtendedLifetime(lock) {} }
         let startedAt = Date().timeIntervalSince1970
@@ -276,14 +279,24 @@ public enum Pipeline {
         _ configuration: DaemonConfiguration, ruleSet: RuleSet, logger: Logger
     ) throws -> (EventProcessor, InboxDrain, Deliverer) {
         let home = configuration.home
-        let store = try SQLiteStateStore(path: home.stateDatabase)
+        let access = configuration.fileAccess
+        let store = try SQLiteStateStore(path: home.stateDatabase, mode: access.databaseMode)
         var sinks: [any Sink] = []
-        if configuration.sinks.contains("queue") { sinks.append(DirectoryQueueSink(directory: home.alerts)) }
-        if configuration.sinks.contains("jsonl") { sinks.append(JSONLinesSink(path: home.alertsLog)) }
+        if configuration.sinks.contains("queue") {
+            var queue = DirectoryQueueSink(directory: home.alerts)
+            queue.mode = access.fileMode
+            sinks.append(queue)
+        }
+        if configuration.sinks.contains("jsonl") {
+            var lines = JSONLinesSink(path: home.alertsLog)
+            lines.mode = access.fileMode
+            sinks.append(lines)
+        }
         if configuration.sinks.contains("syslog") { sinks.append(SyslogSink(configuration: configuration.syslog)) }
         let processor = EventProcessor(
             home: home, store: store, ruleSet: ruleSet, sinks: sinks.map(\.name), logger: logger)
         processor.sizeLimit = configuration.sizeLimit
+        processor.fileMode = access.fileMode
         processor.policy = AlertPolicy(
             builder: AlertBuilder(serviceLevels: configuration.serviceLevels),
             defaultSuppressFor: configuration.suppressFor)

@@ -35,6 +35,8 @@ public final class EventProcessor {
     let logger: Logger
     /// Counts outcomes, alerts and evaluation time, when the daemon keeps metrics.
     var metrics: DaemonMetrics?
+    /// The mode of archived and quarantined files (and their reasons).
+    public var fileMode: UInt32 = 0o600
     /// Archive folders known to exist, so each is created once.
     private var archiveDirectories = Set<String>()
 
@@ -262,13 +264,13 @@ public final class EventProcessor {
             target = directory + "/" + (name as NSString).deletingPathExtension + "." + digest.prefix(12) + ".json"
         }
         if try FileSystem.move(home.work + "/" + name, to: target) {
-            chmod(target, 0o600)
+            chmod(target, fileMode)
         } else if lstat(home.work + "/" + name, &status) == 0 {
             // The file is there, so the day's folder is not (removed behind our back): make it again.
             archiveDirectories.remove(directory)
             try FileSystem.makeDirectory(directory)
             archiveDirectories.insert(directory)
-            if try FileSystem.move(home.work + "/" + name, to: target) { chmod(target, 0o600) }
+            if try FileSystem.move(home.work + "/" + name, to: target) { chmod(target, fileMode) }
         }
         return directory
     }
@@ -292,11 +294,11 @@ public final class EventProcessor {
         try FileSystem.writeAtomically(
             Array((JSONValue.object(members).serialized + "\n").utf8),
             to: home.quarantine + "/" + target + ".reason.json",
-            mode: 0o600)
+            mode: fileMode)
         let destination = home.quarantine + "/" + target
         // chmod on the path would follow a quarantined symlink: only regular files are narrowed.
         if try FileSystem.move(home.work + "/" + name, to: destination), reason != "not_regular" {
-            chmod(destination, 0o600)
+            chmod(destination, fileMode)
         }
         try FileSystem.syncDirectory(home.quarantine)
     }

@@ -181,10 +181,10 @@ enum FileSystem {
         throw failure("cannot move \(from) to \(to)")
     }
 
-    /// Creates a directory (and its parents) owner-only, unless it exists.
-    static func makeDirectory(_ path: String) throws {
+    /// Creates a directory (and its parents) with `mode` (owner-only by default), unless it exists.
+    static func makeDirectory(_ path: String, mode: mode_t = 0o700) throws {
         try FileManager.default.createDirectory(
-            atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: mode])
     }
 
     static func failure(_ message: String) -> DaemonError {

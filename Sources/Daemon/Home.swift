@@ -25,8 +25,12 @@ public struct Home: Sendable {
         Inbox(home: self).waiting()
     }
 
-    /// Creates every directory of the layout, owner-only.
-    public func create() throws {
-        for directory in [root, inbox, work, archive, quarantine, alerts] { try FileSystem.makeDirectory(directory) }
+    /// Creates every directory of the layout (owner-only unless `access` says group), and narrows
+    /// the ones that exist to that mode.
+    public func create(access: FileAccess = .owner) throws {
+        for directory in [root, inbox, work, archive, quarantine, alerts] {
+            try FileSystem.makeDirectory(directory, mode: access.directoryMode)
+            chmod(directory, access.directoryMode)
+        }
     }
 }

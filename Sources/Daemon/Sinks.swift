@@ -33,8 +33,8 @@ extension Sink {
 public struct DirectoryQueueSink: Sink {
     public let name = "queue"
     public let directory: String
-    /// Owner read-write, group read (0640): the team's group may read the queue.
-    public var mode: mode_t = 0o640
+    /// Owner read-write (0600) unless `file_access: group` (0640) lets the team's group read it.
+    public var mode: mode_t = 0o600
 
     public init(directory: String) { self.directory = directory }
 
@@ -82,7 +82,7 @@ public struct DirectoryQueueSink: Sink {
 public struct JSONLinesSink: Sink {
     public let name = "jsonl"
     public let path: String
-    public var mode: mode_t = 0o640
+    public var mode: mode_t = 0o600
 
     public init(path: String) { self.path = path }
 

@@ -35,16 +35,21 @@ public final class SQLiteStateStore: StateStore {
         }
     }
 
-    /// Opens (creating when needed) the state database at `path`.
-    public init(path: String) throws {
+    /// Opens (creating when needed) the state database at `path`, with `mode` (0600: owner-only;
+    /// an existing file, and its WAL and shared-memory files, are set to it).
+    public init(path: String, mode: UInt32 = 0o600) throws {
         self.path = path
         // Create the file owner-only before SQLite does: its WAL and shared-memory files take the
         // database file's permissions.
-        let descriptor = open(path, O_CREAT | O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        let descriptor = open(path, O_CREAT | O_RDWR | O_CLOEXEC | O_NOFOLLOW, mode)
         guard descriptor >= 0 else {
             throw Failure(description: "cannot create the state database \(path): \(String(cString: strerror(errno)))")
         }
+        fchmod(descriptor, mode)
         close(descriptor)
+        for companion in [path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: companion) {
+            chmod(companion, mode)
+        }
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
         configuration.prepareDatabase { db in

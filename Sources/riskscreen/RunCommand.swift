@@ -88,14 +88,16 @@ struct RunCommand: AsyncParsableCommand {
         configuration.serviceLevels = file.serviceLevels ?? configuration.serviceLevels
         configuration.suppressFor = file.suppressFor ?? configuration.suppressFor
         configuration.sinks = file.sinks ?? configuration.sinks
+        configuration.fileAccess = file.fileAccess ?? configuration.fileAccess
         configuration.syslog = file.syslog ?? configuration.syslog
         return configuration
     }
 
     private func runOnce(_ configuration: DaemonConfiguration, logger: Logger) throws {
         let home = configuration.home
+        umask(configuration.fileAccess.umask)
         do {
-            try home.create()
+            try home.create(access: configuration.fileAccess)
         } catch {
             printError("run: cannot create the home \(home.root): \(error)")
             throw ExitCode(1)

@@ -79,7 +79,7 @@ struct RunOnceTests {
             let mode =
                 try FileManager.default.attributesOfItem(atPath: home.path + "/alerts/" + file)[.posixPermissions]
                 as? NSNumber
-            #expect(mode?.intValue == 0o640)
+            #expect(mode?.intValue == 0o600)  // owner-only unless file_access: group
         }
         let lines = try String(contentsOfFile: home.path + "/alerts.jsonl", encoding: .utf8).split(separator: "\n")
         #expect(lines.count == 14)  // 13 opened, 1 withdrawn
