@@ -43,7 +43,13 @@ public struct DirectoryQueueSink: Sink {
     }
 
     /// Writes every file of the group under its name, then makes them durable together (`syncfs`).
+    /// A queue folder removed while the daemon runs is made again (owner-only; the home's mode
+    /// is restored on the next start).
     public func deliver(batch: [Delivery]) -> (delivered: Int, failure: (any Error)?) {
+        var status = stat()
+        if lstat(directory, &status) != 0 && errno == ENOENT {
+            try? FileSystem.makeDirectory(directory)
+        }
         var written = 0
         var failure: (any Error)?
         for delivery in batch {

@@ -71,3 +71,17 @@ struct RiskScreenProcess {
         return result
     }
 }
+
+extension RiskScreenProcess {
+    /// Runs a system tool (mount, chattr…) to its end; returns its exit status.
+    static func runTool(_ path: String, _ arguments: [String]) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}
