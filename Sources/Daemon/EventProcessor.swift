@@ -320,7 +320,7 @@ public struct Deliverer {
     }
 
     /// Seconds until the first sink in back-off may be tried again, or `nil` when none waits.
-    public var nextRetryIn: Double? { health.nextRetry(now: Date().timeIntervalSince1970) }
+    public var nextRetryIn: Double? { health.nextRetry(now: WallClock.monotonic) }
 
     /// Delivers what is pending to every sink not in back-off; returns the number delivered.
     ///
@@ -331,7 +331,7 @@ public struct Deliverer {
     @discardableResult
     public func deliverPending(now: Timestamp, batch: Int = 500) throws -> Int {
         var done: [Int64] = []
-        let clock = Date().timeIntervalSince1970
+        let clock = WallClock.monotonic
         defer {
             do {
                 try store.markDelivered(done, at: now)

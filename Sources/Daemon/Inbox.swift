@@ -10,6 +10,8 @@ struct Inbox {
     /// A file found by a scan is taken only once it has not changed for this long (seconds), so a
     /// feed writing in place is not read half-way.
     var minimumAge: Double = 1
+    /// When each waiting file was first seen unchanged, on the monotonic clock.
+    let sightings = Sightings()
 
     /// Whether a name is one the daemon takes.
     static func isEvent(_ name: String) -> Bool {
@@ -38,11 +40,17 @@ struct Inbox {
             let modified = Double(status.st_mtim.tv_sec) + Double(status.st_mtim.tv_nsec) / 1e9
             let age = now - modified
             if age < minimumAge && !renamedIn.contains(name) {
-                wait = min(wait ?? .infinity, minimumAge - age)
-                continue
+                // Too fresh by the wall clock, or from "the future" after the clock went back:
+                // also taken once it has stayed unchanged for the minimum age on the monotonic clock.
+                let unchanged = sightings.unchangedFor(name, size: Int64(status.st_size), modified: modified)
+                if unchanged < minimumAge {
+                    wait = min(wait ?? .infinity, minimumAge - max(age, unchanged))
+                    continue
+                }
             }
             candidates.append((name, modified))
         }
+        sightings.keep(Set(names))
         return (candidates.sorted { ($0.modified, $0.name) < ($1.modified, $1.name) }.map(\.name), wait, more)
     }
 
@@ -69,5 +77,30 @@ struct Inbox {
     /// Claims a file by renaming it into `.work/`; `false` when it is gone.
     func claim(_ name: String) throws -> Bool {
         try FileSystem.move(home.inbox + "/" + name, to: home.work + "/" + name)
+    }
+}
+
+/// The files waiting for their minimum age: when each was first seen with its current size and
+/// modification time, on the monotonic clock, so a wall clock set back cannot make a file wait
+/// for the hours until its time comes again.
+final class Sightings: @unchecked Sendable {
+    private let lock = NSLock()
+    private var seen: [String: (size: Int64, modified: Double, since: Double)] = [:]
+
+    /// How long (monotonic seconds) `name` has been seen unchanged; 0 when new or changed.
+    func unchangedFor(_ name: String, size: Int64, modified: Double) -> Double {
+        lock.lock()
+        defer { lock.unlock() }
+        let now = WallClock.monotonic
+        if let earlier = seen[name], earlier.size == size, earlier.modified == modified { return now - earlier.since }
+        seen[name] = (size, modified, now)
+        return 0
+    }
+
+    /// Forgets the names not in `names` (taken, or gone): the memory is bounded by one listing.
+    func keep(_ names: Set<String>) {
+        lock.lock()
+        seen = seen.filter { names.contains($0.key) }
+        lock.unlock()
     }
 }

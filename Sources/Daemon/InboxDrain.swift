@@ -55,7 +55,7 @@ public struct InboxDrain {
         for chunk in inbox.claimed().chunked(group) { run(Array(chunk)) }
         while true {
             let (ready, wait, more) = inbox.ready(
-                now: Date().timeIntervalSince1970, renamedIn: renamedIn, limit: listLimit)
+                now: WallClock.seconds, renamedIn: renamedIn, limit: listLimit)
             summary.nextReadyIn = wait
             var taken = 0
             for chunk in ready.chunked(group) {

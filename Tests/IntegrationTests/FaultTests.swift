@@ -125,6 +125,31 @@ struct FaultTests {
         #expect(try store.queuedAlerts(includeClosed: true).count == 2)
     }
 
+    @Test(
+        "a wall clock an hour behind the files (set back): a file written in place is taken after its minimum age, not an hour later"
+    )
+    func clockSetBack() throws {
+        let (directory, home, rules) = try TemporaryDirectory.daemonHome(copyingRules: false)
+        _ = directory
+        let daemon = try RunningDaemon(
+            home: home, rules: rules, extra: ["--minimum-age", "1"],
+            environment: ["RISKSCREEN_TEST_CLOCK_OFFSET": "-3600"])
+        #expect(daemon.wait { daemon.log.contains("riskscreen started") })
+        // Written in place (no rename announces it), with a modification time an hour in the
+        // daemon's future.
+        let text = try SampleEvents.asNewPatient("08-discharge-homeless.json", id: "CLOCK-1")
+        try text.write(toFile: home + "/inbox/clock.json", atomically: false, encoding: .utf8)
+        let started = Date()
+        #expect(daemon.wait(seconds: 15) { self.archived(daemon) == 1 }, "\(daemon.log)")
+        #expect(Date().timeIntervalSince(started) >= 0.9, "taken before its minimum age")
+        // Its alerts carry the daemon's clock: created about an hour before the real time.
+        let alert = try #require(
+            try daemon.queuedRecords().first { $0["referral"] as? String == "discharge-planning" })
+        let created = try #require((alert["created_at"] as? String).flatMap { ISO8601DateFormatter().date(from: $0) })
+        #expect(abs(created.timeIntervalSinceNow + 3600) < 120)
+        #expect(daemon.stop().status == 0)
+    }
+
     @Test("the rules directory removed, then a reload: refused, the rules in use stay, events go on")
     func rulesRemoved() throws {
         let (directory, home, rules) = try TemporaryDirectory.daemonHome(copyingRules: true)
