@@ -28,14 +28,17 @@ struct SoakTests {
         let rules = RiskScreenProcess.packageRoot.appendingPathComponent("rules").path
         var generator = SystemRandomNumberGenerator()
         var killedMidway = 0
+        var previous = 0
         for _ in 0..<killCount {
             let daemon = try RunningDaemon(home: home, rules: rules)
-            // Let it work for a moment (sometimes before it even finished starting), then kill it.
-            Thread.sleep(forTimeInterval: Double.random(in: 0.05...0.6, using: &generator))
+            func done() -> Int { daemon.files("archive").flatMap { daemon.files("archive/" + $0) }.count }
+            // Once it has made progress (later under a sanitizer), a random moment more, then kill.
+            _ = daemon.wait(seconds: 60) { done() > previous || done() == count }
+            Thread.sleep(forTimeInterval: Double.random(in: 0...0.2, using: &generator))
             kill(daemon.process.processIdentifier, SIGKILL)
             daemon.process.waitUntilExit()
-            let done = daemon.files("archive").flatMap { daemon.files("archive/" + $0) }.count
-            if done > 0 && done < count { killedMidway += 1 }
+            previous = done()
+            if previous > 0 && previous < count { killedMidway += 1 }
         }
         #expect(killedMidway > 0, "no kill came while the backlog was draining")
         let expectedAlerts = (0..<count).reduce(0) { $0 + Self.alertsPerSample[$1 % Self.alertsPerSample.count] }
