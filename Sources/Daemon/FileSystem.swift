@@ -51,28 +51,16 @@ enum FileSystem {
     /// Writes `bytes` to `path` atomically and durably: a temporary name in the same directory,
     /// `fsync`, `rename`, then `fsync` of the directory. The file gets `mode`.
     static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t) throws {
-        let directory = (path as NSString).deletingLastPathComponent
-        let temporary = directory + "/." + (path as NSString).lastPathComponent + ".tmp"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode)
-        guard descriptor >= 0 else { throw failure("cannot create \(temporary)") }
-        guard writeAll(descriptor, bytes) else {
-            let error = failure("cannot write \(temporary)")
-            close(descriptor)
-            throw error
-        }
-        fchmod(descriptor, mode)
-        guard fsync(descriptor) == 0 else {
-            close(descriptor)
-            throw failure("cannot fsync \(temporary)")
-        }
-        close(descriptor)
-        guard rename(temporary, path) == 0 else { throw failure("cannot rename \(temporary) to \(path)") }
-        try syncDirectory(directory)
+        try writeFile(bytes, to: path, mode: mode, durably: true)
     }
 
     /// Writes `bytes` to `path` atomically but not yet durably (a temporary name, then `rename`):
     /// one of a group that ``syncFileSystem(of:)`` makes durable together.
     static func writeReplacing(_ bytes: [UInt8], to path: String, mode: mode_t) throws {
+        try writeFile(bytes, to: path, mode: mode, durably: false)
+    }
+
+    private static func writeFile(_ bytes: [UInt8], to path: String, mode: mode_t, durably: Bool) throws {
         let directory = (path as NSString).deletingLastPathComponent
         let temporary = directory + "/." + (path as NSString).lastPathComponent + ".tmp"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode)
@@ -83,8 +71,14 @@ enum FileSystem {
             throw error
         }
         fchmod(descriptor, mode)
+        if durably, fsync(descriptor) != 0 {
+            let error = failure("cannot fsync \(temporary)")
+            close(descriptor)
+            throw error
+        }
         close(descriptor)
         guard rename(temporary, path) == 0 else { throw failure("cannot rename \(temporary) to \(path)") }
+        if durably { try syncDirectory(directory) }
     }
 
     /// Makes every write so far to the file system holding `path` durable (`syncfs`): the group

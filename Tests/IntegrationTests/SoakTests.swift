@@ -42,8 +42,10 @@ struct SoakTests {
         }
         #expect(killedMidway > 0, "no kill came while the backlog was draining")
         let expectedAlerts = (0..<count).reduce(0) { $0 + Self.alertsPerSample[$1 % Self.alertsPerSample.count] }
-        // A last run to the end.
+        // A last run to the end (started before it is stopped: a SIGTERM during start-up, before
+        // the handlers are in place, would end it by the signal).
         let daemon = try RunningDaemon(home: home, rules: rules)
+        #expect(daemon.wait(seconds: 60) { daemon.log.contains("riskscreen started") }, "\(daemon.log)")
         func archived() -> Int { daemon.files("archive").flatMap { daemon.files("archive/" + $0) }.count }
         #expect(daemon.wait(seconds: 600) { archived() == count }, "archived \(archived()) of \(count)")
         #expect(

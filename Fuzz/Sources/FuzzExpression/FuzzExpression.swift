@@ -1,4 +1,5 @@
 import Events
+import FuzzSupport
 import Rules
 
 /// Any text as a rule's condition (and as its reason template): compiled or refused with a
@@ -31,7 +32,7 @@ public func fuzzExpression(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         """
     let result = RuleSetLoader().load(sources: [(name: "rules/fuzz.yaml", bytes: Array(file.utf8))])
     if let ruleSet = result.ruleSet {
-        let event = FuzzEvent.sample
+        let event = FuzzSupport.event
         _ = ruleSet.evaluate(event, now: event.occurredAt).findings.map(\.reason)
         _ = ruleSet.explain(event, now: event.occurredAt)
     } else {
@@ -40,35 +41,7 @@ public func fuzzExpression(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     return 0
 }
 
-enum FuzzEvent {
-    static let sample: Event = {
-        let text = #"""
-            {"schema_version":1,"event_id":"F-1","event_type":"discharge","occurred_at":"2026-11-22T10:00:00-05:00",
-             "patient":{"id":"S-F1","birth_date":"1940-02-29"},
-             "encounter":{"id":"E-F1","unit":"4W","admitted_at":"2026-11-18T10:00:00-05:00","discharged_at":"2026-11-22T10:00:00-05:00"},
-             "diagnoses":[{"code":"I50.9","system":"icd10"}],"medications":[{"name":"x","status":"new","monthly_out_of_pocket_usd":600}],
-             "labs":[{"loinc":"718-7","value":9.5}],"social":{"lives_alone":true},"functional":{"adl_dependencies":3}}
-            """#
-        do {
-            return try EventDecoder().decode(Array(text.utf8))
-        } catch {
-            fatalError("the fuzz event does not decode: \(error)")
-        }
-    }()
-}
-
-// SwiftPM links an executable with `main` bound to `FuzzExpression_main`; with -parse-as-library there is
-// no Swift main, so this entry hands the command line to libFuzzer's driver.
-@_silgen_name("LLVMFuzzerRunDriver")
-func runFuzzerDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
-) -> CInt
-
 @_cdecl("FuzzExpression_main")
 public func fuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
-    var count = argc
-    var arguments: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = argv
-    return runFuzzerDriver(&count, &arguments) { data, size in fuzzExpression(data, size) }
+    FuzzSupport.run(argc, argv) { data, size in fuzzExpression(data, size) }
 }
