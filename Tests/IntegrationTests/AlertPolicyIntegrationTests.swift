@@ -149,14 +149,7 @@ struct AlertPolicyIntegrationTests {
         defer { rsyslog.stop() }
         let home = directory.path + "/home"
         try FileManager.default.createDirectory(atPath: home + "/inbox", withIntermediateDirectories: true)
-        let configuration = directory.path + "/riskscreen.yaml"
-        try """
-        sinks: [queue, jsonl, syslog]
-        syslog:
-          transport: udp
-          address: 127.0.0.1:\(rsyslog.udpPort)
-          facility: local0
-        """.write(toFile: configuration, atomically: true, encoding: .utf8)
+        let configuration = try rsyslog.daemonConfiguration(in: directory.path)
         let daemon = try RunningDaemon(home: home, rules: Self.rules, extra: ["--config", configuration])
         #expect(daemon.wait { daemon.log.contains("riskscreen started") }, "\(daemon.log)")
 

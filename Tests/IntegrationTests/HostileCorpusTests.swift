@@ -54,15 +54,7 @@ struct HostileCorpusTests {
         // The committed corpus is what the script writes.
         #expect(committed.keys.allSatisfy { expected[$0] == committed[$0] })
 
-        let configuration = directory.path + "/riskscreen.yaml"
-        try """
-        sinks: [queue, jsonl, syslog]
-        syslog:
-          transport: udp
-          address: 127.0.0.1:\(rsyslog.udpPort)
-          facility: local0
-          content: full
-        """.write(toFile: configuration, atomically: true, encoding: .utf8)
+        let configuration = try rsyslog.daemonConfiguration(in: directory.path, content: "full")
         let daemon = try RunningDaemon(
             home: home, rules: RiskScreenProcess.packageRoot.appendingPathComponent("rules").path,
             extra: ["--config", configuration, "--minimum-age", "1"])

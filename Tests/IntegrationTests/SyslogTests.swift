@@ -32,6 +32,21 @@ final class Rsyslog {
 
     static var isInstalled: Bool { FileManager.default.isExecutableFile(atPath: "/usr/sbin/rsyslogd") }
 
+    /// Writes a daemon configuration in `directory` that sends alerts to the queue, alerts.jsonl
+    /// and this receiver over UDP (facility local0, `content` as given); returns its path.
+    func daemonConfiguration(in directory: String, content: String = "minimal") throws -> String {
+        let path = directory + "/riskscreen.yaml"
+        try """
+        sinks: [queue, jsonl, syslog]
+        syslog:
+          transport: udp
+          address: 127.0.0.1:\(udpPort)
+          facility: local0
+          content: \(content)
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
     func start() throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/rsyslogd")

@@ -31,13 +31,7 @@ public func fuzzExpression(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             reason: \(quoted)
         """
     let result = RuleSetLoader().load(sources: [(name: "rules/fuzz.yaml", bytes: Array(file.utf8))])
-    if let ruleSet = result.ruleSet {
-        let event = FuzzSupport.event
-        _ = ruleSet.evaluate(event, now: event.occurredAt).findings.map(\.reason)
-        _ = ruleSet.explain(event, now: event.occurredAt)
-    } else {
-        precondition(result.diagnostics.contains { $0.severity == .error }, "refused without an error")
-    }
+    FuzzSupport.exercise(result)
     return 0
 }
 

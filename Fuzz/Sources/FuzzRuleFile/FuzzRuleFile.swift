@@ -8,13 +8,7 @@ import Rules
 public func fuzzRuleFile(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     let result = RuleSetLoader().load(sources: [(name: "rules/fuzz.yaml", bytes: bytes)])
-    if let ruleSet = result.ruleSet {
-        let event = FuzzSupport.event
-        _ = ruleSet.evaluate(event, now: event.occurredAt).findings.map(\.reason)
-        _ = ruleSet.explain(event, now: event.occurredAt)
-    } else {
-        precondition(result.diagnostics.contains { $0.severity == .error }, "refused without an error")
-    }
+    FuzzSupport.exercise(result)
     return 0
 }
 

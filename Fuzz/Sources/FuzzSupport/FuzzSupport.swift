@@ -1,4 +1,5 @@
 public import Events
+public import Rules
 
 /// What every fuzz target shares: the hand-over to libFuzzer's driver, and a valid event to
 /// evaluate rules on.
@@ -14,6 +15,16 @@ public enum FuzzSupport {
         var count = argc
         var arguments: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = argv
         return runFuzzerDriver(&count, &arguments, test)
+    }
+
+    /// A loaded rule set evaluated and explained on ``event``; a refused one must say why.
+    public static func exercise(_ result: RuleSetLoader.Result) {
+        if let ruleSet = result.ruleSet {
+            _ = ruleSet.evaluate(event, now: event.occurredAt).findings.map(\.reason)
+            _ = ruleSet.explain(event, now: event.occurredAt)
+        } else {
+            precondition(result.diagnostics.contains { $0.severity == .error }, "refused without an error")
+        }
     }
 
     /// A valid discharge with something for most rules to read.
