@@ -109,9 +109,17 @@ struct HostileCorpusTests {
             daemon.files("archive").flatMap { day in daemon.files("archive/" + day) }
         }
         let processedCount = expected.values.filter { $0 == "processed" }.count
+        // Done when everything left the inbox and .work, and every refusal has its reason file.
+        let refused =
+            expected.filter { $0.value != "processed" }.map(\.key)
+            + ["link-to-secret.json", "fifo.json", "directory.json", forgedName]
         #expect(
             daemon.wait(seconds: 60) {
                 archived().count == processedCount + 4 && !daemon.files("inbox").contains { $0.hasSuffix(".json") }
+                    && daemon.files("inbox/.work").isEmpty
+                    && refused.allSatisfy {
+                        FileManager.default.fileExists(atPath: home + "/quarantine/" + $0 + ".reason.json")
+                    }
             }, "archived \(archived().count) of \(processedCount + 4); inbox \(daemon.files("inbox"))")
         #expect(daemon.process.isRunning, "the daemon stopped: \(daemon.log)")
 
