@@ -253,15 +253,13 @@ public final class SQLiteStateStore: StateStore {
                 ])
         }
         for withdrawal in decision.withdrawn {
-            let withdrawn = JSONValue.parse(Array(withdrawal.record.utf8))
             try db.executeCached(
                 sql: """
                     UPDATE alerts SET status = 'withdrawn', record = ?, withdrawn_at = ?, withdrawn_by_event_id = ?
                     WHERE alert_id = ?
                     """,
                 arguments: [
-                    withdrawal.record, withdrawn?["withdrawn_at"]?.string, withdrawn?["withdrawn_by_event_id"]?.string,
-                    withdrawal.alertID,
+                    withdrawal.record, withdrawal.at.text, withdrawal.byEventID, withdrawal.alertID,
                 ])
             for sink in sinks {
                 try db.executeCached(

@@ -22,6 +22,9 @@ public struct PolicyDecision: Sendable {
         public var alertID: String
         /// The withdrawn record, as JSON.
         public var record: String
+        /// When, and by which cancel event (also in `record`).
+        public var at: Timestamp
+        public var byEventID: String
     }
 
     /// New alerts, most urgent first; an escalation names what it supersedes.
@@ -132,8 +135,8 @@ public struct AlertPolicy: Sendable {
             $0.isActive && $0.encounterID == event.encounter.id && types.contains($0.eventType)
         }.map { alert in
             PolicyDecision.Withdrawal(
-                alertID: alert.alertID,
-                record: Self.withdrawnRecord(alert.record, at: now, by: event.eventID))
+                alertID: alert.alertID, record: Self.withdrawnRecord(alert.record, at: now, by: event.eventID),
+                at: now.utc, byEventID: event.eventID)
         }
     }
 

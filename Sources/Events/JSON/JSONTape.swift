@@ -46,19 +46,6 @@ final class JSONTape {
         }
     }
 
-    /// Whether the string node `index` holds exactly `key`.
-    func string(_ index: Int32, equals key: String) -> Bool {
-        let node = nodes[Int(index)]
-        if node.count > 0 { return decoded[Int(node.count) - 1] == key }
-        var key = key
-        return key.withUTF8 { expected in
-            guard expected.count == Int(node.end - node.start) else { return false }
-            return bytes.withUnsafeBufferPointer { buffer in
-                Self.equal(buffer, Int(node.start), expected, 0, count: expected.count)
-            }
-        }
-    }
-
     static func equal(
         _ a: UnsafeBufferPointer<UInt8>, _ i: Int, _ b: UnsafeBufferPointer<UInt8>, _ j: Int, count: Int
     ) -> Bool {

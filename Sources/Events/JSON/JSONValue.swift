@@ -29,12 +29,6 @@ public enum JSONValue: Sendable, Equatable {
         return nil
     }
 
-    /// The text when this is a string.
-    public var string: String? {
-        if case .string(let text) = self { return text }
-        return nil
-    }
-
     /// A short account of the value for an error message: `"yesterday"`, `number 12.5`, `an object`.
     ///
     /// Strings are cut at 60 characters and their control characters escaped, so a hostile value
