@@ -14,7 +14,7 @@ let package = Package(
     products: [
         .executable(name: "riskscreen", targets: ["riskscreen"]),
         // For the benchmark package under Benchmarks/; not a public API.
-        .library(name: "RiskScreenCore", targets: ["Events", "Rules", "Alerts", "YAMLDocument"]),
+        .library(name: "RiskScreenCore", targets: ["Events", "Rules", "Alerts", "Screening", "YAMLDocument"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -54,6 +54,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "Screening",
+            dependencies: ["Alerts", "Events", "Rules"],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "State",
             dependencies: ["Alerts", "Events", "Rules", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings
@@ -61,7 +66,7 @@ let package = Package(
         .target(
             name: "Daemon",
             dependencies: [
-                "Alerts", "CSystemExtras", "Events", "Rules", "State", "YAMLDocument",
+                "Alerts", "CSystemExtras", "Events", "Rules", "Screening", "State", "YAMLDocument",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -72,7 +77,7 @@ let package = Package(
         ),
         .target(
             name: "RuleTesting",
-            dependencies: ["Alerts", "Events", "Rules", "YAMLDocument"],
+            dependencies: ["Alerts", "Events", "Rules", "Screening", "YAMLDocument"],
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -81,6 +86,7 @@ let package = Package(
                 "Alerts",
                 "Daemon",
                 "RuleTesting",
+                "Screening",
                 "State",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 "Events",
@@ -128,7 +134,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["riskscreen", "State"],
+            dependencies: ["riskscreen", "State", "Events"],
             swiftSettings: strictSettings
         ),
     ],

@@ -37,8 +37,14 @@ public struct Alert: Sendable {
     /// The earlier alerts this one escalates: the same patient and rule at a lower priority.
     public var supersedes: [String] = []
 
-    /// The id of the alert for `referral` caused by the event `eventID`.
-    public static func id(eventID: String, referral: String) -> String {
-        "rs-" + SHA256.hex(eventID + "\u{0}" + referral).prefix(24)
+    /// Whether it was already past its deadline when raised (an event from a backlog).
+    public var raisedOverdue: Bool { !(createdAt < respondBy) }
+
+    /// The id of the alert for `referral` caused by the event `eventID`. `generation` counts the
+    /// alerts of one event and referral: 1 for the first (the usual case); an event decided again
+    /// after its first alert was withdrawn gets 2, 3, ….
+    public static func id(eventID: String, referral: String, generation: Int = 1) -> String {
+        let key = eventID + "\u{0}" + referral + (generation > 1 ? "\u{0}\(generation)" : "")
+        return "rs-" + SHA256.hex(key).prefix(24)
     }
 }

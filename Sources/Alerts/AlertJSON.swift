@@ -24,6 +24,7 @@ extension Alert {
             JSONMember(key: "rules_version", value: .string(rulesVersion)),
             JSONMember(key: "status", value: .string(status.rawValue)),
         ]
+        if raisedOverdue { members.append(JSONMember(key: "raised_overdue", value: .bool(true))) }
         if !supersedes.isEmpty {
             members.append(JSONMember(key: "supersedes", value: .array(supersedes.map(JSONValue.string))))
         }

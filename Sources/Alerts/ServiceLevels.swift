@@ -2,7 +2,7 @@ public import Events
 public import Rules
 
 /// How long the team has to respond to an alert: by priority, and per event type where the work
-/// differs.
+/// differs, counted from the moment the event happened.
 ///
 /// An admission or transfer alert is worked while the patient is on the ward, so its deadline is
 /// also never later than the `expected_discharge_at` the feed sent (a discharge alert is useless
@@ -32,13 +32,14 @@ public struct ServiceLevels: Sendable, Equatable {
         return seconds[priority] ?? ServiceLevels.defaults.seconds[priority] ?? 86_400
     }
 
-    /// The deadline of an alert of `priority` raised at `created` for `event`: the window after
-    /// `created`, and for a patient still on the ward never after the expected discharge (when that
-    /// is still ahead).
-    public func respondBy(priority: Priority, event: Event, created: Timestamp) -> Timestamp {
-        let deadline = created.adding(seconds: window(for: priority, after: event.eventType))
+    /// The deadline of an alert of `priority` for `event`: the window after the event **happened**
+    /// (not after RiskScreen read it: a discharge replayed from a backlog is already late), and for
+    /// a patient still on the ward never after the expected discharge (when that was still ahead).
+    public func respondBy(priority: Priority, event: Event) -> Timestamp {
+        let start = event.occurredAt.utc
+        let deadline = start.adding(seconds: window(for: priority, after: event.eventType))
         guard event.eventType != .discharge, event.encounter.dischargedAt == nil,
-            let expected = event.encounter.expectedDischargeAt, created < expected, expected < deadline
+            let expected = event.encounter.expectedDischargeAt, start < expected, expected < deadline
         else {
             return deadline
         }

@@ -15,6 +15,7 @@ import YAMLDocument
 /// size_limit: 1048576
 /// service_levels: { critical: 2h, high: 8h, medium: 24h, low: 72h, discharge: { critical: 1h, high: 4h } }
 /// suppress_for: 7d
+/// stale_after: 7d           # events that happened longer ago open no alert (recorded, counted)
 /// file_access: owner        # or group: the team's group may read the queue and use `riskscreen queue`
 /// sinks: [queue, jsonl]
 /// ```
@@ -29,6 +30,8 @@ public struct ConfigurationFile: Sendable {
     public var serviceLevels: ServiceLevels?
     /// The suppression window of a rule without `suppress_for`.
     public var suppressFor: Double?
+    /// Events that happened longer ago than this open no alert.
+    public var staleAfter: Double?
     /// Who may read the files with protected health information.
     public var fileAccess: FileAccess?
     public var sinks: [String]?
@@ -38,8 +41,8 @@ public struct ConfigurationFile: Sendable {
     public var diagnostics: [Diagnostic] = []
 
     static let keys = [
-        "home", "rules", "minimum_age", "rescan_interval", "size_limit", "service_levels", "suppress_for", "sinks",
-        "syslog", "file_access",
+        "home", "rules", "minimum_age", "rescan_interval", "size_limit", "service_levels", "suppress_for",
+        "stale_after", "sinks", "syslog", "file_access",
     ]
     public static let sinkNames = ["queue", "jsonl", "syslog"]
     static let syslogKeys = [
@@ -154,6 +157,12 @@ public struct ConfigurationFile: Sendable {
                     continue
                 }
                 suppressFor = seconds
+            case "stale_after":
+                guard let text = value.scalar?.text, let seconds = DurationText.seconds(text), seconds > 0 else {
+                    report(value.mark, "stale_after is a duration such as 7d or 48h")
+                    continue
+                }
+                staleAfter = seconds
             case "sinks":
                 let names = (value.sequence ?? [value]).compactMap { item -> String? in
                     guard let name = item.scalar?.text, Self.sinkNames.contains(name) else {

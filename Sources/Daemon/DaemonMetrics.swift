@@ -6,7 +6,8 @@ import Prometheus
 /// `<home>/metrics.prom` (node_exporter's textfile collector) after every pass and every rescan.
 ///
 /// Names: `riskscreen_events_total{outcome}`, `riskscreen_alerts_total{priority,referral}`,
-/// `riskscreen_suppressed_total`, `riskscreen_withdrawn_total`, `riskscreen_quarantined_total`,
+/// `riskscreen_suppressed_total`, `riskscreen_withdrawn_total`, `riskscreen_stale_total`,
+/// `riskscreen_quarantined_total`,
 /// `riskscreen_rule_evaluation_seconds` (histogram), `riskscreen_inbox_backlog`,
 /// `riskscreen_inbox_oldest_age_seconds`, `riskscreen_outbox_backlog{sink}`,
 /// `riskscreen_reloads_total`, `riskscreen_reloads_refused_total`.
@@ -27,7 +28,8 @@ public final class DaemonMetrics: @unchecked Sendable {
         // Counters that exist before anything happens, so dashboards see zeros.
         for outcome in ["processed", "duplicate", "conflict", "invalid", "refused"] { event(outcome, count: 0) }
         for name in [
-            "riskscreen_suppressed_total", "riskscreen_withdrawn_total", "riskscreen_quarantined_total",
+            "riskscreen_suppressed_total", "riskscreen_withdrawn_total", "riskscreen_stale_total",
+            "riskscreen_quarantined_total",
             "riskscreen_reloads_total", "riskscreen_reloads_refused_total",
         ] {
             counter(name).increment(by: 0)
@@ -61,6 +63,11 @@ public final class DaemonMetrics: @unchecked Sendable {
     /// Alerts withdrawn by cancel events.
     func withdrawn(_ count: Int) {
         if count > 0 { counter("riskscreen_withdrawn_total").increment(by: count) }
+    }
+
+    /// An event older than `stale_after`: recorded, no alert.
+    func stale() {
+        counter("riskscreen_stale_total").increment()
     }
 
     func evaluation(nanoseconds: Int64) {

@@ -31,6 +31,8 @@ public struct DaemonConfiguration: Sendable {
     public var deliveryInterval = Duration.milliseconds(500)
     /// The suppression window of a rule without `suppress_for`, in seconds.
     public var suppressFor = AlertPolicy.standardSuppressFor
+    /// Events that happened longer ago than this (seconds) are recorded but open no alert.
+    public var staleAfter = AlertPolicy.standardStaleAfter
     /// The sinks alerts are delivered to, by name (`queue`, `jsonl`, `syslog`).
     public var sinks = ["queue", "jsonl"]
     /// How the syslog sink sends, when `sinks` names it.
@@ -67,7 +69,7 @@ public struct DaemonService: Service {
         try home.create(access: configuration.fileAccess)
         let lock = try HomeLock(home: home)
         defer { withExtendedLifetime(lock) {} }
-        let startedAt = Date().timeIntervalSince1970
+        let startedAt = WallClock.seconds
         // Trap SIGHUP before anything else, so an early one does not terminate the process.
         let hangups = await UnixSignalsSequence(trapping: .sighup, .sigusr1)
         let loaded = RuleSetLoader().load(paths: configuration.rulePaths)
@@ -94,7 +96,7 @@ public struct DaemonService: Service {
         func recordState() {
             let state = DaemonState(
                 pid: getpid(), startedAt: startedAt, rulesVersion: processor.ruleSet.version,
-                ruleCount: processor.ruleSet.rules.count, rulesLoadedAt: Date().timeIntervalSince1970)
+                ruleCount: processor.ruleSet.rules.count, rulesLoadedAt: WallClock.seconds)
             do { try state.write(home: home) } catch {
                 logger.warning("cannot write daemon.json", metadata: ["error": "\(error)"])
             }
@@ -299,7 +301,7 @@ public enum Pipeline {
         processor.fileMode = access.fileMode
         processor.policy = AlertPolicy(
             builder: AlertBuilder(serviceLevels: configuration.serviceLevels),
-            defaultSuppressFor: configuration.suppressFor)
+            defaultSuppressFor: configuration.suppressFor, staleAfter: configuration.staleAfter)
         let drain = InboxDrain(home: home, processor: processor, minimumAge: configuration.minimumAge, logger: logger)
         return (processor, drain, Deliverer(store: store, sinks: sinks, logger: logger))
     }

@@ -3,6 +3,7 @@ public import Events
 import Foundation
 public import Logging
 public import Rules
+public import Screening
 public import State
 
 /// Takes one claimed event file through the protocol: read safely, decode and validate, evaluate,
@@ -14,7 +15,9 @@ public import State
 public final class EventProcessor {
     /// What became of one file.
     public enum Outcome: Equatable, Sendable {
-        case processed(alerts: Int)
+        /// Recorded: `alerts` opened; `stale` when it happened longer ago than `stale_after` (it
+        /// opens no alert of its own).
+        case processed(alerts: Int, stale: Bool = false)
         case duplicate
         case conflict
         case invalid
@@ -26,9 +29,19 @@ public final class EventProcessor {
 
     let home: Home
     let store: any StateStore
-    public var ruleSet: RuleSet
-    /// Decides which findings open alerts, which repeat earlier ones, and what a cancel withdraws.
-    public var policy = AlertPolicy()
+    /// The one decision step: the rules, then the alert policy.
+    public var screener: Screener
+    /// The rules in use (swapped on reload).
+    public var ruleSet: RuleSet {
+        get { screener.ruleSet }
+        set { screener.ruleSet = newValue }
+    }
+    /// Decides which findings open alerts, which repeat earlier ones, what a cancel withdraws, and
+    /// which events are stale.
+    public var policy: AlertPolicy {
+        get { screener.policy }
+        set { screener.policy = newValue }
+    }
     let sinks: [String]
     /// Files larger than this are refused without reading.
     public var sizeLimit = 1 << 20
@@ -39,11 +52,13 @@ public final class EventProcessor {
     public var fileMode: UInt32 = 0o600
     /// Archive folders known to exist, so each is created once.
     private var archiveDirectories = Set<String>()
+    /// When stored event contents older than `stale_after` were last forgotten (monotonic seconds).
+    private var forgottenAt: Double?
 
     public init(home: Home, store: any StateStore, ruleSet: RuleSet, sinks: [String], logger: Logger) {
         self.home = home
         self.store = store
-        self.ruleSet = ruleSet
+        screener = Screener(ruleSet: ruleSet)
         self.sinks = sinks
         self.logger = logger
     }
@@ -75,6 +90,12 @@ public final class EventProcessor {
             } catch {
                 results[index] = .failure(error)
             }
+        }
+        // Decided in the order the events happened, whatever order the files were listed in.
+        pending.sort { a, b in
+            guard let first = a.file.event else { return b.file.event != nil }
+            guard let second = b.file.event else { return false }
+            return (first.occurredAt, first.eventID) < (second.occurredAt, second.eventID)
         }
         var recorded: [(RecordResult, PolicyDecision?)?]
         do {
@@ -109,6 +130,7 @@ public final class EventProcessor {
         // is recorded again as a duplicate.)
         for directory in archived { try? FileSystem.syncDirectory(directory) }
         if !archived.isEmpty { CrashPoint.reached(.afterArchive) }
+        forgetOldContent(now: now)
         let outcomes = results.map { $0 ?? .failure(DaemonError("not processed")) }
         if let metrics {
             for case .success(let outcome) in outcomes {
@@ -166,8 +188,8 @@ public final class EventProcessor {
             let entry = LedgerEntry(
                 eventID: event.eventID, digest: digest, outcome: .processed, recordedAt: now, fileName: name,
                 rulesVersion: ruleSet.version)
-            let request = RecordRequest(entry, patientID: event.patient.id) { [self] state in
-                try decide(event, state: state, now: now)
+            let request = RecordRequest(entry, patientID: event.patient.id, content: bytes) { [self] state, recorded in
+                decide(event, state: state, now: now, recorded: recorded)
             }
             return .record(ReadFile(name: name, digest: digest, event: event), request)
         } catch {
@@ -175,7 +197,7 @@ public final class EventProcessor {
             let entry = LedgerEntry(
                 eventID: "invalid:" + digest, digest: digest, outcome: .invalid, recordedAt: now, fileName: name,
                 rulesVersion: ruleSet.version, reason: error.errors.map(\.description).joined(separator: "\n"))
-            let request = RecordRequest(entry, patientID: nil) { _ in PolicyDecision(opened: []) }
+            let request = RecordRequest(entry, patientID: nil) { _, _ in PolicyDecision() }
             return .record(ReadFile(name: name, digest: digest, invalid: error), request)
         }
     }
@@ -199,16 +221,28 @@ public final class EventProcessor {
         case .recorded:
             archived.insert(try archive(name, now: now, digest: digest))
             let opened = decision?.opened ?? []
+            let stale = decision?.stale ?? false
             for alert in opened { metrics?.alert(priority: alert.priority.rawValue, referral: alert.referral) }
             metrics?.suppressed(decision?.repeats.count ?? 0)
             metrics?.withdrawn(decision?.withdrawn.count ?? 0)
-            logger.info(
-                "event processed",
-                metadata: [
-                    "event_id": "\(event.eventID)", "alerts": "\(opened.count)",
-                    "repeats": "\(decision?.repeats.count ?? 0)", "withdrawn": "\(decision?.withdrawn.count ?? 0)",
-                ])
-            return .processed(alerts: opened.count)
+            if stale { metrics?.stale() }
+            var metadata: Logger.Metadata = [
+                "event_id": "\(event.eventID)", "alerts": "\(opened.count)",
+                "repeats": "\(decision?.repeats.count ?? 0)", "withdrawn": "\(decision?.withdrawn.count ?? 0)",
+            ]
+            let overdue = opened.filter(\.raisedOverdue).count
+            if overdue > 0 { metadata["raised_overdue"] = "\(overdue)" }
+            if let redecided = decision?.redecided, !redecided.isEmpty {
+                metadata["redecided"] = "\(redecided.count)"
+            }
+            if stale {
+                logger.notice(
+                    "stale event recorded: it happened longer ago than stale_after and opens no alert (see `riskscreen queue list --stale`)",
+                    metadata: metadata)
+            } else {
+                logger.info("event processed", metadata: metadata)
+            }
+            return .processed(alerts: opened.count, stale: stale)
         case .duplicate:
             archived.insert(try archive(name, now: now, digest: digest))
             logger.info("duplicate event archived", metadata: ["event_id": "\(event.eventID)"])
@@ -225,27 +259,31 @@ public final class EventProcessor {
         }
     }
 
-    /// Evaluates `event` against the patient's state and lets the policy decide; keeps the explain
-    /// trace of each opened alert's rules for `riskscreen queue show`.
-    private func decide(_ event: Event, state: PatientState, now: Timestamp) throws -> PolicyDecision {
+    /// The state keeps each event's content while it may be decided again (an earlier event can
+    /// still arrive): at most every ten minutes, contents older than `stale_after` are forgotten.
+    private func forgetOldContent(now: Timestamp) {
+        let clock = WallClock.monotonic
+        if let forgottenAt, clock - forgottenAt < 600 { return }
+        forgottenAt = clock
+        guard let staleAfter = policy.staleAfter else { return }
+        do {
+            try store.forgetContent(occurredBefore: now.adding(seconds: -staleAfter))
+        } catch {
+            logger.warning("cannot forget old event contents; will try again", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Screens `event` against the patient's state (the rules, then the alert policy), timing it.
+    private func decide(_ event: Event, state: PatientState, now: Timestamp, recorded: RecordedEvents)
+        -> PolicyDecision
+    {
         let started = ContinuousClock.now
-        let evaluation = ruleSet.evaluate(event, now: now, history: state.history)
+        let decision = screener.screen(event, state: state, now: now, recorded: recorded)
         if let metrics {
             let elapsed = ContinuousClock.now - started
             metrics.evaluation(
                 nanoseconds: elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
             )
-        }
-        var decision = policy.decide(
-            event, evaluation: evaluation, state: state, rulesVersion: ruleSet.version, now: now)
-        if !decision.opened.isEmpty {
-            let fired = Set(decision.opened.flatMap { $0.findings.map(\.ruleID) })
-            let (_, explanations) = ruleSet.explain(event, now: now, history: state.history, only: fired)
-            for alert in decision.opened {
-                let rules = Set(alert.findings.map(\.ruleID))
-                decision.explanations[alert.alertID] = explanations.filter { rules.contains($0.ruleID) }
-                    .flatMap(ExplanationText.ruleLines).joined(separator: "\n")
-            }
         }
         return decision
     }

@@ -15,6 +15,8 @@ public struct InboxDrain {
         /// Files that could not be processed (they stay in `.work/` for the next pass).
         public var failed = 0
         public var alerts = 0
+        /// Processed events older than `stale_after`: recorded, no alert of their own.
+        public var stale = 0
         /// Seconds until a file that was too fresh to take will be ready, if any.
         public var nextReadyIn: Double?
         /// Whether the pass stopped early because it was asked to.
@@ -86,9 +88,10 @@ public struct InboxDrain {
         guard !names.isEmpty else { return }
         for (name, result) in zip(names, processor.process(batch: names, now: now)) {
             switch result {
-            case .success(.processed(let alerts)):
+            case .success(.processed(let alerts, let stale)):
                 summary.processed += 1
                 summary.alerts += alerts
+                if stale { summary.stale += 1 }
             case .success(.duplicate): summary.duplicates += 1
             case .success(.conflict): summary.conflicts += 1
             case .success(.invalid): summary.invalid += 1

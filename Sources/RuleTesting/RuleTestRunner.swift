@@ -1,6 +1,7 @@
 public import Alerts
 import Events
 public import Rules
+import Screening
 public import YAMLDocument
 
 /// Runs rule test cases against a rule set and says, for each, whether the rules did what the case
@@ -19,12 +20,20 @@ public struct RuleTestRunner: Sendable {
         public var passed: Bool { failures.isEmpty }
     }
 
-    public let ruleSet: RuleSet
-    /// The alert policy the daemon applies: suppression, escalation, withdrawal.
-    public var policy = AlertPolicy()
+    public var ruleSet: RuleSet { screener.ruleSet }
+    /// The alert policy the daemon applies: suppression, escalation, withdrawal, staleness.
+    public var policy: AlertPolicy {
+        get { screener.policy }
+        set { screener.policy = newValue }
+    }
+    /// The daemon's decision step: the rules, then the policy.
+    private var screener: Screener
 
     /// Creates a runner for `ruleSet`.
-    public init(ruleSet: RuleSet) { self.ruleSet = ruleSet }
+    public init(ruleSet: RuleSet) {
+        screener = Screener(ruleSet: ruleSet)
+        screener.explainsAlerts = false
+    }
 
     /// Rule ids a case names that the rule set does not have: mistakes in the test file.
     public func unknownRules(in testCase: RuleTestCase) -> [(String, SourceMark)] {
@@ -46,7 +55,7 @@ public struct RuleTestRunner: Sendable {
     /// Runs one case: its history (or its steps before the last) through the rules and the policy,
     /// as the daemon would, then checks each step's expectations.
     public func run(_ testCase: RuleTestCase) -> Result {
-        var states: [String: PatientState] = [:]
+        var states = States()
         guard !testCase.steps.isEmpty else {
             for earlier in testCase.history {
                 _ = step(earlier, now: earlier.occurredAt, states: &states)
@@ -64,22 +73,29 @@ public struct RuleTestRunner: Sendable {
         return result
     }
 
-    /// Evaluates one event against its patient's state, lets the policy decide, and applies the
-    /// decision to the state.
-    private func step(_ event: Event, now: Timestamp, states: inout [String: PatientState]) -> (
-        Evaluation, PolicyDecision, PatientState
-    ) {
-        let before = states[event.patient.id] ?? PatientState(patientID: event.patient.id)
-        let evaluation = ruleSet.evaluate(event, now: now, history: before.history)
-        let decision = policy.decide(
-            event, evaluation: evaluation, state: before, rulesVersion: ruleSet.version, now: now)
-        var after = before
-        after.apply(decision)
-        states[event.patient.id] = after
-        return (evaluation, decision, before)
+    /// The patients' states of one case, and every event it recorded (events are decided again
+    /// when an earlier one comes later, as in the daemon).
+    private struct States {
+        var patients: [String: PatientState] = [:]
+        var events: [String: Event] = [:]
     }
 
-    private func check(_ testCase: RuleTestCase, states: inout [String: PatientState]) -> Result {
+    /// Screens one event against its patient's state, as the daemon does, and applies the decision
+    /// to the state.
+    private func step(_ event: Event, now: Timestamp, states: inout States) -> (
+        Evaluation, PolicyDecision, PatientState
+    ) {
+        let before = states.patients[event.patient.id] ?? PatientState(patientID: event.patient.id)
+        states.events[event.eventID] = event
+        let events = states.events
+        let decision = screener.screen(event, state: before, now: now, recorded: { events[$0] })
+        var after = before
+        after.apply(decision)
+        states.patients[event.patient.id] = after
+        return (decision.evaluation ?? Evaluation(scores: [], findings: []), decision, before)
+    }
+
+    private func check(_ testCase: RuleTestCase, states: inout States) -> Result {
         let now = testCase.now ?? testCase.event.occurredAt
         let (evaluation, decision, before) = step(testCase.event, now: now, states: &states)
         let alerts = decision.opened
@@ -121,12 +137,14 @@ public struct RuleTestRunner: Sendable {
         if let expectedAlerts = testCase.alerts {
             for expected in expectedAlerts {
                 guard let alert = alerts.first(where: { $0.referral == expected.referral }) else {
-                    let repeated = decision.repeats.filter { $0.finding.referral == expected.referral }
+                    let repeated = decision.repeats.filter {
+                        $0.eventID == testCase.event.eventID && $0.referral == expected.referral
+                    }
                     failures.append(
                         "expected an alert to \(expected.referral); there was none"
                             + (repeated.isEmpty
                                 ? ""
-                                : " (the findings of \(repeated.map(\.finding.ruleID).joined(separator: ", ")) repeated an earlier alert)")
+                                : " (the findings of \(repeated.map(\.ruleID).joined(separator: ", ")) repeated an earlier alert)")
                     )
                     continue
                 }
@@ -175,7 +193,8 @@ public struct RuleTestRunner: Sendable {
         var explanation: [String] = []
         if !failures.isEmpty {
             let involved = Set(testCase.mentionedRules)
-            let (_, explained) = ruleSet.explain(testCase.event, now: now, history: before.history)
+            let (_, explained) = ruleSet.explain(
+                testCase.event, now: now, history: before.history.before(testCase.event))
             for rule in explained where involved.contains(rule.ruleID) {
                 explanation += ExplanationText.ruleLines(rule)
             }
@@ -188,7 +207,7 @@ public struct RuleTestRunner: Sendable {
         var failures: [String] = []
         if testCase.checksSuppressed {
             let expected = Set(testCase.suppressed.map(\.id))
-            let actual = Set(decision.repeats.map(\.finding.ruleID))
+            let actual = Set(decision.repeats.filter { $0.eventID == testCase.event.eventID }.map(\.ruleID))
             if expected != actual {
                 failures.append(
                     "expected the findings of [\(expected.sorted().joined(separator: ", "))] to repeat earlier alerts; repeated: [\(actual.sorted().joined(separator: ", "))]"

@@ -180,7 +180,111 @@ public final class SQLiteStateStore: StateStore {
                 table.primaryKey(["patient_id", "encounter_id"])
             }
         }
+        migrator.registerMigration("4: decisions in any arrival order (event facts, findings and their fate, stale)") {
+            db in
+            try Self.migrateToFacts(db)
+        }
         return migrator
+    }
+
+    /// Migration 4: the patient history becomes facts per event (folded in the order events
+    /// happened), every finding is kept with its fate, events carry a stale flag. The encounters,
+    /// alert findings and repeats of migration 3 are carried over and their tables dropped.
+    private static func migrateToFacts(_ db: Database) throws {
+        try db.create(table: "patient_events") { table in
+            table.primaryKey("event_id", .text)
+            table.column("patient_id", .text).notNull()
+            table.column("event_type", .text).notNull()
+            table.column("occurred_at", .text).notNull()
+            table.column("occurred_epoch", .double).notNull()
+            table.column("encounter_id", .text).notNull()
+            table.column("class", .text)
+            table.column("admitted_at", .text).notNull()
+            table.column("discharged_at", .text)
+            table.column("disposition", .text)
+            // The event as it arrived, kept while it may be decided again (see forgetContent).
+            table.column("content", .blob)
+        }
+        try db.create(index: "patient_events_patient", on: "patient_events", columns: ["patient_id", "occurred_epoch"])
+        try db.execute(
+            sql: """
+                CREATE INDEX patient_events_content ON patient_events (occurred_epoch) WHERE content IS NOT NULL
+                """)
+        try db.create(table: "findings") { table in
+            table.column("event_id", .text).notNull()
+            table.column("rule_id", .text).notNull()
+            table.column("patient_id", .text).notNull()
+            table.column("event_type", .text).notNull()
+            table.column("occurred_at", .text).notNull()
+            table.column("encounter_id", .text).notNull()
+            table.column("referral", .text).notNull()
+            table.column("priority", .text).notNull()
+            table.column("reason", .text).notNull()
+            table.column("fate", .text).notNull()
+            table.column("alert_id", .text)
+            table.column("by_event_id", .text)
+            table.column("recorded_at", .text).notNull()
+            table.primaryKey(["event_id", "rule_id"])
+        }
+        try db.create(index: "findings_patient", on: "findings", columns: ["patient_id"])
+        try db.create(index: "findings_alert", on: "findings", columns: ["alert_id"])
+        try db.create(index: "findings_fate", on: "findings", columns: ["fate"])
+        try db.alter(table: "events") { table in
+            table.add(column: "stale", .boolean).notNull().defaults(to: false)
+        }
+        // Each encounter of migration 3 becomes the facts that make it: its admission, its
+        // discharge, its cancellation.
+        for row in try Row.fetchAll(db, sql: "SELECT * FROM encounters") {
+            let patient: String = row["patient_id"]
+            let encounter: String = row["encounter_id"]
+            let admittedText: String = row["admitted_at"]
+            let dischargedText: String? = row["discharged_at"]
+            guard let admitted = Timestamp(rfc3339: admittedText) else { continue }
+            let discharged = dischargedText.flatMap { Timestamp(rfc3339: $0) }
+            var facts: [(String, String, Timestamp)] = [("a", "admission", admitted)]
+            if let discharged { facts.append(("d", "discharge", discharged)) }
+            if row["cancelled"] == true {
+                facts.append(("c", "cancel_admission", (discharged ?? admitted).adding(seconds: 1)))
+            }
+            for (suffix, type, time) in facts {
+                try db.execute(
+                    sql: """
+                        INSERT OR IGNORE INTO patient_events (event_id, patient_id, event_type, occurred_at, occurred_epoch,
+                            encounter_id, class, admitted_at, discharged_at, disposition)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        "migrated:\(patient):\(encounter):\(suffix)", patient, type, time.text, time.epoch, encounter,
+                        row["class"] as String?, admittedText, suffix == "a" ? nil : dischargedText,
+                        suffix == "a" ? nil : row["disposition"] as String?,
+                    ])
+            }
+        }
+        try db.execute(
+            sql: """
+                INSERT OR IGNORE INTO findings (event_id, rule_id, patient_id, event_type, occurred_at, encounter_id, referral,
+                    priority, reason, fate, alert_id, by_event_id, recorded_at)
+                SELECT a.event_id, f.rule_id, a.patient_id, a.event_type, a.occurred_at, a.encounter_id, a.referral,
+                    f.priority,
+                    coalesce((SELECT json_extract(j.value, '$.reason') FROM json_each(a.record, '$.findings') j
+                        WHERE json_extract(j.value, '$.rule_id') = f.rule_id), ''),
+                    CASE a.status WHEN 'withdrawn' THEN 'void' ELSE 'opened' END,
+                    CASE a.status WHEN 'withdrawn' THEN NULL ELSE a.alert_id END,
+                    CASE a.status WHEN 'withdrawn' THEN coalesce(a.withdrawn_by_event_id, 'unknown') END,
+                    a.created_at
+                FROM alert_findings f JOIN alerts a ON a.alert_id = f.alert_id
+                """)
+        try db.execute(
+            sql: """
+                INSERT OR IGNORE INTO findings (event_id, rule_id, patient_id, event_type, occurred_at, encounter_id, referral,
+                    priority, reason, fate, alert_id, recorded_at)
+                SELECT r.event_id, r.rule_id, a.patient_id, r.event_type, r.occurred_at, a.encounter_id, a.referral,
+                    r.priority, r.reason, 'repeated', r.alert_id, r.recorded_at
+                FROM alert_repeats r JOIN alerts a ON a.alert_id = r.alert_id
+                """)
+        try db.drop(table: "alert_findings")
+        try db.drop(table: "alert_repeats")
+        try db.drop(table: "encounters")
     }
 
     public func record(batch: [RecordRequest], sinks: [String]) throws -> [(RecordResult, PolicyDecision?)] {
@@ -199,22 +303,25 @@ public final class SQLiteStateStore: StateStore {
             return (.duplicate(existing), nil)
         }
         let state = try patientID.map { try Self.patientState(db, $0) } ?? PatientState(patientID: "")
-        let decision = try request.decide(state)
+        let decision = try request.decide(state) { id in
+            patientID.flatMap { try? Self.recordedEvent(db, id, patientID: $0) }
+        }
         try db.executeCached(
             sql: """
-                INSERT INTO events (event_id, digest, outcome, recorded_at, recorded_at_epoch, file_name, rules_version, reason)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO events (event_id, digest, outcome, recorded_at, recorded_at_epoch, file_name, rules_version, reason, stale)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 entry.eventID, entry.digest, entry.outcome.rawValue, entry.recordedAt.text,
-                entry.recordedAt.secondsSinceEpoch, entry.fileName, entry.rulesVersion, entry.reason,
+                entry.recordedAt.secondsSinceEpoch, entry.fileName, entry.rulesVersion, entry.reason, decision.stale,
             ])
-        try Self.write(decision, db, sinks: sinks, patientID: patientID, at: entry.recordedAt)
+        try Self.write(decision, db, sinks: sinks, patientID: patientID, content: request.content, at: entry.recordedAt)
         return (.recorded, decision)
     }
 
     private static func write(
-        _ decision: PolicyDecision, _ db: Database, sinks: [String], patientID: String?, at time: Timestamp
+        _ decision: PolicyDecision, _ db: Database, sinks: [String], patientID: String?, content: [UInt8]?,
+        at time: Timestamp
     ) throws {
         for alert in decision.opened {
             let payload = alert.json.serialized
@@ -229,28 +336,11 @@ public final class SQLiteStateStore: StateStore {
                     alert.referral, alert.status.rawValue, alert.createdAt.text, alert.respondBy.text, payload,
                     alert.eventType.rawValue, alert.occurredAt.text, decision.explanations[alert.alertID],
                 ])
-            for finding in alert.findings {
-                try db.executeCached(
-                    sql: "INSERT INTO alert_findings (alert_id, rule_id, priority) VALUES (?, ?, ?)",
-                    arguments: [alert.alertID, finding.ruleID, finding.priority.rawValue])
-            }
             for sink in sinks {
                 try db.executeCached(
                     sql: "INSERT INTO outbox (sink, alert_id, kind, payload) VALUES (?, ?, 'open', ?)",
                     arguments: [sink, alert.alertID, payload])
             }
-        }
-        for repeated in decision.repeats {
-            try db.executeCached(
-                sql: """
-                    INSERT INTO alert_repeats (alert_id, rule_id, priority, reason, event_id, event_type, occurred_at, recorded_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    repeated.alertID, repeated.finding.ruleID, repeated.finding.priority.rawValue,
-                    repeated.finding.reason, repeated.eventID, repeated.eventType.rawValue, repeated.occurredAt.text,
-                    time.utc.text,
-                ])
         }
         for withdrawal in decision.withdrawn {
             try db.executeCached(
@@ -267,23 +357,63 @@ public final class SQLiteStateStore: StateStore {
                     arguments: [sink, withdrawal.alertID, withdrawal.record])
             }
         }
-        if let encounter = decision.encounter, let patientID {
+        guard let patientID else { return }
+        for finding in decision.findings {
             try db.executeCached(
                 sql: """
-                    INSERT INTO encounters (patient_id, encounter_id, class, admitted_at, discharged_at, disposition,
-                        cancelled, last_event_id, seen_order)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?,
-                        (SELECT coalesce(max(seen_order), 0) + 1 FROM encounters WHERE patient_id = ?))
-                    ON CONFLICT (patient_id, encounter_id) DO UPDATE SET class = excluded.class,
-                        admitted_at = excluded.admitted_at, discharged_at = excluded.discharged_at,
-                        disposition = excluded.disposition, cancelled = excluded.cancelled,
-                        last_event_id = excluded.last_event_id
+                    INSERT INTO findings (event_id, rule_id, patient_id, event_type, occurred_at, encounter_id, referral,
+                        priority, reason, fate, alert_id, by_event_id, recorded_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (event_id, rule_id) DO UPDATE SET priority = excluded.priority,
+                        reason = excluded.reason, fate = excluded.fate, alert_id = excluded.alert_id,
+                        by_event_id = excluded.by_event_id, recorded_at = excluded.recorded_at
                     """,
                 arguments: [
-                    patientID, encounter.encounterID, encounter.encounterClass?.rawValue, encounter.admittedAt.text,
-                    encounter.dischargedAt?.text, encounter.disposition?.rawValue, encounter.cancelled,
-                    encounter.lastEventID, patientID,
+                    finding.eventID, finding.ruleID, patientID, finding.eventType.rawValue, finding.occurredAt.text,
+                    finding.encounterID, finding.referral, finding.priority.rawValue, finding.reason,
+                    finding.fate.name, finding.fate.alertID, finding.fate.byEventID, time.utc.text,
                 ])
+        }
+        if let fact = decision.fact {
+            try db.executeCached(
+                sql: """
+                    INSERT OR REPLACE INTO patient_events (event_id, patient_id, event_type, occurred_at, occurred_epoch,
+                        encounter_id, class, admitted_at, discharged_at, disposition, content)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    fact.eventID, patientID, fact.eventType.rawValue, fact.occurredAt.text, fact.occurredAt.epoch,
+                    fact.encounterID, fact.encounterClass?.rawValue, fact.admittedAt.text, fact.dischargedAt?.text,
+                    fact.disposition?.rawValue, content.map { Data($0) },
+                ])
+        }
+    }
+
+    /// A recorded event of `patientID` as it arrived, while the state keeps it.
+    private static func recordedEvent(_ db: Database, _ eventID: String, patientID: String) throws -> Event? {
+        guard
+            let data = try Data.fetchOne(
+                db.cachedStatement(
+                    sql: "SELECT content FROM patient_events WHERE event_id = ? AND patient_id = ? AND content IS NOT NULL"),
+                arguments: [eventID, patientID])
+        else { return nil }
+        return try? EventDecoder().decode([UInt8](data))
+    }
+
+    /// A recorded event as it arrived, while the state keeps it (for `eval --state`).
+    public func recordedEvent(_ eventID: String, patientID: String) throws -> Event? {
+        try pool.read { db in try Self.recordedEvent(db, eventID, patientID: patientID) }
+    }
+
+    /// Forgets the content of events that happened before `time` (older than `stale_after`: they
+    /// are never decided again); their facts and findings stay. Returns how many were forgotten.
+    @discardableResult
+    public func forgetContent(occurredBefore time: Timestamp) throws -> Int {
+        try pool.write { db in
+            try db.execute(
+                sql: "UPDATE patient_events SET content = NULL WHERE content IS NOT NULL AND occurred_epoch < ?",
+                arguments: [time.epoch])
+            return db.changesCount
         }
     }
 
@@ -292,34 +422,34 @@ public final class SQLiteStateStore: StateStore {
     }
 
     private static func patientState(_ db: Database, _ patientID: String) throws -> PatientState {
-        let encounters = try db.cachedRows(
-            sql: "SELECT * FROM encounters WHERE patient_id = ? ORDER BY seen_order", arguments: [patientID]
-        ).compactMap { row -> EncounterRecord? in
+        let facts = try db.cachedRows(
+            sql: """
+                SELECT event_id, event_type, occurred_at, encounter_id, class, admitted_at, discharged_at, disposition
+                FROM patient_events WHERE patient_id = ?
+                """,
+            arguments: [patientID]
+        ).compactMap { row -> EncounterFact? in
+            let occurredText: String = row["occurred_at"]
             let admittedText: String = row["admitted_at"]
-            guard let admitted = Timestamp(rfc3339: admittedText) else { return nil }
+            let typeText: String = row["event_type"]
+            guard let occurred = Timestamp(rfc3339: occurredText), let admitted = Timestamp(rfc3339: admittedText),
+                let type = EventType(rawValue: typeText)
+            else { return nil }
             let discharged: String? = row["discharged_at"]
             let encounterClass: String? = row["class"]
             let disposition: String? = row["disposition"]
-            return EncounterRecord(
-                encounterID: row["encounter_id"], encounterClass: encounterClass.flatMap(EncounterClass.init),
-                admittedAt: admitted, dischargedAt: discharged.flatMap { Timestamp(rfc3339: $0) },
-                disposition: disposition.flatMap(DischargeDisposition.init), cancelled: row["cancelled"],
-                lastEventID: row["last_event_id"])
-        }
-        var findings: [String: [PriorAlert.RuleFinding]] = [:]
-        for row in try db.cachedRows(
-            sql: """
-                SELECT f.alert_id, f.rule_id, f.priority FROM alert_findings f JOIN alerts a ON a.alert_id = f.alert_id
-                WHERE a.patient_id = ?
-                """,
-            arguments: [patientID])
-        {
-            let priorityText: String = row["priority"]
-            guard let priority = Priority(rawValue: priorityText) else { continue }
-            findings[row["alert_id"], default: []].append(.init(ruleID: row["rule_id"], priority: priority))
+            return EncounterFact(
+                eventID: row["event_id"], eventType: type, occurredAt: occurred, encounterID: row["encounter_id"],
+                encounterClass: encounterClass.flatMap(EncounterClass.init), admittedAt: admitted,
+                dischargedAt: discharged.flatMap { Timestamp(rfc3339: $0) },
+                disposition: disposition.flatMap(DischargeDisposition.init))
         }
         let alerts = try db.cachedRows(
-            sql: "SELECT * FROM alerts WHERE patient_id = ? ORDER BY created_at, alert_id", arguments: [patientID]
+            sql: """
+                SELECT alert_id, event_id, event_type, encounter_id, occurred_at, priority, referral, status, record
+                FROM alerts WHERE patient_id = ? ORDER BY created_at, alert_id
+                """,
+            arguments: [patientID]
         ).compactMap { row -> PriorAlert? in
             let occurred: String? = row["occurred_at"]
             let type: String? = row["event_type"]
@@ -327,25 +457,72 @@ public final class SQLiteStateStore: StateStore {
             guard let occurredAt = occurred.flatMap({ Timestamp(rfc3339: $0) }),
                 let eventType = type.flatMap(EventType.init), let priority = Priority(rawValue: priorityText)
             else { return nil }
-            let id: String = row["alert_id"]
             return PriorAlert(
-                alertID: id, eventID: row["event_id"], eventType: eventType, encounterID: row["encounter_id"],
-                occurredAt: occurredAt, priority: priority, referral: row["referral"], status: row["status"],
-                findings: findings[id] ?? [], record: row["record"])
+                alertID: row["alert_id"], eventID: row["event_id"], eventType: eventType,
+                encounterID: row["encounter_id"], occurredAt: occurredAt, priority: priority,
+                referral: row["referral"], status: row["status"], record: row["record"])
         }
-        return PatientState(history: PatientHistory(patientID: patientID, encounters: encounters), alerts: alerts)
+        let findings = try db.cachedRows(
+            sql: "SELECT * FROM findings WHERE patient_id = ? ORDER BY rowid", arguments: [patientID]
+        ).compactMap(Self.finding)
+        return PatientState(
+            history: PatientHistory(patientID: patientID, facts: facts), alerts: alerts, findings: findings)
+    }
+
+    private static func finding(_ row: Row) -> RecordedFinding? {
+        let typeText: String = row["event_type"]
+        let occurredText: String = row["occurred_at"]
+        let priorityText: String = row["priority"]
+        guard let type = EventType(rawValue: typeText), let occurred = Timestamp(rfc3339: occurredText),
+            let priority = Priority(rawValue: priorityText),
+            let fate = RecordedFinding.Fate(name: row["fate"], alertID: row["alert_id"], byEventID: row["by_event_id"])
+        else { return nil }
+        return RecordedFinding(
+            eventID: row["event_id"], eventType: type, occurredAt: occurred, encounterID: row["encounter_id"],
+            ruleID: row["rule_id"], referral: row["referral"], priority: priority, reason: row["reason"], fate: fate)
     }
 
     /// The findings recorded against an alert after it opened, oldest first.
     public func repeats(alertID: String) throws -> [RepeatRecord] {
         try pool.read { db in
             try db.cachedRows(
-                sql: "SELECT * FROM alert_repeats WHERE alert_id = ? ORDER BY id", arguments: [alertID]
+                sql: "SELECT * FROM findings WHERE alert_id = ? AND fate = 'repeated' ORDER BY occurred_at, rowid",
+                arguments: [alertID]
             ).map { row in
                 RepeatRecord(
                     ruleID: row["rule_id"], priority: row["priority"], reason: row["reason"], eventID: row["event_id"],
                     eventType: row["event_type"], occurredAt: row["occurred_at"], recordedAt: row["recorded_at"])
             }
+        }
+    }
+
+    /// The stale events that had findings, most recent first (at most `limit`).
+    public func staleEvents(limit: Int = 1000) throws -> [StaleEvent] {
+        try pool.read { db in
+            var events: [StaleEvent] = []
+            var index: [String: Int] = [:]
+            for row in try db.cachedRows(
+                sql: """
+                    SELECT f.*, e.recorded_at AS ledger_recorded_at FROM findings f JOIN events e ON e.event_id = f.event_id
+                    WHERE f.fate = 'stale' ORDER BY f.occurred_at DESC, f.event_id, f.rule_id
+                    """)
+            {
+                let id: String = row["event_id"]
+                let finding = StaleEvent.Finding(
+                    ruleID: row["rule_id"], priority: row["priority"], referral: row["referral"], reason: row["reason"])
+                if let position = index[id] {
+                    events[position].findings.append(finding)
+                    continue
+                }
+                guard events.count < limit else { continue }
+                index[id] = events.count
+                events.append(
+                    StaleEvent(
+                        eventID: id, eventType: row["event_type"], occurredAt: row["occurred_at"],
+                        patientID: row["patient_id"], encounterID: row["encounter_id"],
+                        recordedAt: row["ledger_recorded_at"], findings: [finding]))
+            }
+            return events
         }
     }
 
@@ -417,6 +594,7 @@ public final class SQLiteStateStore: StateStore {
                 summary.failing[row["sink"]] = row["failing"]
             }
             summary.lastEventAt = try Double.fetchOne(db, sql: "SELECT max(recorded_at_epoch) FROM events")
+            summary.stale = try Int.fetchOne(db, sql: "SELECT count(*) FROM events WHERE stale") ?? 0
             return summary
         }
     }
@@ -467,7 +645,7 @@ public final class SQLiteStateStore: StateStore {
 
     private static let queuedColumns = """
         alert_id, status, record, patient_id,
-        (SELECT count(*) FROM alert_repeats r WHERE r.alert_id = alerts.alert_id) AS repeats
+        (SELECT count(*) FROM findings f WHERE f.alert_id = alerts.alert_id AND f.fate = 'repeated') AS repeats
         """
 
     private static func queued(_ row: Row) -> QueuedAlert {
@@ -496,6 +674,11 @@ public final class SQLiteStateStore: StateStore {
             fileName: row["file_name"], rulesVersion: row["rules_version"], reason: row["reason"],
             duplicates: row["duplicates"])
     }
+}
+
+extension Timestamp {
+    /// Seconds since the epoch with the fraction, for ordering rows by time.
+    var epoch: Double { Double(secondsSinceEpoch) + Double(nanoseconds) / 1e9 }
 }
 
 extension Database {

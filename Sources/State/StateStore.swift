@@ -99,6 +99,10 @@ public protocol StateStore: Sendable {
     func record(batch: [RecordRequest], sinks: [String]) throws -> [(RecordResult, PolicyDecision?)]
     /// What the state knows of a patient: earlier encounters and alerts.
     func patientState(_ patientID: String) throws -> PatientState
+    /// Forgets the content of events that happened before `time` (kept only while an event may be
+    /// decided again); returns how many.
+    @discardableResult
+    func forgetContent(occurredBefore time: Timestamp) throws -> Int
     /// The ledger entry of an event id.
     func ledgerEntry(eventID: String) throws -> LedgerEntry?
     /// Up to `limit` deliveries waiting for `sink` with an outbox id above `after`, oldest first.
@@ -122,16 +126,26 @@ public protocol StateStore: Sendable {
     func act(on alertID: String, _ action: AlertAction) throws
 }
 
-/// One event to record: its ledger entry, its patient, and how to decide its alerts from the
-/// patient's state (called inside the transaction, only for an event not recorded before).
+/// Gives the content of a recorded event of the patient being decided, by event id, while the state
+/// keeps it; `nil` otherwise.
+public typealias RecordedEvents = (String) -> Event?
+
+/// One event to record: its ledger entry, its patient, its content, and how to decide its alerts
+/// from the patient's state (called inside the transaction, only for an event not recorded before).
 public struct RecordRequest {
     public var entry: LedgerEntry
     public var patientID: String?
-    public var decide: (PatientState) throws -> PolicyDecision
+    /// The event as it arrived, kept while it may be decided again.
+    public var content: [UInt8]?
+    public var decide: (PatientState, RecordedEvents) throws -> PolicyDecision
 
-    public init(_ entry: LedgerEntry, patientID: String?, decide: @escaping (PatientState) throws -> PolicyDecision) {
+    public init(
+        _ entry: LedgerEntry, patientID: String?, content: [UInt8]? = nil,
+        decide: @escaping (PatientState, RecordedEvents) throws -> PolicyDecision
+    ) {
         self.entry = entry
         self.patientID = patientID
+        self.content = content
         self.decide = decide
     }
 }
@@ -147,18 +161,41 @@ extension StateStore {
     /// alerts, repeats, withdrawals (each alert once per sink in the outbox) and the patient's
     /// encounter. `decide` is not called for a duplicate or a conflict.
     public func record(
-        _ entry: LedgerEntry, patientID: String?, sinks: [String], decide: (PatientState) throws -> PolicyDecision
+        _ entry: LedgerEntry, patientID: String?, content: [UInt8]? = nil, sinks: [String],
+        decide: (PatientState, RecordedEvents) throws -> PolicyDecision
     ) throws -> (RecordResult, PolicyDecision?) {
         try withoutActuallyEscaping(decide) { decide in
-            try record(batch: [RecordRequest(entry, patientID: patientID, decide: decide)], sinks: sinks)[0]
+            try record(
+                batch: [RecordRequest(entry, patientID: patientID, content: content, decide: decide)], sinks: sinks)[0]
         }
     }
 
     /// Records an event and exactly these alerts, with no policy and no patient history (invalid
     /// events, tests).
     public func record(_ entry: LedgerEntry, alerts: [Alert], sinks: [String]) throws -> RecordResult {
-        try record(entry, patientID: nil, sinks: sinks) { _ in PolicyDecision(opened: alerts) }.0
+        try record(entry, patientID: nil, sinks: sinks) { _, _ in PolicyDecision(opened: alerts) }.0
     }
+}
+
+/// A stale event that had findings: what it would have raised, had it arrived in time
+/// (`riskscreen queue list --stale`).
+public struct StaleEvent: Sendable, Equatable {
+    /// One rule that fired on it.
+    public struct Finding: Sendable, Equatable {
+        public var ruleID: String
+        public var priority: String
+        public var referral: String
+        public var reason: String
+    }
+
+    public var eventID: String
+    public var eventType: String
+    public var occurredAt: String
+    public var patientID: String
+    public var encounterID: String
+    /// When RiskScreen recorded it.
+    public var recordedAt: String
+    public var findings: [Finding]
 }
 
 /// A finding recorded against an earlier alert instead of opening a new one.
@@ -231,11 +268,14 @@ public struct StateSummary: Sendable, Equatable {
     public var failing: [String: Int]
     /// When the last event was recorded (seconds since the epoch), if any.
     public var lastEventAt: Double?
+    /// Events recorded as stale (older than `stale_after` when they arrived): they opened no alert.
+    public var stale: Int
 
     public init(
         events: [String: Int] = [:], openAlerts: [String: Int] = [:], outbox: [String: Int] = [:],
-        failing: [String: Int] = [:], lastEventAt: Double? = nil
+        failing: [String: Int] = [:], lastEventAt: Double? = nil, stale: Int = 0
     ) {
+        self.stale = stale
         self.events = events
         self.openAlerts = openAlerts
         self.outbox = outbox

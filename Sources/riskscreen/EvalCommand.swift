@@ -4,6 +4,7 @@ import Daemon
 import Events
 import Foundation
 import Rules
+import Screening
 import State
 
 /// `riskscreen eval --rules DIR EVENT.json…`: what the rules say about each event, without state
@@ -52,6 +53,12 @@ struct EvalCommand: ParsableCommand {
                 """))
     var state: String?
 
+    @Option(
+        help:
+            "The daemon's configuration file: with --state, its service levels, suppress_for and stale_after apply as in the daemon."
+    )
+    var config: String?
+
     @Argument(help: "Event files (JSON, one event each).")
     var files: [String]
 
@@ -71,8 +78,22 @@ struct EvalCommand: ParsableCommand {
         }
         let clock = now.flatMap { Timestamp(rfc3339: $0) } ?? WallClock.now
         let decoder = EventDecoder()
-        let builder = AlertBuilder()
-        let policy = AlertPolicy(builder: builder)
+        var policy = AlertPolicy()
+        if let config {
+            let file = ConfigurationFile(path: config)
+            if file.hasErrors {
+                for diagnostic in file.diagnostics { printError(diagnostic.rendered) }
+                printError("eval: the configuration \(config) has errors")
+                throw ExitCode(2)
+            }
+            policy = AlertPolicy(
+                builder: AlertBuilder(serviceLevels: file.serviceLevels ?? .defaults),
+                defaultSuppressFor: file.suppressFor ?? AlertPolicy.standardSuppressFor,
+                staleAfter: file.staleAfter ?? AlertPolicy.standardStaleAfter)
+        }
+        let builder = policy.builder
+        var screener = Screener(ruleSet: ruleSet, policy: policy)
+        screener.explainsAlerts = false
         var store: SQLiteStateStore?
         if let state {
             do {
@@ -82,7 +103,9 @@ struct EvalCommand: ParsableCommand {
                 throw ExitCode(2)
             }
         }
+        // With --state: each patient's state as read, with the events given here applied in memory.
         var patients: [String: PatientState] = [:]
+        var given: [String: Event] = [:]
         var failed = false
         for file in files {
             guard let data = FileManager.default.contents(atPath: file) else {
@@ -98,37 +121,48 @@ struct EvalCommand: ParsableCommand {
                 failed = true
                 continue
             }
-            var patient: PatientState?
-            if let store {
-                patient = try patients[event.patient.id] ?? store.patientState(event.patient.id)
-            }
-            let evaluation: Evaluation
+            var evaluation: Evaluation
             var explanations: [RuleExplanation] = []
-            if explain {
-                (evaluation, explanations) = ruleSet.explain(event, now: clock, history: patient?.history)
+            var members: [JSONMember] = [JSONMember(key: "event_id", value: .string(event.eventID))]
+            let alerts: [Alert]
+            var tail: [JSONMember] = []
+            if let store {
+                let patientID = event.patient.id
+                var patient = try patients[patientID] ?? store.patientState(patientID)
+                given[event.eventID] = event
+                let known = given
+                let decision = screener.screen(
+                    event, state: patient, now: clock,
+                    recorded: { id in known[id] ?? (try? store.recordedEvent(id, patientID: patientID)) ?? nil })
+                evaluation = decision.evaluation ?? Evaluation(scores: [], findings: [])
+                if explain {
+                    (evaluation, explanations) = ruleSet.explain(
+                        event, now: clock, history: patient.history.before(event))
+                }
+                alerts = decision.opened
+                tail = [
+                    JSONMember(key: "alerts", value: .array(alerts.map(\.json))),
+                    JSONMember(key: "repeats", value: .array(decision.repeats.map(Self.json))),
+                    JSONMember(key: "withdrawn", value: .array(decision.withdrawn.map { .string($0.alertID) })),
+                    JSONMember(key: "stale", value: .bool(decision.stale)),
+                    JSONMember(key: "redecided", value: .array(decision.redecided.map(JSONValue.string))),
+                ]
+                patient.apply(decision)
+                patients[patientID] = patient
             } else {
-                evaluation = ruleSet.evaluate(event, now: clock, history: patient?.history)
+                if explain {
+                    (evaluation, explanations) = ruleSet.explain(event, now: clock)
+                } else {
+                    evaluation = ruleSet.evaluate(event, now: clock)
+                }
+                alerts = builder.alerts(for: event, evaluation: evaluation, rulesVersion: ruleSet.version, now: clock)
+                tail = [JSONMember(key: "alerts", value: .array(alerts.map(\.json)))]
             }
-            var members: [JSONMember] = [
-                JSONMember(key: "event_id", value: .string(event.eventID)),
+            members += [
                 JSONMember(key: "scores", value: ScoreResult.json(evaluation.scores)),
                 JSONMember(key: "findings", value: .array(evaluation.findings.map(\.json))),
             ]
-            let alerts: [Alert]
-            if var patient {
-                let decision = policy.decide(
-                    event, evaluation: evaluation, state: patient, rulesVersion: ruleSet.version, now: clock)
-                alerts = decision.opened
-                members.append(JSONMember(key: "alerts", value: .array(alerts.map(\.json))))
-                members.append(JSONMember(key: "repeats", value: .array(decision.repeats.map(Self.json))))
-                members.append(
-                    JSONMember(key: "withdrawn", value: .array(decision.withdrawn.map { .string($0.alertID) })))
-                patient.apply(decision)
-                patients[event.patient.id] = patient
-            } else {
-                alerts = builder.alerts(for: event, evaluation: evaluation, rulesVersion: ruleSet.version, now: clock)
-                members.append(JSONMember(key: "alerts", value: .array(alerts.map(\.json))))
-            }
+            members += tail
             if explain && format == .json {
                 members.append(JSONMember(key: "explain", value: ExplanationText.json(explanations)))
             }
@@ -145,13 +179,14 @@ struct EvalCommand: ParsableCommand {
         if failed { throw ExitCode(1) }
     }
 
-    /// A repeat as `eval --state` prints it: the alert it repeats and the finding.
-    static func json(_ repeated: PolicyDecision.Repeat) -> JSONValue {
+    /// A repeat as `eval --state` prints it: the alert it repeats, the finding, and its event.
+    static func json(_ repeated: RecordedFinding) -> JSONValue {
         .object([
-            JSONMember(key: "alert_id", value: .string(repeated.alertID)),
-            JSONMember(key: "rule_id", value: .string(repeated.finding.ruleID)),
-            JSONMember(key: "priority", value: .string(repeated.finding.priority.rawValue)),
-            JSONMember(key: "reason", value: .string(repeated.finding.reason)),
+            JSONMember(key: "alert_id", value: .string(repeated.alertID ?? "")),
+            JSONMember(key: "rule_id", value: .string(repeated.ruleID)),
+            JSONMember(key: "priority", value: .string(repeated.priority.rawValue)),
+            JSONMember(key: "reason", value: .string(repeated.reason)),
+            JSONMember(key: "event_id", value: .string(repeated.eventID)),
         ])
     }
 

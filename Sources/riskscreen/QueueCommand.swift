@@ -76,10 +76,26 @@ struct QueueCommand: ParsableCommand {
         @Option(help: "Only this unit.") var unit: String?
         @Flag(help: "Only alerts past their respond-by time.") var overdue = false
         @Flag(help: "Include closed and withdrawn alerts.") var all = false
+        @Flag(
+            help:
+                "Instead of alerts: the stale events (older than stale_after when they arrived) and what they would have raised."
+        ) var stale = false
         @Flag(help: "One JSON object per line, for tools.") var json = false
 
+        func validate() throws {
+            if stale, unit != nil || overdue || all {
+                throw ValidationError(
+                    "--stale lists stale events (no unit, no deadline, no status): it combines with --referral, --priority and --json only"
+                )
+            }
+        }
+
         func run() throws {
-            let now = Date().timeIntervalSince1970
+            let now = WallClock.seconds
+            if stale {
+                try listStale()
+                return
+            }
             var rows = try options.store().queuedAlerts(includeClosed: all).map(Row.init)
             rows = rows.filter { row in
                 (referral.map { $0 == row.referral } ?? true) && (priority.map { $0 == row.priority } ?? true)
@@ -127,6 +143,54 @@ struct QueueCommand: ParsableCommand {
             }
             if rows.isEmpty { print("(no alerts)") }
         }
+
+        /// The stale events with their findings: nothing a rule found disappears without a trace.
+        private func listStale() throws {
+            let events = try options.store().staleEvents()
+            let selected = events.compactMap { event -> StaleEvent? in
+                var event = event
+                event.findings = event.findings.filter { finding in
+                    (referral.map { $0 == finding.referral } ?? true) && (priority.map { $0 == finding.priority } ?? true)
+                }
+                return event.findings.isEmpty ? nil : event
+            }
+            if json {
+                for event in selected {
+                    print(
+                        JSONValue.object([
+                            JSONMember(key: "event_id", value: .string(event.eventID)),
+                            JSONMember(key: "event_type", value: .string(event.eventType)),
+                            JSONMember(key: "occurred_at", value: .string(event.occurredAt)),
+                            JSONMember(key: "recorded_at", value: .string(event.recordedAt)),
+                            JSONMember(key: "patient_id", value: .string(event.patientID)),
+                            JSONMember(key: "encounter_id", value: .string(event.encounterID)),
+                            JSONMember(
+                                key: "findings",
+                                value: .array(
+                                    event.findings.map { (finding: StaleEvent.Finding) -> JSONValue in
+                                        .object([
+                                            JSONMember(key: "rule_id", value: .string(finding.ruleID)),
+                                            JSONMember(key: "priority", value: .string(finding.priority)),
+                                            JSONMember(key: "referral", value: .string(finding.referral)),
+                                            JSONMember(key: "reason", value: .string(finding.reason)),
+                                        ])
+                                    })),
+                        ]).serialized)
+                }
+                return
+            }
+            print("Stale events: they happened longer ago than stale_after when RiskScreen received them, so they")
+            print("opened no alert. What the rules found is listed so that nothing disappears without a trace.")
+            for event in selected {
+                print(
+                    "\(event.occurredAt)  \(event.eventID) (\(event.eventType))  patient \(event.patientID), encounter \(event.encounterID); received \(event.recordedAt)"
+                )
+                for finding in event.findings {
+                    print("  - \(finding.priority) \(finding.referral): \(finding.ruleID): \(finding.reason)")
+                }
+            }
+            if selected.isEmpty { print("(no stale events with findings)") }
+        }
     }
 
     struct Show: ParsableCommand {
@@ -146,8 +210,11 @@ struct QueueCommand: ParsableCommand {
             }
             let record = JSONValue.parse(Array(alert.record.utf8)) ?? .object([])
             func text(_ value: JSONValue?) -> String {
-                if case .string(let string)? = value { return string }
-                return value.map(\.serialized) ?? "-"
+                switch value {
+                case .string(let string)?: return string
+                case nil, .null?: return "-"
+                case let other?: return other.serialized
+                }
             }
             print("alert \(alert.alertID): \(text(record["priority"])) \(text(record["referral"])), \(alert.status)")
             print("  \(text(record["summary"]))")
@@ -155,11 +222,15 @@ struct QueueCommand: ParsableCommand {
                 "  patient \(text(record["patient_id"])), encounter \(text(record["encounter_id"])), unit \(text(record["unit"]))"
             )
             print("  event \(text(record["event_id"])) (\(text(record["event_type"])), \(text(record["occurred_at"])))")
-            print("  created \(text(record["created_at"])), respond by \(text(record["respond_by"]))")
+            print(
+                "  created \(text(record["created_at"])), respond by \(text(record["respond_by"]))"
+                    + (record["raised_overdue"] == .bool(true) ? " (already overdue when raised: the event came late)" : ""))
             print("  rules \(text(record["rules_version"]))")
             if alert.status == "withdrawn" {
+                let reason =
+                    record["withdrawn_reason"] == nil ? "the event that raised it was cancelled" : text(record["withdrawn_reason"])
                 print(
-                    "  withdrawn \(text(record["withdrawn_at"])) by event \(text(record["withdrawn_by_event_id"])): the event that raised it was cancelled"
+                    "  withdrawn \(text(record["withdrawn_at"])) after event \(text(record["withdrawn_by_event_id"])): \(reason)"
                 )
             }
             let patient = try store.patientState(alert.patientID)
@@ -247,7 +318,7 @@ struct QueueCommand: ParsableCommand {
         func run() throws {
             try QueueCommand.act(
                 options, alertID,
-                AlertAction(action: "ack", by: by, note: note, at: StatusCommand.time(Date().timeIntervalSince1970)))
+                AlertAction(action: "ack", by: by, note: note, at: StatusCommand.time(WallClock.seconds)))
             print("acknowledged \(alertID) by \(by)")
         }
     }
@@ -273,7 +344,7 @@ struct QueueCommand: ParsableCommand {
                 options, alertID,
                 AlertAction(
                     action: "close", by: by, outcome: outcome.rawValue, note: note,
-                    at: StatusCommand.time(Date().timeIntervalSince1970)))
+                    at: StatusCommand.time(WallClock.seconds)))
             print("closed \(alertID) by \(by): \(outcome.rawValue)")
         }
     }

@@ -87,6 +87,7 @@ struct RunCommand: AsyncParsableCommand {
         configuration.sizeLimit = sizeLimit ?? file.sizeLimit ?? configuration.sizeLimit
         configuration.serviceLevels = file.serviceLevels ?? configuration.serviceLevels
         configuration.suppressFor = file.suppressFor ?? configuration.suppressFor
+        configuration.staleAfter = file.staleAfter ?? configuration.staleAfter
         configuration.sinks = file.sinks ?? configuration.sinks
         configuration.fileAccess = file.fileAccess ?? configuration.fileAccess
         configuration.syslog = file.syslog ?? configuration.syslog
@@ -132,20 +133,26 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         print(
-            "\(summary.processed) processed, \(summary.duplicates) duplicate, \(summary.conflicts) conflict, \(summary.invalid) invalid, \(summary.refused) refused, \(summary.failed) failed; \(summary.alerts) alert\(summary.alerts == 1 ? "" : "s") raised, \(delivered) deliveries"
+            "\(summary.processed) processed, \(summary.duplicates) duplicate, \(summary.conflicts) conflict, \(summary.invalid) invalid, \(summary.refused) refused, \(summary.failed) failed; \(summary.alerts) alert\(summary.alerts == 1 ? "" : "s") raised, \(delivered) deliveries; \(summary.stale) stale (recorded, no alert)"
         )
         if summary.failed > 0 { throw ExitCode(1) }
     }
 
+    /// Copies the samples into the inbox, the valid ones moved with the clock (each patient's events
+    /// by whole days, so that its latest happened within the last day): the demonstration shows
+    /// alerts due soon, not a backlog too old to raise any, whatever today's date is.
     private func copySamples(into inbox: String) throws {
         let manager = FileManager.default
         try manager.createDirectory(atPath: inbox, withIntermediateDirectories: true)
         for directory in ["samples", "samples/invalid"] {
-            for name in ((try? manager.contentsOfDirectory(atPath: directory)) ?? []).sorted()
-            where name.hasSuffix(".json") {
+            let names = ((try? manager.contentsOfDirectory(atPath: directory)) ?? []).sorted().filter {
+                $0.hasSuffix(".json")
+            }
+            let texts = try names.map { try String(contentsOfFile: directory + "/" + $0, encoding: .utf8) }
+            for (name, text) in zip(names, SampleClock.move(texts, before: WallClock.now)) {
                 let target = inbox + "/" + name
                 if !manager.fileExists(atPath: target) {
-                    try manager.copyItem(atPath: directory + "/" + name, toPath: target)
+                    try Data(text.utf8).write(to: URL(fileURLWithPath: target))
                 }
             }
         }

@@ -26,7 +26,7 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         let home = Home(self.home)
-        let now = Date().timeIntervalSince1970
+        let now = WallClock.seconds
         let running = HomeLock.isHeld(home: home)
         let state = try? DaemonState.read(home: home)
         var summary = StateSummary()
@@ -59,6 +59,7 @@ struct StatusCommand: ParsableCommand {
                 JSONMember(key: "outbox", value: Self.object(summary.outbox)),
                 JSONMember(key: "open_alerts", value: Self.object(summary.openAlerts)),
                 JSONMember(key: "events", value: Self.object(summary.events)),
+                JSONMember(key: "stale_events", value: .number(Double(summary.stale))),
                 JSONMember(key: "last_event_at", value: summary.lastEventAt.map { .string(Self.time($0)) } ?? .null),
             ]
             if running, let state {
@@ -83,6 +84,9 @@ struct StatusCommand: ParsableCommand {
             )
             print("inbox: \(backlog.count) waiting\(oldestAge.map { ", oldest \(Self.duration($0))" } ?? "")")
             print("quarantine: \(quarantined) file\(quarantined == 1 ? "" : "s")")
+            print(
+                "stale events: \(summary.stale) (older than stale_after when they arrived: recorded, no alert\(summary.stale > 0 ? "; `riskscreen queue list --stale`" : ""))"
+            )
             let outbox = summary.outbox.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
             print("outbox: \(outbox.isEmpty ? "empty" : outbox.joined(separator: ", "))")
             let open = ["critical", "high", "medium", "low"].map { "\($0) \(summary.openAlerts[$0] ?? 0)" }

@@ -30,15 +30,24 @@ struct PolicyFixture {
 }
 
 /// Runs events through the policy one after another, keeping the patient's state in memory as a
-/// store would.
+/// store would. Each event's findings are what "the rules" say of it, whenever it is evaluated.
 struct PolicyRun {
     var policy = AlertPolicy()
     var state = PatientState(patientID: "S-1")
+    /// The findings of each event, by event id (the stand-in for the rules).
+    var findings: [String: [Finding]] = [:]
+    var events: [String: Event] = [:]
 
-    mutating func step(_ event: Event, _ findings: [Finding], now: String? = nil) -> PolicyDecision {
+    mutating func step(_ event: Event, _ found: [Finding], now: String? = nil) -> PolicyDecision {
         let clock = now.flatMap { Timestamp(rfc3339: $0) } ?? event.occurredAt
+        findings[event.eventID] = found
+        events[event.eventID] = event
+        let known = findings
+        let recorded = events
         let decision = policy.decide(
-            event, evaluation: Evaluation(scores: [], findings: findings), state: state, rulesVersion: "v", now: clock)
+            event, state: state, rulesVersion: "v", now: clock,
+            evaluate: { event, _ in Evaluation(scores: [], findings: known[event.eventID] ?? []) },
+            recorded: { recorded[$0] })
         state.apply(decision)
         return decision
     }
@@ -131,7 +140,7 @@ struct AlertPolicyTests {
         _ = run.step(try F.event("A", "admission", at: "2026-11-01T08:00:00-05:00"), [a])
         let next = run.step(try F.event("B", "transfer", at: "2026-11-02T08:00:00-05:00"), [a, F.finding("b", .low)])
         #expect(next.opened.map { $0.findings.map(\.ruleID) } == [["b"]])
-        #expect(next.repeats.map(\.finding.ruleID) == ["a"])
+        #expect(next.repeats.map(\.ruleID) == ["a"])
     }
 
     @Test("other patients are not affected")
@@ -207,15 +216,16 @@ struct AlertPolicyTests {
         #expect(worse.opened.first?.supersedes == [first.opened[0].alertID])
     }
 
-    @Test("the decision carries the encounter as it now stands, for the patient history")
+    @Test("the decision carries what the event says of its encounter, for the patient history")
     func encounterUpdate() throws {
         var run = PolicyRun()
         _ = run.step(try F.event("A", "admission", at: "2026-11-01T08:00:00-05:00"), [])
         let discharge = run.step(
             try F.event(
                 "B", "discharge", at: "2026-11-04T08:00:00-05:00", discharged: "2026-11-04T08:00:00-05:00"), [])
-        #expect(discharge.encounter?.dischargedAt?.text == "2026-11-04T08:00:00-05:00")
-        #expect(discharge.encounter?.lastEventID == "B")
+        #expect(discharge.fact?.dischargedAt?.text == "2026-11-04T08:00:00-05:00")
+        #expect(discharge.fact?.eventID == "B")
         #expect(run.state.history.encounters.count == 1)
+        #expect(run.state.history.encounters.first?.lastEventID == "B")
     }
 }

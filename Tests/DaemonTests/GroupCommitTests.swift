@@ -32,9 +32,13 @@ struct GroupCommitTests {
                     .ruleSet)
             processor = EventProcessor(
                 home: home, store: store, ruleSet: ruleSet, sinks: ["queue"], logger: Logger(label: "test"))
-            let sample = try String(
-                contentsOf: GroupCommitTests.packageRoot.appendingPathComponent("samples/08-discharge-homeless.json"),
-                encoding: .utf8)
+            // Moved with the clock: an event from last month would be stale and open no alert.
+            let sample = SampleClock.move(
+                [
+                    try String(
+                        contentsOf: GroupCommitTests.packageRoot.appendingPathComponent(
+                            "samples/08-discharge-homeless.json"), encoding: .utf8)
+                ], before: WallClock.now)[0]
             for index in 0..<count {
                 let text = sample.replacingOccurrences(of: "NF-2026-11-23-0008", with: "G-\(index)")
                     .replacingOccurrences(of: "\"S-100866\"", with: "\"S-G\(index)\"")
@@ -98,6 +102,9 @@ struct GroupCommitTests {
             return try inner.record(batch: batch, sinks: sinks)
         }
         func patientState(_ patientID: String) throws -> PatientState { try inner.patientState(patientID) }
+        func forgetContent(occurredBefore time: Timestamp) throws -> Int {
+            try inner.forgetContent(occurredBefore: time)
+        }
         func ledgerEntry(eventID: String) throws -> LedgerEntry? { try inner.ledgerEntry(eventID: eventID) }
         func pendingDeliveries(sink: String, after: Int64, limit: Int) throws -> [Delivery] {
             try inner.pendingDeliveries(sink: sink, after: after, limit: limit)

@@ -6,8 +6,12 @@ import Testing
 struct EventMaker {
     let object: [String: Any]
 
-    init(sample: String) throws {
-        let data = try Data(contentsOf: RiskScreenProcess.packageRoot.appendingPathComponent("samples/" + sample))
+    /// `moved`: the sample moved with the clock (``SampleEvents``), or as written.
+    init(sample: String, moved: Bool = true) throws {
+        let data =
+            moved
+            ? Data(try SampleEvents.text(sample).utf8)
+            : try Data(contentsOf: RiskScreenProcess.packageRoot.appendingPathComponent("samples/" + sample))
         object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     }
 
@@ -89,9 +93,14 @@ struct AlertPolicyIntegrationTests {
         let directory = try TemporaryDirectory()
         let home = directory.path + "/home"
         try FileManager.default.createDirectory(atPath: home + "/inbox", withIntermediateDirectories: true)
-        let daemon = try RunningDaemon(home: home, rules: Self.rules)
+        // The stay's admission happened 8 days before "now": with the default stale_after (7 days)
+        // it would be recorded but open nothing. A live feed would have sent it in time; this
+        // replays the stay at once, so the horizon is widened.
+        let configuration = directory.path + "/riskscreen.yaml"
+        try "stale_after: 30d\n".write(toFile: configuration, atomically: true, encoding: .utf8)
+        let daemon = try RunningDaemon(home: home, rules: Self.rules, extra: ["--config", configuration])
         #expect(daemon.wait { daemon.log.contains("riskscreen started") }, "\(daemon.log)")
-        let maker = try EventMaker(sample: "05-transfer-strained-elderly-caregiver.json")
+        let maker = try EventMaker(sample: "05-transfer-strained-elderly-caregiver.json", moved: false)
 
         try daemon.drop(try stay(maker, "STAY-1", "admission", at: "2026-11-16T22:00:00-05:00", mcsi: 14), as: "1.json")
         try daemon.drop(try stay(maker, "STAY-2", "transfer", at: "2026-11-18T08:15:00-05:00", mcsi: 15), as: "2.json")
@@ -202,10 +211,14 @@ struct AlertPolicyIntegrationTests {
         let directory = try TemporaryDirectory()
         let home = directory.path + "/home"
         try FileManager.default.createDirectory(atPath: home + "/inbox", withIntermediateDirectories: true)
-        let daemon = try RunningDaemon(home: home, rules: Self.rules)
+        // The daemon's clock reads 2026-12-01T13:00:00Z (the tests' now plus 6 days 20 hours).
+        let daemon = try RunningDaemon(
+            home: home, rules: Self.rules, environment: ["RISKSCREEN_TEST_CLOCK_OFFSET": "590400"])
         #expect(daemon.wait { daemon.log.contains("riskscreen started") }, "\(daemon.log)")
-        // Sample 13: a low-risk elective discharge on 2026-11-19 (no alert), patient S-101315.
-        try daemon.drop(sample: "13-discharge-low-risk-elective.json", as: "discharge.json")
+        // Sample 13 as written: a low-risk elective discharge on 2026-11-19 (no alert), patient
+        // S-101315. Twelve days old, it is stale; it still joins the patient's history.
+        let discharge = try EventMaker(sample: "13-discharge-low-risk-elective.json", moved: false)
+        try daemon.drop(try discharge.make([:]), as: "discharge.json")
         #expect(
             daemon.wait {
                 daemon.files("archive").contains { daemon.files("archive/" + $0).contains("discharge.json") }
@@ -213,7 +226,7 @@ struct AlertPolicyIntegrationTests {
         #expect(try daemon.queuedRecords().isEmpty)
 
         // Back on 2026-12-01, 12 days later, through the emergency department.
-        let readmission = try EventMaker(sample: "13-discharge-low-risk-elective.json").make([
+        let readmission = try discharge.make([
             "event_id": "READMIT-1", "event_type": "admission", "occurred_at": "2026-12-01T07:30:00-05:00",
             "encounter.id": "E-READMIT", "encounter.admitted_at": "2026-12-01T07:00:00-05:00",
             "encounter.admission_type": "emergency", "encounter.discharged_at": NSNull(),

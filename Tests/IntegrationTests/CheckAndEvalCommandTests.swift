@@ -115,7 +115,9 @@ struct CheckAndEvalCommandTests {
             ])
     }
 
-    @Test("the calm sample raises no alert; the homeless one a critical discharge-planning alert due within the hour")
+    @Test(
+        "the calm sample raises no alert; the homeless one a critical discharge-planning alert due within the hour of the discharge"
+    )
     func specificSamples() throws {
         let calm = try RiskScreenProcess.run(["eval", "samples/13-discharge-low-risk-elective.json"])
         #expect(calm.stdout.contains("\"alerts\":[]"))
@@ -126,7 +128,16 @@ struct CheckAndEvalCommandTests {
         let first = try #require((object["alerts"] as? [[String: Any]])?.first)
         #expect(first["priority"] as? String == "critical")
         #expect(first["referral"] as? String == "discharge-planning")
-        #expect(first["respond_by"] as? String == "2026-11-23T16:00:00Z")
+        // Discharged at 09:40 -05:00 (14:40Z): due an hour later, whenever RiskScreen read it.
+        #expect(first["respond_by"] as? String == "2026-11-23T15:40:00Z")
+        #expect(first["raised_overdue"] == nil)
+        let late = try RiskScreenProcess.run([
+            "eval", "--now", "2026-11-23T18:00:00Z", "samples/08-discharge-homeless.json",
+        ])
+        let lateObject = try #require(try JSONSerialization.jsonObject(with: Data(late.stdout.utf8)) as? [String: Any])
+        let lateFirst = try #require((lateObject["alerts"] as? [[String: Any]])?.first)
+        #expect(lateFirst["respond_by"] as? String == "2026-11-23T15:40:00Z")
+        #expect(lateFirst["raised_overdue"] as? Bool == true)
     }
 
     @Test("alert ids are the same for the same event and referral, whenever it is evaluated")

@@ -19,7 +19,7 @@ struct ConfigurationTests {
                 "\(file.path):2:33: error: unknown priority or event type \"hihg\" (did you mean \"high\"?)",
                 "\(file.path):3:16: error: unknown sink \"pager\"; the sinks are queue, jsonl, syslog",
                 "\(file.path):4:14: error: minimum_age must be a duration such as 1s, 30s or 2m",
-                "\(file.path):5:1: error: unknown key \"colour\"; expected one of home, rules, minimum_age, rescan_interval, size_limit, service_levels, suppress_for, sinks, syslog, file_access",
+                "\(file.path):5:1: error: unknown key \"colour\"; expected one of home, rules, minimum_age, rescan_interval, size_limit, service_levels, suppress_for, stale_after, sinks, syslog, file_access",
             ])
     }
 
@@ -40,21 +40,20 @@ struct ConfigurationTests {
         #expect(check.stdoutLines.first == "ok: \(file.path)")
         try FileManager.default.createDirectory(atPath: home + "/inbox", withIntermediateDirectories: true)
         for sample in ["08-discharge-homeless.json", "10-admission-positive-safety-screen.json"] {
-            try FileManager.default.copyItem(
-                atPath: RiskScreenProcess.packageRoot.appendingPathComponent("samples/" + sample).path,
-                toPath: home + "/inbox/" + sample)
+            try SampleEvents.write(sample, to: home + "/inbox/" + sample)
         }
         let run = try RiskScreenProcess.run(["run", "--once", "--config", file.path])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(!FileManager.default.fileExists(atPath: home + "/alerts.jsonl"))
-        // The critical discharge alert is due in 30 minutes, the critical admission alert in 3 hours.
+        // The critical discharge alert is due 30 minutes after the discharge, the critical admission
+        // alert 3 hours after the admission.
         var hoursByEventType: [String: Double] = [:]
         for file in try FileManager.default.contentsOfDirectory(atPath: home + "/alerts")
         where file.hasPrefix("1-critical") {
             let alert = try #require(
                 try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: home + "/alerts/" + file)))
                     as? [String: Any])
-            let created = try #require(alert["created_at"] as? String)
+            let created = try #require(alert["occurred_at"] as? String)
             let respondBy = try #require(alert["respond_by"] as? String)
             let formatter = ISO8601DateFormatter()
             hoursByEventType[alert["event_type"] as? String ?? "?"] =
@@ -69,9 +68,7 @@ struct ConfigurationTests {
         let directory = try TemporaryDirectory()
         let home = directory.path + "/home"
         try FileManager.default.createDirectory(atPath: home + "/inbox", withIntermediateDirectories: true)
-        try FileManager.default.copyItem(
-            atPath: RiskScreenProcess.packageRoot.appendingPathComponent("samples/08-discharge-homeless.json").path,
-            toPath: home + "/inbox/08.json")
+        try SampleEvents.write("08-discharge-homeless.json", to: home + "/inbox/08.json")
         let result = try RiskScreenProcess.run(
             ["run", "--once", "--home", home, "--minimum-age", "0", "--log-format", "json", "--log-level", "info"])
         #expect(result.status == 0)

@@ -26,9 +26,7 @@ struct CrashTests {
         let home = directory.path + "/home"
         try FileManager.default.createDirectory(atPath: home + "/inbox", withIntermediateDirectories: true)
         for sample in Self.samples {
-            try FileManager.default.copyItem(
-                atPath: RiskScreenProcess.packageRoot.appendingPathComponent("samples/" + sample).path,
-                toPath: home + "/inbox/" + sample)
+            try SampleEvents.write(sample, to: home + "/inbox/" + sample)
         }
         // Crash at the first time the point is reached, again and again, until a run survives.
         var crashes = 0

@@ -19,9 +19,7 @@ final class RunningDaemon {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = errorPipe
         process.standardInput = FileHandle.nullDevice
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        }
+        process.environment = RiskScreenProcess.environment(environment)
         let errors = self.errors
         errorPipe.fileHandleForReading.readabilityHandler = { handle in errors.append(handle.availableData) }
         try process.run()
@@ -67,8 +65,7 @@ final class RunningDaemon {
     /// Drops a sample the way a feed should: written elsewhere, renamed into the inbox.
     func drop(sample: String, as name: String) throws {
         let staging = home + "/" + name + ".staging"
-        try FileManager.default.copyItem(
-            atPath: RiskScreenProcess.packageRoot.appendingPathComponent("samples/" + sample).path, toPath: staging)
+        try SampleEvents.write(sample, to: staging)
         #expect(rename(staging, home + "/inbox/" + name) == 0)
     }
 
@@ -150,9 +147,7 @@ struct DaemonTests {
             toFile: rules + "/site.yaml", atomically: true, encoding: .utf8)
         daemon.signal(SIGHUP)
         #expect(daemon.wait { daemon.log.contains("rules reloaded") }, "\(daemon.log)")
-        var changed = try String(
-            contentsOfFile: RiskScreenProcess.packageRoot.appendingPathComponent("samples/08-discharge-homeless.json")
-                .path, encoding: .utf8)
+        var changed = try SampleEvents.text("08-discharge-homeless.json")
         changed = changed.replacingOccurrences(of: "NF-2026-11-23-0008", with: "NF-AFTER-RELOAD")
         // Another patient: the same one's repeat at a lower priority would only be recorded.
         changed = changed.replacingOccurrences(of: "\"S-100866\"", with: "\"S-AFTER\"")
@@ -188,9 +183,7 @@ struct DaemonTests {
         _ = directory
         let daemon = try RunningDaemon(home: home, rules: rules, extra: ["--minimum-age", "1"])
         #expect(daemon.wait { daemon.log.contains("riskscreen started") })
-        let text = try String(
-            contentsOfFile: RiskScreenProcess.packageRoot.appendingPathComponent("samples/08-discharge-homeless.json")
-                .path, encoding: .utf8)
+        let text = try SampleEvents.text("08-discharge-homeless.json")
         let bytes = Array(text.utf8)
         let path = home + "/inbox/slow.json"
         let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
@@ -212,11 +205,7 @@ struct DaemonTests {
         _ = directory
         let daemon = try RunningDaemon(home: home, rules: rules, extra: ["--minimum-age", "30"])
         #expect(daemon.wait { daemon.log.contains("riskscreen started") })
-        try FileManager.default.copyItem(
-            atPath: RiskScreenProcess.packageRoot.appendingPathComponent(
-                "samples/10-admission-positive-safety-screen.json"
-            ).path,
-            toPath: home + "/inbox/in-place.json")
+        try SampleEvents.write("10-admission-positive-safety-screen.json", to: home + "/inbox/in-place.json")
         try daemon.drop(sample: "08-discharge-homeless.json", as: "renamed.json")
         #expect(daemon.wait(seconds: 5) { daemon.files("alerts").count == 2 })
         Thread.sleep(forTimeInterval: 0.5)

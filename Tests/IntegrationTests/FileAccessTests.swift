@@ -23,9 +23,7 @@ struct FileAccessTests {
         let home = directory.path + "/home"
         try FileManager.default.createDirectory(atPath: home + "/inbox", withIntermediateDirectories: true)
         for sample in ["08-discharge-homeless.json", "12-discharge-against-medical-advice.json"] {
-            try FileManager.default.copyItem(
-                atPath: RiskScreenProcess.packageRoot.appendingPathComponent("samples/" + sample).path,
-                toPath: home + "/inbox/" + sample)
+            try SampleEvents.write(sample, to: home + "/inbox/" + sample)
         }
         try Data("not json".utf8).write(to: URL(fileURLWithPath: home + "/inbox/broken.json"))
         let configuration = directory.path + "/riskscreen.yaml"

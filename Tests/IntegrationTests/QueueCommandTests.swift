@@ -1,3 +1,4 @@
+import Events
 import Foundation
 import Testing
 
@@ -10,9 +11,7 @@ struct QueueCommandTests {
         let home = directory.path + "/home"
         try FileManager.default.createDirectory(atPath: home + "/inbox", withIntermediateDirectories: true)
         for sample in ValidateCommandTests.samples.map({ ($0 as NSString).lastPathComponent }) {
-            try FileManager.default.copyItem(
-                atPath: RiskScreenProcess.packageRoot.appendingPathComponent("samples/" + sample).path,
-                toPath: home + "/inbox/" + sample)
+            try SampleEvents.write(sample, to: home + "/inbox/" + sample)
         }
         let result = try RiskScreenProcess.run(["run", "--once", "--home", home, "--minimum-age", "0"])
         #expect(result.status == 0)
@@ -41,13 +40,18 @@ struct QueueCommandTests {
         #expect(try list(home, ["--priority", "critical"]).count == 2)
         #expect(try list(home, ["--referral", "safety"]).map { $0["unit"] as? String } == ["OBS"])
         #expect(try list(home, ["--unit", "5W"]).count == 3)  // samples 07 and 08 (two referrals); 12's is withdrawn
-        #expect(try list(home, ["--overdue"]).isEmpty)
+        // Deadlines count from when each event happened: at the tests' clock (2026-11-24T17:00Z)
+        // the alerts of events from the day before are overdue, those of this morning are not.
+        let overdue = try list(home, ["--overdue"])
+        let deadlines = all.compactMap { ($0["respond_by"] as? String).flatMap { Timestamp(rfc3339: $0) } }
+        #expect(overdue.count == deadlines.filter { $0 < RiskScreenProcess.now }.count)
+        #expect(overdue.count == 7)
+        #expect(overdue.allSatisfy { $0["overdue"] as? Bool == true })
         let text = try RiskScreenProcess.run(["queue", "list", "--home", home])
         #expect(text.stdoutLines.first?.hasPrefix("PRIORITY  DUE") == true)
         #expect(
-            text.stdoutLines.dropFirst().first?.hasPrefix("critical  in 59 min") == true
-                || text.stdoutLines.dropFirst().first?.hasPrefix("critical  in 1 h") == true,
-            "a critical discharge alert is due within the hour: \(text.stdout)")
+            text.stdoutLines.dropFirst().first?.hasPrefix("critical  overdue 7 h 25 min") == true,
+            "the safety alert of sample 10, admitted at 02:35 -05:00, was due at 09:35 -05:00: \(text.stdout)")
     }
 
     @Test(

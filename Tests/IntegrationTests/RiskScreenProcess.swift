@@ -1,3 +1,4 @@
+import Events
 import Foundation
 
 /// Runs the built `riskscreen` binary as a user would, and captures what it prints.
@@ -11,6 +12,25 @@ struct RiskScreenProcess {
         var terminationReasonWasSignal = false
         var stdoutLines: [String] { stdout.split(separator: "\n").map(String.init) }
         var stderrLines: [String] { stderr.split(separator: "\n").map(String.init) }
+    }
+
+    /// The tests' "now": every `riskscreen` a test starts reads this on its clock (through
+    /// `RISKSCREEN_TEST_CLOCK_OFFSET`), and the samples are moved to just before it, so nothing a
+    /// test checks depends on today's date.
+    static let now = Timestamp(rfc3339: "2026-11-24T17:00:00Z")!
+
+    /// The environment that sets a started process's clock to ``now`` (plus `extra` seconds).
+    static func clockEnvironment(plus extra: Double = 0) -> [String: String] {
+        let offset = Double(now.secondsSinceEpoch) - Date().timeIntervalSince1970 + extra
+        return ["RISKSCREEN_TEST_CLOCK_OFFSET": String(offset)]
+    }
+
+    /// `environment` over the inherited one, with the clock set to ``now`` (an offset given in
+    /// `environment` is added to it).
+    static func environment(_ environment: [String: String]) -> [String: String] {
+        let extra = environment["RISKSCREEN_TEST_CLOCK_OFFSET"].flatMap(Double.init) ?? 0
+        return ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+            .merging(clockEnvironment(plus: extra)) { _, new in new }
     }
 
     /// The package root (this file is `Tests/IntegrationTests/RiskScreenProcess.swift`).
@@ -37,9 +57,7 @@ struct RiskScreenProcess {
         environment: [String: String] = [:]
     ) throws -> Result {
         let process = Process()
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        }
+        process.environment = Self.environment(environment)
         process.executableURL = binary
         process.arguments = arguments
         process.currentDirectoryURL = directory

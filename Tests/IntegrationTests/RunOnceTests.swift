@@ -17,9 +17,7 @@ struct RunOnceTests {
         }
 
         func drop(sample: String, as name: String? = nil) throws {
-            let source = RunOnceTests.root.appendingPathComponent("samples/" + sample)
-            try FileManager.default.copyItem(
-                atPath: source.path, toPath: inbox + "/" + (name ?? (sample as NSString).lastPathComponent))
+            try SampleEvents.write(sample, to: inbox + "/" + (name ?? (sample as NSString).lastPathComponent))
         }
 
         func write(_ text: String, as name: String) throws {
@@ -83,7 +81,11 @@ struct RunOnceTests {
         }
         let lines = try String(contentsOfFile: home.path + "/alerts.jsonl", encoding: .utf8).split(separator: "\n")
         #expect(lines.count == 14)  // 13 opened, 1 withdrawn
-        #expect(lines.last?.contains(#""status":"withdrawn""#) == true)
+        // Events are decided in the order they happened: 12's alert is opened, then withdrawn by 18.
+        let twelve = lines.filter { $0.contains(#""event_id":"NF-2026-11-18-0012""#) }
+        #expect(twelve.count == 2)
+        #expect(twelve.first?.contains(#""status":"open""#) == true)
+        #expect(twelve.last?.contains(#""status":"withdrawn""#) == true)
         let quarantined = home.files("quarantine")
         #expect(quarantined.filter { $0.hasSuffix(".reason.json") }.count == 5)
         // Each invalid sample is quarantined with exactly its documented errors.
@@ -125,9 +127,7 @@ struct RunOnceTests {
         let home = try TestHome()
         try home.drop(sample: "13-discharge-low-risk-elective.json")
         _ = try home.run()
-        let original = try String(
-            contentsOfFile: Self.root.appendingPathComponent("samples/13-discharge-low-risk-elective.json").path,
-            encoding: .utf8)
+        let original = try SampleEvents.text("13-discharge-low-risk-elective.json")
         try home.write(
             original.replacingOccurrences(of: "\"unit\": \"3S\"", with: "\"unit\": \"4N\""), as: "13-changed.json")
         let result = try home.run()
@@ -141,9 +141,7 @@ struct RunOnceTests {
     func claimedFilesRecovered() throws {
         let home = try TestHome()
         _ = try home.run()  // creates the layout
-        try FileManager.default.copyItem(
-            atPath: Self.root.appendingPathComponent("samples/10-admission-positive-safety-screen.json").path,
-            toPath: home.inbox + "/.work/10.json")
+        try SampleEvents.write("10-admission-positive-safety-screen.json", to: home.inbox + "/.work/10.json")
         let result = try home.run()
         #expect(result.stdout.hasPrefix("1 processed"))
         #expect(home.files("inbox/.work").isEmpty)

@@ -127,14 +127,9 @@ struct SyslogTests {
         let home = directory.path + "/home"
         try FileManager.default.createDirectory(atPath: home + "/inbox", withIntermediateDirectories: true)
         for sample in ["08-discharge-homeless.json", "04-discharge-lives-alone-adl-dependent.json"] {
-            try FileManager.default.copyItem(
-                atPath: RiskScreenProcess.packageRoot.appendingPathComponent("samples/" + sample).path,
-                toPath: home + "/inbox/" + sample)
+            try SampleEvents.write(sample, to: home + "/inbox/" + sample)
         }
-        var low = try String(
-            contentsOfFile: RiskScreenProcess.packageRoot.appendingPathComponent(
-                "samples/09-admission-positive-social-needs.json"
-            ).path, encoding: .utf8)
+        var low = try SampleEvents.text("09-admission-positive-social-needs.json")
         low = low.replacingOccurrences(of: "NF-2026-11-16-0009", with: "LOW-0001")
         low = low.replacingOccurrences(of: #""housing": "at_risk""#, with: #""housing": "stable""#)
         let range = try #require(low.range(of: #""screenings": \[[\s\S]*?\]\s*\}"#, options: .regularExpression))

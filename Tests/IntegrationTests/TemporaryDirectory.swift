@@ -1,3 +1,4 @@
+import Events
 import Foundation
 
 /// A directory of the test's own under the system's temporary folder, removed when the test ends.
@@ -34,13 +35,32 @@ extension TemporaryDirectory {
     }
 }
 
-/// The shipped sample events, and copies of them as other patients.
+/// The shipped sample events — moved to the tests' clock — and copies of them as other patients.
 enum SampleEvents {
-    /// The text of `samples/NAME`.
+    /// Every valid sample, moved with the clock: each patient's events by whole days, so that its
+    /// latest happened less than a day before the tests' "now" (``RiskScreenProcess/now``). The
+    /// tests then see the samples as a live feed would deliver them, whatever today's date is.
+    static let moved: [String: String] = {
+        let directory = RiskScreenProcess.packageRoot.appendingPathComponent("samples")
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [])
+            .filter { $0.hasSuffix(".json") }.sorted()
+        let texts = names.map {
+            (try? String(contentsOfFile: directory.appendingPathComponent($0).path, encoding: .utf8)) ?? ""
+        }
+        return Dictionary(uniqueKeysWithValues: zip(names, SampleClock.move(texts, before: RiskScreenProcess.now)))
+    }()
+
+    /// The text of `samples/NAME`, moved with the clock (an invalid sample, `invalid/NAME`, as it is).
     static func text(_ name: String) throws -> String {
-        try String(
+        if let text = moved[name] { return text }
+        return try String(
             contentsOfFile: RiskScreenProcess.packageRoot.appendingPathComponent("samples/" + name).path,
             encoding: .utf8)
+    }
+
+    /// Writes `samples/NAME`, moved with the clock, to `path`.
+    static func write(_ name: String, to path: String) throws {
+        try Data(try text(name).utf8).write(to: URL(fileURLWithPath: path))
     }
 
     /// A sample as another patient's event: `id` becomes its event id, and its patient and

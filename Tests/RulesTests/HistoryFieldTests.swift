@@ -18,18 +18,18 @@ struct HistoryFieldTests {
 
     /// A history with one discharge home from E-OLD on 2026-11-08, and one ED visit on 2026-11-15.
     private func history() throws -> PatientHistory {
-        PatientHistory(
+        let time = { (text: String) throws -> Timestamp in try #require(Timestamp(rfc3339: text)) }
+        return PatientHistory(
             patientID: "S-1",
-            encounters: [
-                EncounterRecord(
-                    encounterID: "E-OLD", encounterClass: .inpatient,
-                    admittedAt: try #require(Timestamp(rfc3339: "2026-11-03T10:00:00-05:00")),
-                    dischargedAt: Timestamp(rfc3339: "2026-11-08T10:00:00-05:00"), disposition: .home,
-                    lastEventID: "OLD-2"),
-                EncounterRecord(
-                    encounterID: "E-ED", encounterClass: .emergency,
-                    admittedAt: try #require(Timestamp(rfc3339: "2026-11-15T10:00:00-05:00")),
-                    dischargedAt: Timestamp(rfc3339: "2026-11-15T14:00:00-05:00"), lastEventID: "ED-1"),
+            facts: [
+                EncounterFact(
+                    eventID: "OLD-2", eventType: .discharge, occurredAt: try time("2026-11-08T10:00:00-05:00"),
+                    encounterID: "E-OLD", encounterClass: .inpatient, admittedAt: try time("2026-11-03T10:00:00-05:00"),
+                    dischargedAt: try time("2026-11-08T10:00:00-05:00"), disposition: .home),
+                EncounterFact(
+                    eventID: "ED-1", eventType: .discharge, occurredAt: try time("2026-11-15T14:00:00-05:00"),
+                    encounterID: "E-ED", encounterClass: .emergency, admittedAt: try time("2026-11-15T10:00:00-05:00"),
+                    dischargedAt: try time("2026-11-15T14:00:00-05:00")),
             ])
     }
 

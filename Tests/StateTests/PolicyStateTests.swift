@@ -35,10 +35,10 @@ struct PolicyStateTests {
         let entry = LedgerEntry(
             eventID: event.eventID, digest: "d-\(event.eventID)", outcome: .processed, recordedAt: event.occurredAt,
             fileName: "\(event.eventID).json", rulesVersion: "v")
-        let (result, decision) = try store.record(entry, patientID: "S-1", sinks: ["queue", "jsonl"]) { state in
+        let (result, decision) = try store.record(entry, patientID: "S-1", sinks: ["queue", "jsonl"]) { state, _ in
             policy.decide(
-                event, evaluation: Evaluation(scores: [], findings: findings), state: state, rulesVersion: "v",
-                now: event.occurredAt)
+                event, state: state, rulesVersion: "v", now: event.occurredAt,
+                evaluate: { _, _ in Evaluation(scores: [], findings: findings) })
         }
         #expect(result == .recorded)
         let made = try #require(decision)
@@ -155,7 +155,9 @@ struct PolicyStateTests {
         let store = try home.store()
         #expect(try store.pendingDeliveries(sink: "queue", limit: 10).map(\.alertID) == [alert.alertID])
         let state = try store.patientState("S-1")
-        #expect(state.alerts.map(\.findings) == [[.init(ruleID: "strain", priority: .medium)]])
+        #expect(state.findings.map(\.ruleID) == ["strain"])
+        #expect(state.findings.first?.fate == .opened(alertID: alert.alertID))
+        #expect(state.findings.first?.reason == "strain because")
         #expect(state.alerts.first?.eventType == .admission)
         // And the policy holds a repeat against it.
         var memory = state

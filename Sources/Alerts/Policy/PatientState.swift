@@ -3,17 +3,6 @@ public import Rules
 
 /// An alert already raised for a patient, as the policy needs to see it.
 public struct PriorAlert: Sendable, Equatable {
-    /// One finding of the alert: which rule, at which priority.
-    public struct RuleFinding: Sendable, Equatable {
-        public var ruleID: String
-        public var priority: Priority
-
-        public init(ruleID: String, priority: Priority) {
-            self.ruleID = ruleID
-            self.priority = priority
-        }
-    }
-
     public var alertID: String
     public var eventID: String
     public var eventType: EventType
@@ -24,13 +13,12 @@ public struct PriorAlert: Sendable, Equatable {
     public var referral: String
     /// `open`, `acknowledged`, `closed` or `withdrawn`.
     public var status: String
-    public var findings: [RuleFinding]
     /// The alert record (JSON) as the sinks received it.
     public var record: String
 
     public init(
         alertID: String, eventID: String, eventType: EventType, encounterID: String, occurredAt: Timestamp,
-        priority: Priority, referral: String, status: String, findings: [RuleFinding], record: String
+        priority: Priority, referral: String, status: String, record: String
     ) {
         self.alertID = alertID
         self.eventID = eventID
@@ -40,7 +28,6 @@ public struct PriorAlert: Sendable, Equatable {
         self.priority = priority
         self.referral = referral
         self.status = status
-        self.findings = findings
         self.record = record
     }
 
@@ -49,25 +36,124 @@ public struct PriorAlert: Sendable, Equatable {
         self.init(
             alertID: alert.alertID, eventID: alert.eventID, eventType: alert.eventType, encounterID: alert.encounterID,
             occurredAt: alert.occurredAt, priority: alert.priority, referral: alert.referral,
-            status: alert.status.rawValue,
-            findings: alert.findings.map { RuleFinding(ruleID: $0.ruleID, priority: $0.priority) },
-            record: alert.json.serialized)
+            status: alert.status.rawValue, record: alert.json.serialized)
     }
 
     /// Whether the team may still act on it.
     public var isActive: Bool { status == "open" || status == "acknowledged" }
 }
 
-/// Everything the state knows of one patient that the policy and the rules read: earlier
-/// encounters and earlier alerts.
+/// One finding of a recorded event — one rule that fired on it — and what became of it.
+///
+/// Every finding of every event is kept with its fate, so that an event decided again (an earlier
+/// event arrived late, a cancel came, an alert it repeated was withdrawn) can be compared with what
+/// was decided before, and nothing a rule found disappears without a trace.
+public struct RecordedFinding: Sendable, Equatable {
+    /// What the finding became.
+    public enum Fate: Sendable, Equatable {
+        /// It opened this alert.
+        case opened(alertID: String)
+        /// It repeats this alert: recorded against it, opening nothing.
+        case repeated(alertID: String)
+        /// Its event happened longer ago than `stale_after`: recorded, no alert.
+        case stale
+        /// Its event was cancelled by this cancel event: it counts for nothing.
+        case void(byEventID: String)
+        /// Decided again after this event arrived, the rule no longer finds it (or finds it at
+        /// another priority, recorded as a new finding).
+        case retracted(byEventID: String)
+
+        /// The fate's name as the state stores it.
+        public var name: String {
+            switch self {
+            case .opened: "opened"
+            case .repeated: "repeated"
+            case .stale: "stale"
+            case .void: "void"
+            case .retracted: "retracted"
+            }
+        }
+
+        /// The alert it opened or repeats.
+        public var alertID: String? {
+            switch self {
+            case .opened(let id), .repeated(let id): id
+            default: nil
+            }
+        }
+
+        /// The event that voided or retracted it.
+        public var byEventID: String? {
+            switch self {
+            case .void(let id), .retracted(let id): id
+            default: nil
+            }
+        }
+
+        /// The fate from its stored name and ids; `nil` for an unknown name.
+        public init?(name: String, alertID: String?, byEventID: String?) {
+            switch (name, alertID, byEventID) {
+            case ("opened", let id?, _): self = .opened(alertID: id)
+            case ("repeated", let id?, _): self = .repeated(alertID: id)
+            case ("stale", _, _): self = .stale
+            case ("void", _, let id?): self = .void(byEventID: id)
+            case ("retracted", _, let id?): self = .retracted(byEventID: id)
+            default: return nil
+            }
+        }
+    }
+
+    public var eventID: String
+    public var eventType: EventType
+    public var occurredAt: Timestamp
+    public var encounterID: String
+    public var ruleID: String
+    public var referral: String
+    public var priority: Priority
+    /// The rule's reason, with this event's values.
+    public var reason: String
+    public var fate: Fate
+
+    public init(
+        eventID: String, eventType: EventType, occurredAt: Timestamp, encounterID: String, ruleID: String,
+        referral: String, priority: Priority, reason: String, fate: Fate
+    ) {
+        self.eventID = eventID
+        self.eventType = eventType
+        self.occurredAt = occurredAt
+        self.encounterID = encounterID
+        self.ruleID = ruleID
+        self.referral = referral
+        self.priority = priority
+        self.reason = reason
+        self.fate = fate
+    }
+
+    /// `finding` of `event`, with its fate.
+    public init(_ finding: Finding, of event: Event, fate: Fate) {
+        self.init(
+            eventID: event.eventID, eventType: event.eventType, occurredAt: event.occurredAt,
+            encounterID: event.encounter.id, ruleID: finding.ruleID, referral: finding.referral,
+            priority: finding.priority, reason: finding.reason, fate: fate)
+    }
+
+    /// The alert it opened or repeats.
+    public var alertID: String? { fate.alertID }
+}
+
+/// Everything the state knows of one patient that the policy and the rules read: the facts of
+/// every event recorded (the history), the alerts raised, and every finding with its fate.
 public struct PatientState: Sendable, Equatable {
     public var history: PatientHistory
     /// The patient's alerts, oldest first.
     public var alerts: [PriorAlert]
+    /// Every finding of the patient's recorded events, with what became of it.
+    public var findings: [RecordedFinding]
 
-    public init(history: PatientHistory, alerts: [PriorAlert] = []) {
+    public init(history: PatientHistory, alerts: [PriorAlert] = [], findings: [RecordedFinding] = []) {
         self.history = history
         self.alerts = alerts
+        self.findings = findings
     }
 
     /// A patient the state has never seen.
@@ -75,22 +161,26 @@ public struct PatientState: Sendable, Equatable {
         self.init(history: PatientHistory(patientID: patientID))
     }
 
-    /// The state after `decision` was recorded: what a store does, in memory (rule
-    /// tests run sequences of events through this).
+    /// The state after `decision` was recorded: what a store does, in memory (rule tests and
+    /// `eval --state` run sequences of events through this).
     public mutating func apply(_ decision: PolicyDecision) {
-        if let encounter = decision.encounter {
-            if let index = history.encounters.firstIndex(where: { $0.encounterID == encounter.encounterID }) {
-                history.encounters[index] = encounter
-            } else {
-                history.encounters.append(encounter)
-            }
-        }
+        if let fact = decision.fact { history.record(fact) }
+        alerts += decision.opened.map(PriorAlert.init)
         for withdrawal in decision.withdrawn {
             if let index = alerts.firstIndex(where: { $0.alertID == withdrawal.alertID }) {
                 alerts[index].status = "withdrawn"
                 alerts[index].record = withdrawal.record
             }
         }
-        alerts += decision.opened.map(PriorAlert.init)
+        var index: [String: Int] = [:]
+        for (position, finding) in findings.enumerated() { index[finding.eventID + "\u{0}" + finding.ruleID] = position }
+        for finding in decision.findings {
+            if let position = index[finding.eventID + "\u{0}" + finding.ruleID] {
+                findings[position] = finding
+            } else {
+                index[finding.eventID + "\u{0}" + finding.ruleID] = findings.count
+                findings.append(finding)
+            }
+        }
     }
 }
