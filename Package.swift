@@ -118,6 +118,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "ScreeningTests",
+            dependencies: ["Screening", "Alerts", "Rules", "Events"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "StateTests",
             dependencies: ["State", "Alerts", "Events", "Rules", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings
@@ -134,7 +139,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["riskscreen", "State", "Events"],
+            dependencies: ["riskscreen", "State", "Events", "Alerts", "Rules"],
             swiftSettings: strictSettings
         ),
     ],

@@ -228,4 +228,163 @@ struct AlertPolicyTests {
         #expect(run.state.history.encounters.count == 1)
         #expect(run.state.history.encounters.first?.lastEventID == "B")
     }
+
+    // MARK: - Any arrival order
+
+    @Test("an earlier event that arrives late joins the later alert within the window, instead of opening a second")
+    func earlierArrivesLate() throws {
+        var run = PolicyRun()
+        let day: Double = 86_400
+        let rule = { F.finding("social.food", .medium, referral: "social-needs", suppressFor: 3 * day) }
+        let later = run.step(
+            try F.event("B", "registration", at: "2026-11-10T08:00:00-05:00", encounter: "E-2", admitted: "2026-11-10T08:00:00-05:00"),
+            [rule()])
+        let earlier = run.step(
+            try F.event("A", "registration", at: "2026-11-08T08:00:00-05:00", encounter: "E-1", admitted: "2026-11-08T08:00:00-05:00"),
+            [rule()])
+        #expect(earlier.opened.isEmpty)
+        #expect(earlier.repeats.map(\.alertID) == [later.opened[0].alertID])
+        #expect(earlier.repeats.map(\.eventID) == ["A"])
+    }
+
+    @Test("events further apart than the window are separate alerts, whichever arrives first")
+    func outsideTheWindowEitherWay() throws {
+        let day: Double = 86_400
+        let rule = { F.finding("social.food", .medium, referral: "social-needs", suppressFor: 3 * day) }
+        let a = try F.event("A", "registration", at: "2026-11-01T08:00:00-05:00", encounter: "E-1", admitted: "2026-11-01T08:00:00-05:00")
+        let b = try F.event("B", "registration", at: "2026-11-20T08:00:00-05:00", encounter: "E-2", admitted: "2026-11-20T08:00:00-05:00")
+        for order in [[a, b], [b, a]] {
+            var run = PolicyRun()
+            let decisions = order.map { run.step($0, [rule()]) }
+            #expect(decisions.map(\.opened.count) == [1, 1], "\(order.map(\.eventID))")
+            #expect(decisions.allSatisfy { $0.repeats.isEmpty })
+        }
+    }
+
+    @Test("suppress_for 0s holds repeats to the same encounter, in either direction")
+    func zeroWindow() throws {
+        let rule = { F.finding("bounce", .high, referral: "discharge-planning", suppressFor: 0) }
+        var run = PolicyRun()
+        _ = run.step(
+            try F.event("B", "admission", at: "2026-11-10T08:00:00-05:00", encounter: "E-2", admitted: "2026-11-10T08:00:00-05:00"),
+            [rule()])
+        let sameDayOtherStay = run.step(
+            try F.event("A", "admission", at: "2026-11-10T07:00:00-05:00", encounter: "E-1", admitted: "2026-11-10T07:00:00-05:00"),
+            [rule()])
+        #expect(sameDayOtherStay.opened.count == 1)
+        let sameStay = run.step(
+            try F.event("C", "transfer", at: "2026-11-09T08:00:00-05:00", encounter: "E-2", admitted: "2026-11-10T08:00:00-05:00"),
+            [rule()])
+        #expect(sameStay.opened.isEmpty && sameStay.repeats.count == 1)
+    }
+
+    @Test("a cancel that arrives before the event it cancels is remembered: the event, when it comes, opens nothing")
+    func cancelFirst() throws {
+        var run = PolicyRun()
+        _ = run.step(try F.event("C", "cancel_admission", at: "2026-11-01T10:00:00-05:00"), [])
+        let admission = run.step(
+            try F.event("A", "admission", at: "2026-11-01T08:00:00-05:00"), [F.finding("a", .high, referral: "safety")])
+        #expect(admission.opened.isEmpty)
+        #expect(admission.findings.map(\.fate) == [.void(byEventID: "C")])
+        // A discharge cancelled before it arrives, likewise.
+        var other = PolicyRun()
+        let discharged = "2026-11-04T08:00:00-05:00"
+        _ = other.step(try F.event("X", "cancel_discharge", at: "2026-11-04T09:00:00-05:00"), [])
+        let discharge = other.step(
+            try F.event("D", "discharge", at: discharged, discharged: discharged),
+            [F.finding("home-alone", .high, referral: "discharge-planning")])
+        #expect(discharge.opened.isEmpty)
+        #expect(other.state.history.encounters.first?.dischargedAt == nil)
+        // The real discharge after the cancel counts.
+        let real = other.step(
+            try F.event("R", "discharge", at: "2026-11-05T08:00:00-05:00", discharged: "2026-11-05T08:00:00-05:00"),
+            [F.finding("home-alone", .high, referral: "discharge-planning")])
+        #expect(real.opened.count == 1)
+    }
+
+    @Test("cancel_admission voids every event of the stay that happened before it: the transfer's alert goes too")
+    func cancelAdmissionVoidsTheStay() throws {
+        var run = PolicyRun()
+        // The transfer arrives first and opens the alert; the admission repeats it.
+        let transfer = run.step(
+            try F.event("T", "transfer", at: "2026-11-01T12:00:00-05:00"), [F.finding("a", .medium)])
+        let admission = run.step(
+            try F.event("A", "admission", at: "2026-11-01T08:00:00-05:00"), [F.finding("a", .medium)])
+        #expect(admission.repeats.map(\.alertID) == [transfer.opened[0].alertID])
+        let cancel = run.step(try F.event("C", "cancel_admission", at: "2026-11-01T13:00:00-05:00"), [])
+        #expect(cancel.withdrawn.map(\.alertID) == [transfer.opened[0].alertID])
+        #expect(cancel.opened.isEmpty)
+        #expect(run.state.findings.allSatisfy { $0.fate == .void(byEventID: "C") })
+        let record = try #require(JSONValue.parse(Array(cancel.withdrawn[0].record.utf8)))
+        #expect(record["withdrawn_reason"] == .string("event C (cancel_admission) cancelled the event that raised it"))
+    }
+
+    @Test("the repeats of a withdrawn alert are placed again: a readmission held against a cancelled discharge opens its own")
+    func repeatsOfAWithdrawnAlert() throws {
+        var run = PolicyRun()
+        let rule = { F.finding("risk", .high, referral: "discharge-planning", suppressFor: 30 * 86_400) }
+        let discharge = run.step(
+            try F.event(
+                "D", "discharge", at: "2026-11-04T08:00:00-05:00", encounter: "E-1",
+                discharged: "2026-11-04T08:00:00-05:00"), [rule()])
+        let readmission = run.step(
+            try F.event(
+                "A2", "admission", at: "2026-11-10T08:00:00-05:00", encounter: "E-2", admitted: "2026-11-10T08:00:00-05:00"),
+            [rule()])
+        #expect(readmission.repeats.map(\.alertID) == [discharge.opened[0].alertID])
+        let cancel = run.step(
+            try F.event("C", "cancel_discharge", at: "2026-11-04T09:00:00-05:00", encounter: "E-1"), [])
+        #expect(cancel.withdrawn.map(\.alertID) == [discharge.opened[0].alertID])
+        #expect(cancel.opened.map(\.eventID) == ["A2"])
+        #expect(cancel.redecided == ["A2"])
+        #expect(run.state.findings.first { $0.eventID == "A2" }?.fate == .opened(alertID: cancel.opened[0].alertID))
+    }
+
+    @Test("an event older than stale_after is recorded with its findings but opens no alert; a stale cancel still withdraws")
+    func staleEvents() throws {
+        var run = PolicyRun(policy: AlertPolicy(staleAfter: 7 * 86_400))
+        let now = "2026-11-20T12:00:00Z"
+        let old = run.step(
+            try F.event("OLD", "admission", at: "2026-11-01T08:00:00-05:00", encounter: "E-1"),
+            [F.finding("a", .high, referral: "safety")], now: now)
+        #expect(old.stale)
+        #expect(old.opened.isEmpty)
+        #expect(old.findings.map(\.fate) == [.stale])
+        #expect(run.state.history.encounters.map(\.encounterID) == ["E-1"])
+        // A recent event of the same stay opens its alert; the old cancel of the stay then withdraws it.
+        let recent = run.step(
+            try F.event("NEW", "transfer", at: "2026-11-19T08:00:00-05:00", encounter: "E-1"),
+            [F.finding("a", .high, referral: "safety")], now: now)
+        #expect(!recent.stale && recent.opened.count == 1)
+        let cancel = run.step(
+            try F.event("C", "cancel_admission", at: "2026-11-19T09:00:00-05:00", encounter: "E-1"), [], now: now)
+        #expect(cancel.withdrawn.map(\.alertID) == recent.opened.map(\.alertID))
+    }
+
+    @Test("repeated planned cycles: one alert per rule per 30-day window, a rising priority escalates")
+    func cycles() throws {
+        var run = PolicyRun()
+        let rule = { (priority: Priority) in
+            F.finding("readmission.hospital-high", priority, referral: "discharge-planning", suppressFor: 30 * 86_400)
+        }
+        var opened: [String] = []
+        // Six chemotherapy cycles, 25 days apart, each with a high HOSPITAL score at discharge.
+        for cycle in 0..<6 {
+            let day = 1 + cycle * 25
+            let date = Timestamp(rfc3339: "2026-01-01T08:00:00-05:00")!.adding(seconds: Double(day) * 86_400).text
+            let decision = run.step(
+                try F.event(
+                    "C\(cycle)", "discharge", at: date, encounter: "E-\(cycle)", admitted: date, discharged: date),
+                [rule(.high)])
+            opened += decision.opened.map(\.eventID)
+        }
+        // Days 1, 26, 51, 76, 101, 126: alerts on day 1, 51 (50 days on) and 101.
+        #expect(opened == ["C0", "C2", "C4"])
+        // Four days after the sixth, a critical finding: within 30 days of the day-101 alert, it escalates.
+        let day130 = Timestamp(rfc3339: "2026-01-01T08:00:00-05:00")!.adding(seconds: 130 * 86_400).text
+        let worse = run.step(
+            try F.event("C6", "discharge", at: day130, encounter: "E-6", admitted: day130, discharged: day130),
+            [rule(.critical)])
+        #expect(worse.opened.first?.supersedes.count == 1)
+    }
 }

@@ -154,4 +154,36 @@ struct GroupCommitTests {
             #expect(FileManager.default.fileExists(atPath: fixture.home.work + "/g2.json"))
         }
     }
+
+    @Test("within a group, events are decided in the order they happened, not the order they were listed")
+    func occurredOrderWithinAGroup() throws {
+        let fixture = try Fixture(count: 0)
+        let transfer = SampleClock.move(
+            [
+                try String(
+                    contentsOf: GroupCommitTests.packageRoot.appendingPathComponent(
+                        "samples/05-transfer-strained-elderly-caregiver.json"), encoding: .utf8)
+            ], before: WallClock.now)[0]
+        let event = try EventDecoder().decode(Array(transfer.utf8))
+        // The admission of the same stay, listed after the transfer (a later modification time).
+        let admission = transfer.replacingOccurrences(of: "\"transfer\"", with: "\"admission\"")
+            .replacingOccurrences(of: event.eventID, with: "G-ADMISSION")
+            .replacingOccurrences(of: "\"occurred_at\": \"\(event.occurredAt.text)\"", with: "\"occurred_at\": \"\(event.encounter.admittedAt.text)\"")
+        #expect(admission.contains("\"occurred_at\": \"\(event.encounter.admittedAt.text)\""))
+        for (index, (name, text)) in [("a-transfer.json", transfer), ("b-admission.json", admission)].enumerated() {
+            let path = fixture.home.inbox + "/" + name
+            try text.write(toFile: path, atomically: false, encoding: .utf8)
+            var times = [timeval(tv_sec: 1_700_000_000 + index, tv_usec: 0), timeval(tv_sec: 1_700_000_000 + index, tv_usec: 0)]
+            #expect(utimes(path, &times) == 0)
+        }
+        let drain = InboxDrain(
+            home: fixture.home, processor: fixture.processor, minimumAge: 0, logger: Logger(label: "t"))
+        let summary = drain.runOnce(now: WallClock.now, group: 100)
+        #expect(summary.processed == 2)
+        let state = try fixture.store.patientState(event.patient.id)
+        // The admission opened the caregiver alert; the transfer, a day and a half later, repeats it.
+        let strain = state.findings.filter { $0.ruleID == "caregiver.strain-mcsi" }
+        #expect(strain.first { $0.eventID == "G-ADMISSION" }.map { if case .opened = $0.fate { true } else { false } } == true)
+        #expect(strain.first { $0.eventID == event.eventID }.map { if case .repeated = $0.fate { true } else { false } } == true)
+    }
 }

@@ -14,10 +14,18 @@ struct PolicyStateTests {
     private func event(
         _ id: String, _ type: String, at occurred: String, encounter: String = "E-1", discharged: String? = nil
     ) throws -> Event {
+        try EventDecoder().decode(
+            Array(text(id, type, at: occurred, encounter: encounter, discharged: discharged).utf8))
+    }
+
+    /// The event file's text; encounters other than E-1 are admitted when their event happens.
+    private func text(
+        _ id: String, _ type: String, at occurred: String, encounter: String = "E-1", discharged: String? = nil
+    ) -> String {
         let discharge = discharged.map { #","discharged_at":"\#($0)""# } ?? ""
-        let text =
-            #"{"schema_version":1,"event_id":"\#(id)","event_type":"\#(type)","occurred_at":"\#(occurred)","patient":{"id":"S-1"},"encounter":{"id":"\#(encounter)","class":"inpatient","admitted_at":"2026-11-01T08:00:00-05:00"\#(discharge)}}"#
-        return try EventDecoder().decode(Array(text.utf8))
+        let admitted = encounter == "E-1" ? "2026-11-01T08:00:00-05:00" : occurred
+        return
+            #"{"schema_version":1,"event_id":"\#(id)","event_type":"\#(type)","occurred_at":"\#(occurred)","patient":{"id":"S-1"},"encounter":{"id":"\#(encounter)","class":"inpatient","admitted_at":"\#(admitted)"\#(discharge)}}"#
     }
 
     private func finding(_ rule: String, _ priority: Priority, _ referral: String) -> Finding {
@@ -165,5 +173,101 @@ struct PolicyStateTests {
             store, &memory, try event("NEW", "transfer", at: "2026-11-02T08:00:00-05:00"),
             [finding("strain", .medium, "caregiver-support")])
         #expect(repeatDecision.repeats.map(\.alertID) == [alert.alertID])
+    }
+
+    @Test("a database of schema 3 is upgraded: encounters become facts, alert findings and repeats keep their fate")
+    func upgradeFromVersion3() throws {
+        let home = try Home()
+        let pool = try DatabasePool(path: home.database)
+        try SQLiteStateStore.migrator.migrate(pool, upTo: "3: alert policy (findings, repeats, withdrawals, patient history)")
+        let old = try event("OLD", "admission", at: "2026-11-01T08:00:00-05:00")
+        let open = try #require(
+            AlertBuilder().alerts(
+                for: old, findings: [finding("strain", .medium, "caregiver-support")], rulesVersion: "v",
+                now: old.occurredAt
+            ).first)
+        try pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO events (event_id, digest, outcome, recorded_at, recorded_at_epoch, file_name, rules_version)
+                    VALUES ('OLD', 'd', 'processed', '2026-11-01T13:00:00Z', 0, 'old.json', 'v'),
+                           ('TR', 'd2', 'processed', '2026-11-02T13:00:00Z', 0, 'tr.json', 'v')
+                    """)
+            try db.execute(
+                sql: """
+                    INSERT INTO alerts (alert_id, event_id, patient_id, encounter_id, priority, referral, status, created_at,
+                        respond_by, record, event_type, occurred_at)
+                    VALUES (?, 'OLD', 'S-1', 'E-1', 'medium', 'caregiver-support', 'open', ?, ?, ?, 'admission', ?)
+                    """,
+                arguments: [
+                    open.alertID, open.createdAt.text, open.respondBy.text, open.json.serialized, old.occurredAt.text,
+                ])
+            try db.execute(
+                sql: "INSERT INTO alert_findings (alert_id, rule_id, priority) VALUES (?, 'strain', 'medium')",
+                arguments: [open.alertID])
+            try db.execute(
+                sql: """
+                    INSERT INTO alert_repeats (alert_id, rule_id, priority, reason, event_id, event_type, occurred_at, recorded_at)
+                    VALUES (?, 'strain', 'low', 'strain again', 'TR', 'transfer', '2026-11-02T08:00:00-05:00', '2026-11-02T13:00:00Z')
+                    """,
+                arguments: [open.alertID])
+            try db.execute(
+                sql: """
+                    INSERT INTO encounters (patient_id, encounter_id, class, admitted_at, discharged_at, disposition,
+                        cancelled, last_event_id, seen_order)
+                    VALUES ('S-1', 'E-1', 'inpatient', '2026-11-01T08:00:00-05:00', '2026-11-04T10:00:00-05:00', 'home', 0, 'X', 1),
+                           ('S-1', 'E-0', 'emergency', '2026-10-20T08:00:00-05:00', NULL, NULL, 1, 'Y', 2)
+                    """)
+        }
+        try pool.close()
+
+        let store = try home.store()
+        let state = try store.patientState("S-1")
+        #expect(state.history.encounters.map(\.encounterID) == ["E-0", "E-1"])
+        #expect(state.history.encounters.first { $0.encounterID == "E-1" }?.dischargedAt?.text == "2026-11-04T10:00:00-05:00")
+        #expect(state.history.encounters.first { $0.encounterID == "E-1" }?.disposition == .home)
+        #expect(state.history.encounters.first { $0.encounterID == "E-0" }?.cancelled == true)
+        #expect(
+            state.findings.map { "\($0.eventID) \($0.ruleID) \($0.fate.name) \($0.reason)" } == [
+                "OLD strain opened strain because", "TR strain repeated strain again",
+            ])
+        #expect(try store.repeats(alertID: open.alertID).map(\.eventID) == ["TR"])
+        #expect(try store.queuedAlert(id: open.alertID)?.repeats == 1)
+    }
+
+    @Test("the store keeps an event's content while it may be decided again, and forgets it past stale_after")
+    func decidedAgainFromTheStore() throws {
+        let home = try Home()
+        let store = try home.store()
+        let policy = AlertPolicy(staleAfter: nil)
+        let texts = [
+            text("A2", "admission", at: "2026-11-20T08:00:00-05:00", encounter: "E-2"),
+            text("D1", "discharge", at: "2026-11-10T08:00:00-05:00", discharged: "2026-11-10T08:00:00-05:00"),
+        ]
+        // The rules' stand-in: the readmission is news only when a discharge came before it.
+        func findings(_ event: Event, _ history: PatientHistory) -> [Finding] {
+            event.eventID == "A2" && history.lastDischarge(before: event) != nil
+                ? [finding("bounce", .high, "discharge-planning")] : []
+        }
+        var seen: [String] = []
+        for content in texts {
+            let event = try EventDecoder().decode(Array(content.utf8))
+            let entry = LedgerEntry(
+                eventID: event.eventID, digest: "d-\(event.eventID)", outcome: .processed, recordedAt: event.occurredAt,
+                fileName: "\(event.eventID).json", rulesVersion: "v")
+            let (_, decision) = try store.record(entry, patientID: "S-1", content: Array(content.utf8), sinks: ["queue"]) {
+                state, recorded in
+                policy.decide(
+                    event, state: state, rulesVersion: "v", now: event.occurredAt,
+                    evaluate: { Evaluation(scores: [], findings: findings($0, $1)) }, recorded: recorded)
+            }
+            seen += decision?.redecided ?? []
+            if event.eventID == "D1" { #expect(decision?.opened.map(\.eventID) == ["A2"]) }
+        }
+        #expect(seen == ["A2"])
+        #expect(try store.recordedEvent("A2", patientID: "S-1")?.eventID == "A2")
+        #expect(try store.forgetContent(occurredBefore: Timestamp(rfc3339: "2026-11-15T00:00:00Z")!) == 1)
+        #expect(try store.recordedEvent("D1", patientID: "S-1") == nil)
+        #expect(try store.recordedEvent("A2", patientID: "S-1") != nil)
     }
 }

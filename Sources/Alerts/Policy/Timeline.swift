@@ -33,6 +33,8 @@ struct Timeline {
     private var pending = Set<String>()
     /// How often each event was decided in this decision (a guard: deciding converges in one or two).
     private var decisions: [String: Int] = [:]
+    /// The event whose arrival is being decided: what a retraction is attributed to.
+    private var cause = ""
 
     init(
         policy: AlertPolicy, state: PatientState, rulesVersion: String, now: Timestamp,
@@ -58,6 +60,7 @@ struct Timeline {
     /// Decides `event` and everything its arrival changes.
     mutating func arrive(_ event: Event) -> PolicyDecision {
         let fact = EncounterFact(event)
+        cause = event.eventID
         history.record(fact)
         events[event.eventID] = event
         let evaluation = decide(event)
@@ -103,11 +106,11 @@ struct Timeline {
                 if let new { toPlace.append(new) }
             case .opened, .repeated, .stale:
                 guard let new else {
-                    retract(position, by: event.eventID)
+                    retract(position, by: cause)
                     continue
                 }
                 if new.priority != old.priority {
-                    retract(position, by: event.eventID)
+                    retract(position, by: cause)
                     toPlace.append(new)
                 } else if !stands(old) {
                     toPlace.append(new)
