@@ -11,7 +11,7 @@ struct CheckAndEvalCommandTests {
         let result = try RiskScreenProcess.run(["check", "rules"])
         #expect(result.status == 0)
         #expect(result.stdoutLines.count == 1)
-        #expect(result.stdout.hasPrefix("ok: 10 files, "))
+        #expect(result.stdout.hasPrefix("ok: 12 files, "))
         #expect(result.stdout.contains("0 warnings; rules version sha256:"))
     }
 
@@ -38,13 +38,13 @@ struct CheckAndEvalCommandTests {
         #expect(
             errors == [
                 "\(rules.path)/discharge-safety.yaml:10:11: error: unknown field or name \"social.houseing\" (did you mean \"social.housing\"?)",
-                "\(rules.path)/readmission.yaml:26:11: error: cannot compare a number with text",
+                "\(rules.path)/readmission.yaml:31:11: error: cannot compare a number with text",
                 "\(rules.path)/safety.yaml:19:9: error: duplicate rule id \"discharge-safety.against-medical-advice\"; it is first declared at \(rules.path)/discharge-safety.yaml:26:9",
                 "\(rules.path)/social-needs.yaml:31:4: error: YAML syntax: did not find expected '-' indicator while parsing a block collection that starts at line 17, column 3",
             ])
         // Each error is followed by its source line and a caret.
         let first = try #require(result.stdoutLines.firstIndex { $0.contains("discharge-safety.yaml:10:11") })
-        #expect(result.stdoutLines[first + 1] == "        when: social.houseing == \"homeless\"")
+        #expect(result.stdoutLines[first + 1] == "        when: social.houseing == \"homeless\" and not patient_died")
         #expect(result.stdoutLines[first + 2] == "              ^")
         #expect(result.stdoutLines.last == "4 errors, 0 warnings; the rule set is refused")
     }

@@ -85,14 +85,17 @@ struct HostileCorpusTests {
         let slowEvent = try SampleEvents.asNewPatient("13-discharge-low-risk-elective.json", id: "SLOW-1")
         let slowPath = home + "/inbox/slow.json"
         let half = slowEvent.utf8.count / 2
-        #expect(FileManager.default.createFile(atPath: slowPath, contents: Data(slowEvent.utf8.prefix(half))))
-        let slow = try #require(FileHandle(forWritingAtPath: slowPath))
-        try slow.seekToEnd()
+        // Written in place with open(2) (FileManager.createFile would write a temporary file and
+        // rename it in: a finished delivery, taken at once).
+        let descriptor = open(slowPath, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        #expect(descriptor >= 0)
+        let bytes = Array(slowEvent.utf8)
+        bytes.withUnsafeBytes { _ = Foundation.write(descriptor, $0.baseAddress, half) }
 
         Thread.sleep(forTimeInterval: 0.5)
         #expect(FileManager.default.fileExists(atPath: slowPath), "a file being written was taken")
-        try slow.write(contentsOf: Data(slowEvent.utf8.dropFirst(half)))
-        try slow.close()
+        bytes.withUnsafeBytes { _ = Foundation.write(descriptor, $0.baseAddress! + half, bytes.count - half) }
+        close(descriptor)
 
         // Good events after all that.
         for index in 0..<3 {

@@ -28,7 +28,7 @@ struct StatusCommandTests {
         #expect(result.status == 0)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         #expect(object["status"] as? String == "healthy")
-        #expect(object["rule_count"] as? Int == 20)
+        #expect(object["rule_count"] as? Int == 21)
         #expect((object["open_alerts"] as? [String: Int]) == ["critical": 1, "medium": 1])
         #expect((object["events"] as? [String: Int]) == ["processed": 1])
         let text = try RiskScreenProcess.run(["status", "--home", home])
