@@ -35,7 +35,7 @@ extension Alert {
 extension Finding {
     /// The finding as the alert record spells it.
     public var json: JSONValue {
-        .object([
+        var members = [
             JSONMember(key: "rule_id", value: .string(ruleID)),
             JSONMember(key: "title", value: .string(title)),
             JSONMember(key: "category", value: .string(category)),
@@ -43,7 +43,10 @@ extension Finding {
             JSONMember(key: "reason", value: .string(reason)),
             JSONMember(key: "scores", value: ScoreResult.json(scores)),
             JSONMember(key: "references", value: .array(references.map(JSONValue.string))),
-        ])
+        ]
+        // Data problems in what the rule read (a screening answer not in its question's list).
+        if !warnings.isEmpty { members.append(JSONMember(key: "warnings", value: .array(warnings.map(JSONValue.string)))) }
+        return .object(members)
     }
 }
 

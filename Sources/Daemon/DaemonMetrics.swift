@@ -7,6 +7,7 @@ import Prometheus
 ///
 /// Names: `riskscreen_events_total{outcome}`, `riskscreen_alerts_total{priority,referral}`,
 /// `riskscreen_suppressed_total`, `riskscreen_withdrawn_total`, `riskscreen_stale_total`,
+/// `riskscreen_data_warnings_total`,
 /// `riskscreen_quarantined_total`,
 /// `riskscreen_rule_evaluation_seconds` (histogram), `riskscreen_inbox_backlog`,
 /// `riskscreen_inbox_oldest_age_seconds`, `riskscreen_outbox_backlog{sink}`,
@@ -29,6 +30,7 @@ public final class DaemonMetrics: @unchecked Sendable {
         for outcome in ["processed", "duplicate", "conflict", "invalid", "refused"] { event(outcome, count: 0) }
         for name in [
             "riskscreen_suppressed_total", "riskscreen_withdrawn_total", "riskscreen_stale_total",
+            "riskscreen_data_warnings_total",
             "riskscreen_quarantined_total",
             "riskscreen_reloads_total", "riskscreen_reloads_refused_total",
         ] {
@@ -68,6 +70,11 @@ public final class DaemonMetrics: @unchecked Sendable {
     /// An event older than `stale_after`: recorded, no alert.
     func stale() {
         counter("riskscreen_stale_total").increment()
+    }
+
+    /// Data problems found in events (a screening answer not in its question's list).
+    func dataWarnings(_ count: Int) {
+        if count > 0 { counter("riskscreen_data_warnings_total").increment(by: count) }
     }
 
     func evaluation(nanoseconds: Int64) {

@@ -226,6 +226,14 @@ public final class EventProcessor {
             metrics?.suppressed(decision?.repeats.count ?? 0)
             metrics?.withdrawn(decision?.withdrawn.count ?? 0)
             if stale { metrics?.stale() }
+            let warnings = decision?.evaluation?.warnings ?? []
+            if !warnings.isEmpty {
+                metrics?.dataWarnings(warnings.count)
+                // Codes and question ids only: no diagnosis, no name.
+                for warning in warnings {
+                    logger.notice("data problem in an event", metadata: ["event_id": "\(event.eventID)", "problem": "\(warning)"])
+                }
+            }
             var metadata: Logger.Metadata = [
                 "event_id": "\(event.eventID)", "alerts": "\(opened.count)",
                 "repeats": "\(decision?.repeats.count ?? 0)", "withdrawn": "\(decision?.withdrawn.count ?? 0)",

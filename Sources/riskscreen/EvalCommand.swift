@@ -162,6 +162,10 @@ struct EvalCommand: ParsableCommand {
                 JSONMember(key: "scores", value: ScoreResult.json(evaluation.scores)),
                 JSONMember(key: "findings", value: .array(evaluation.findings.map(\.json))),
             ]
+            if !evaluation.warnings.isEmpty {
+                members.append(JSONMember(key: "warnings", value: .array(evaluation.warnings.map(JSONValue.string))))
+                for warning in evaluation.warnings { printError("\(file): warning: \(warning)") }
+            }
             members += tail
             if explain && format == .json {
                 members.append(JSONMember(key: "explain", value: ExplanationText.json(explanations)))

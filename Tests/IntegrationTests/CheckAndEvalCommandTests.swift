@@ -39,8 +39,8 @@ struct CheckAndEvalCommandTests {
             errors == [
                 "\(rules.path)/discharge-safety.yaml:10:11: error: unknown field or name \"social.houseing\" (did you mean \"social.housing\"?)",
                 "\(rules.path)/readmission.yaml:31:11: error: cannot compare a number with text",
-                "\(rules.path)/safety.yaml:19:9: error: duplicate rule id \"discharge-safety.against-medical-advice\"; it is first declared at \(rules.path)/discharge-safety.yaml:26:9",
-                "\(rules.path)/social-needs.yaml:31:4: error: YAML syntax: did not find expected '-' indicator while parsing a block collection that starts at line 17, column 3",
+                "\(rules.path)/safety.yaml:42:9: error: duplicate rule id \"discharge-safety.against-medical-advice\"; it is first declared at \(rules.path)/discharge-safety.yaml:26:9",
+                "\(rules.path)/social-needs.yaml:47:4: error: YAML syntax: did not find expected '-' indicator while parsing a block collection that starts at line 29, column 3",
             ])
         // Each error is followed by its source line and a caret.
         let first = try #require(result.stdoutLines.firstIndex { $0.contains("discharge-safety.yaml:10:11") })

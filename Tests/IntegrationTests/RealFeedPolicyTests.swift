@@ -190,7 +190,7 @@ struct RealFeedPolicyTests {
         #expect(show.stdout.contains("(already overdue when raised: the event came late)"))
     }
 
-    @Test("a running daemon counts stale events in riskscreen_stale_total")
+    @Test("a running daemon counts stale events and screening answers not in their question's list")
     func staleMetric() throws {
         let (directory, home, rules) = try TemporaryDirectory.daemonHome(copyingRules: false)
         _ = directory
@@ -207,6 +207,23 @@ struct RealFeedPolicyTests {
                     "riskscreen_stale_total 1")
             }, "\(daemon.log)")
         #expect(daemon.files("alerts").isEmpty)
+        // A positive HITS total beside a "physically hurt" answered unknown: the alert is raised, its
+        // finding names the data problem, the log and riskscreen_data_warnings_total count it.
+        let screened = RealFeed.event("F-HITS", "admission", hoursAgo: 2, encounter: "E-HITS", admittedHoursAgo: 2)
+            .replacingOccurrences(
+                of: #""social":{"#,
+                with: #""social":{"screenings":[{"question":"95614-4","answer_value":15},{"question":"95618-5","answer_code":"LA4489-6"}],"#)
+        try screened.write(toFile: home + "/hits.staging", atomically: true, encoding: .utf8)
+        #expect(rename(home + "/hits.staging", home + "/inbox/hits.json") == 0)
+        #expect(
+            daemon.wait {
+                ((try? String(contentsOfFile: home + "/metrics.prom", encoding: .utf8)) ?? "").contains(
+                    "riskscreen_data_warnings_total 1")
+            }, "\(daemon.log)")
+        #expect(daemon.log.contains("data problem in an event"))
+        let alert = try #require(daemon.files("alerts").first)
+        let record = try String(contentsOfFile: home + "/alerts/" + alert, encoding: .utf8)
+        #expect(record.contains(#""warnings":["screening answer LA4489-6 is not an answer of 95618-5"#), "\(record)")
         #expect(daemon.stop().status == 0)
     }
 }

@@ -16,7 +16,7 @@ struct Compiler {
     private(set) var usedLists: Set<String> = []
     private(set) var usedConditions: Set<String> = []
     /// Conditions compiled so far, by name: their slot in the context's cache and their evaluator.
-    private var conditions: [String: (slot: Int, evaluate: Evaluator)] = [:]
+    private var conditions: [String: (slot: Int, evaluate: Evaluator, type: ValueType)] = [:]
     private(set) var conditionCount = 0
     /// Scores compiled so far, in an order where each comes after the scores it reads.
     private(set) var scores: [CompiledScore] = []
@@ -29,6 +29,13 @@ struct Compiler {
 
     /// Whether evaluators record their values in a trace (for `explain`); the plain ones do not pay for it.
     let tracing: Bool
+
+    /// Counts the expressions compiled so far that read screening answers (directly, or through a
+    /// condition that does): a rule whose compilation moved it reads screenings, and its findings
+    /// carry the event's screening data problems.
+    private(set) var screeningReads = 0
+    /// The conditions that read screening answers.
+    private var conditionsReadingScreenings = Set<String>()
 
     init(lists: [ListDeclaration], conditions: [ConditionDeclaration], scores: [ScoreDeclaration], tracing: Bool) {
         self.tracing = tracing
@@ -70,6 +77,18 @@ struct Compiler {
             return nil
         }
         return (compiled.evaluate, scope.scoresRead)
+    }
+
+    /// Compiles a named condition: an expression of any type (true or false, a number, text) that
+    /// rules, scores and other conditions use by its name.
+    mutating func namedExpression(_ source: ExpressionSource) -> (Evaluator, ValueType)? {
+        var scope = Scope(source: source, params: nil)
+        guard let compiled = parse(&scope) else { return nil }
+        guard compiled.type != .namedList, compiled.collection == nil else {
+            error(scope, 0..<scope.characters.count, "a condition is an expression with a value; this is \(compiled.type)")
+            return nil
+        }
+        return (compiled.evaluate, compiled.type)
     }
 
     /// Compiles a number-valued expression (score points, band values).
@@ -339,15 +358,18 @@ struct Compiler {
         usedConditions.insert(declaration.name)
         if conditions[declaration.name] == nil {
             guard enter("condition \(declaration.name)", at: declaration.mark) else { return nil }
-            let compiled = condition(declaration.expression, params: nil, what: "the condition \(declaration.name)")
+            let before = screeningReads
+            let compiled = namedExpression(declaration.expression)
+            if screeningReads != before { conditionsReadingScreenings.insert(declaration.name) }
             inProgress.removeLast()
             // The condition's own errors are reported where they are.
-            guard let (evaluate, _) = compiled else { return nil }
-            conditions[declaration.name] = (conditionCount, evaluate)
+            guard let (evaluate, type) = compiled else { return nil }
+            conditions[declaration.name] = (conditionCount, evaluate, type)
             conditionCount += 1
         }
-        guard let (slot, evaluate) = conditions[declaration.name] else { return nil }
-        return Compiled(type: .bool) { context in
+        guard let (slot, evaluate, type) = conditions[declaration.name] else { return nil }
+        if conditionsReadingScreenings.contains(declaration.name) { screeningReads += 1 }
+        return Compiled(type: type) { context in
             if let cached = context.conditions[slot] { return cached }
             let value = evaluate(context)
             context.conditions[slot] = value
@@ -631,14 +653,14 @@ struct Compiler {
     {
         switch name {
         case "any", "all":
-            guard arguments.count == 2, let kind = collectionArgument(arguments[0], name, &scope),
+            guard arguments.count == 2, let (kind, view) = collectionArgument(arguments[0], name, &scope),
                 let predicate = predicate(arguments[1], over: kind, &scope, what: "the condition of \(name)")
             else {
                 if arguments.count != 2 { error(scope, range, "\(name)(COLLECTION, CONDITION) takes two arguments") }
                 return nil
             }
             let isAny = name == "any"
-            if isAny, let (listName, codes) = diagnosisCodeSet(arguments[1], kind) {
+            if isAny, view == nil, let (listName, codes) = diagnosisCodeSet(arguments[1], kind) {
                 // The commonest test in clinical rules (every Charlson part), done without the general
                 // machinery: a bit of the event's diagnosis mask, or one pass over the normalised codes.
                 if let bit = diagnosisIndex.register(listName, codes) {
@@ -656,7 +678,7 @@ struct Compiler {
             }
             return Compiled(type: .bool) { context in
                 var result = !isAny
-                context.visit(kind) {
+                context.visit(kind, only: view) {
                     guard predicate(context).isTrue == isAny else { return true }
                     result = isAny
                     return false
@@ -674,7 +696,7 @@ struct Compiler {
                     return .number(0)
                 }
             }
-            guard let kind = collectionArgument(arguments[0], name, &scope) else { return nil }
+            guard let (kind, view) = collectionArgument(arguments[0], name, &scope) else { return nil }
             let always: Evaluator = { _ in .bool(true) }
             let predicate =
                 arguments.count == 2
@@ -682,7 +704,7 @@ struct Compiler {
             guard let predicate else { return nil }
             return Compiled(type: .number) { context in
                 var matches = 0
-                context.visit(kind) {
+                context.visit(kind, only: view) {
                     if predicate(context).isTrue { matches += 1 }
                     return true
                 }
@@ -709,11 +731,50 @@ struct Compiler {
                 let question = literalString(
                     arguments, name, "a question's LOINC code, e.g. \(name)(\"71802-3\")", range, &scope)
             else { return nil }
+            screeningReads += 1
             let wantsCode = name == "answer"
             return Compiled(type: wantsCode ? .string : .dynamic) { context in
                 guard let answer = Compiler.latestAnswer(question, in: context.event) else { return .missing }
                 return wantsCode
                     ? (answer.answerCode.map(Value.string) ?? .missing) : FieldCatalog.answerValue(answer.answerValue)
+            }
+        case "answer_text":
+            guard
+                let question = literalString(
+                    arguments, name, "a question's LOINC code, e.g. answer_text(\"88122-7\")", range, &scope)
+            else { return nil }
+            screeningReads += 1
+            return Compiled(type: .string) { context in
+                // Every answer that counts (a question may take several at once), in words.
+                let answers = context.event.social?.screenings ?? []
+                let texts = answers.latestPerQuestion.filter { answers[$0].question == question }.compactMap {
+                    ScreeningCatalog.text(of: answers[$0])
+                }
+                return texts.isEmpty ? .missing : .string(texts.joined(separator: ", "))
+            }
+        case "coalesce":
+            guard arguments.count >= 2 else {
+                error(scope, range, "coalesce(A, B, …) takes two values or more: the first that is not missing")
+                return nil
+            }
+            var evaluators: [Evaluator] = []
+            var type: ValueType?
+            for argument in arguments {
+                guard let compiled = compile(argument, &scope) else { return nil }
+                if let type, !(compiled.type.fits(type) || type.fits(compiled.type)) {
+                    error(scope, argument.range, "coalesce needs values of one type; this is \(compiled.type), the first is \(type)")
+                    return nil
+                }
+                type = type ?? compiled.type
+                evaluators.append(compiled.evaluate)
+            }
+            let all = evaluators
+            return Compiled(type: type ?? .dynamic) { context in
+                for evaluate in all {
+                    let value = evaluate(context)
+                    if value != .missing { return value }
+                }
+                return .missing
             }
         case "starts_with":
             guard arguments.count == 2, let text = compile(arguments[0], &scope),
@@ -767,9 +828,15 @@ struct Compiler {
             return .constant(.date(date), .date)
         default:
             let names = [
-                "any", "all", "count", "sum", "min", "max", "has", "lab", "answer", "answer_value", "starts_with",
-                "days_between", "days_since", "date",
+                "any", "all", "count", "sum", "min", "max", "has", "lab", "answer", "answer_value", "answer_text",
+                "coalesce", "latest_screening", "starts_with", "days_between", "days_since", "date",
             ]
+            if name == "latest_screening" {
+                error(
+                    scope, range,
+                    "latest_screening(CONDITION) is a collection: use it inside any, all, count, sum, min or max")
+                return nil
+            }
             error(scope, range, "unknown function \(name)()\(Suggestions.hint(for: name, among: names))")
             return nil
         }
@@ -782,9 +849,7 @@ struct Compiler {
             name == "sum" ? (+) : (name == "min" ? Swift.min : Swift.max)
         let isSum = name == "sum"
         // sum(COLLECTION, NUMBER[, CONDITION]) / min / max over a collection
-        if arguments.count == 2 || arguments.count == 3,
-            let kind = FieldCatalog.collections[pathName(arguments[0]) ?? ""]
-        {
+        if arguments.count == 2 || arguments.count == 3, let (kind, view) = collectionSource(arguments[0], &scope) {
             var inner = scope
             inner.element = kind
             guard let valueCompiled = compile(arguments[1], &inner) else { return nil }
@@ -801,7 +866,7 @@ struct Compiler {
             let value = valueCompiled.evaluate
             return Compiled(type: .number) { context in
                 var result: Double? = isSum ? 0 : nil
-                context.visit(kind) {
+                context.visit(kind, only: view) {
                     if filter(context).isTrue, case .number(let number) = value(context) {
                         result = result.map { combine($0, number) } ?? number
                     }
@@ -862,15 +927,52 @@ struct Compiler {
         return nil
     }
 
+    /// A view of a collection: the indices of the elements that count, or `nil` for all of them.
+    typealias View = @Sendable (Context) -> [Int]
+
     private mutating func collectionArgument(_ expression: Expression, _ function: String, _ scope: inout Scope)
-        -> CollectionKind?
+        -> (CollectionKind, View?)?
     {
-        if let name = pathName(expression), let kind = FieldCatalog.collections[name] { return kind }
+        if let source = collectionSource(expression, &scope) { return source }
+        if case .call("latest_screening", _) = expression.kind { return nil }  // its own error is reported
         error(
             scope, expression.range,
-            "\(function) ranges over \(RuleFileReader.list(CollectionKind.allCases.map(\.rawValue))); this is not one of them"
+            "\(function) ranges over \(RuleFileReader.list(CollectionKind.allCases.map(\.rawValue) + ["latest_screenings", "latest_screening(CONDITION)"])); this is not one of them"
         )
         return nil
+    }
+
+    /// The collection (and view) an expression names, or `nil` when it names none: `screenings`,
+    /// `latest_screenings` (the answers not superseded), `latest_screening(CONDITION)` (the answers
+    /// of the most recent screening holding an answer that meets CONDITION).
+    private mutating func collectionSource(_ expression: Expression, _ scope: inout Scope) -> (CollectionKind, View?)? {
+        if let name = pathName(expression), let kind = FieldCatalog.collections[name] {
+            if kind == .screenings { screeningReads += 1 }
+            return (kind, FieldCatalog.views[name])
+        }
+        guard case .call("latest_screening", let arguments) = expression.kind else { return nil }
+        guard arguments.count == 1,
+            let holds = predicate(arguments[0], over: .screenings, &scope, what: "the condition of latest_screening")
+        else {
+            if arguments.count != 1 {
+                error(
+                    scope, expression.range,
+                    "latest_screening(CONDITION) takes one condition on the answers, e.g. latest_screening(question in hits_items)"
+                )
+            }
+            return nil
+        }
+        screeningReads += 1
+        let view: View = { context in
+            let answers = context.event.social?.screenings ?? []
+            let saved = context.index
+            defer { context.index = saved }
+            return answers.latestScreening { index in
+                context.index = index
+                return holds(context).isTrue
+            }
+        }
+        return (.screenings, view)
     }
 
     private mutating func listArgument(_ expression: Expression, _ scope: inout Scope) -> Evaluator? {

@@ -61,6 +61,24 @@ extension Context {
             if !body() { return }
         }
     }
+
+    /// Like ``visit(_:_:)``, over a view of the collection: the elements at `only` (the answers that
+    /// count, one screening), or all of them when `only` is `nil`.
+    @inline(__always)
+    func visit(_ collection: CollectionKind, only: ((Context) -> [Int])?, _ body: () -> Bool) {
+        guard let only else { return visit(collection, body) }
+        let selected = only(self)
+        trace?.suspended += 1
+        let saved = index
+        defer {
+            index = saved
+            trace?.suspended -= 1
+        }
+        for element in selected {
+            index = element
+            if !body() { return }
+        }
+    }
 }
 
 /// The compiled form of an expression: call it with a context, get a value. Never throws.

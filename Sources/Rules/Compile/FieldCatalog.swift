@@ -171,6 +171,14 @@ enum FieldCatalog {
     static let collections: [String: CollectionKind] = [
         "diagnoses": .diagnoses, "medications": .medications, "labs": .labs, "procedures": .procedures,
         "encounter.procedures": .procedures, "screenings": .screenings, "social.screenings": .screenings,
+        "latest_screenings": .screenings, "social.latest_screenings": .screenings,
+    ]
+
+    /// Collections that are a view of another: the elements that count. `latest_screenings`: the
+    /// screening answers that are not superseded (each question's answers at its latest time).
+    static let views: [String: @Sendable (Context) -> [Int]] = [
+        "latest_screenings": { $0.event.social?.screenings.latestPerQuestion ?? [] },
+        "social.latest_screenings": { $0.event.social?.screenings.latestPerQuestion ?? [] },
     ]
 
     /// The fields of each collection's elements, named without a prefix inside a predicate.
@@ -229,6 +237,14 @@ enum FieldCatalog {
                 $0.answerCode.map(Value.string) ?? .missing
             },
             "answer_value": .element({ $0.social?.screenings ?? [] }, type: .dynamic) { answerValue($0.answerValue) },
+            // The answer's points: its number, or the points of its code in the published list (HITS).
+            "answer_score": .element({ $0.social?.screenings ?? [] }, type: .number) {
+                ScreeningCatalog.score(of: $0).map(Value.number) ?? .missing
+            },
+            // The answer in words: the text of its code in the published list, or the value sent.
+            "answer_text": .element({ $0.social?.screenings ?? [] }, type: .string) {
+                ScreeningCatalog.text(of: $0).map(Value.string) ?? .missing
+            },
             "answered_at": .element({ $0.social?.screenings ?? [] }, type: .timestamp) {
                 $0.answeredAt.map(Value.timestamp) ?? .missing
             },

@@ -8,6 +8,7 @@ public enum ExplanationText {
         -> String
     {
         var lines = ["── \(file): \(event.eventID) (\(event.eventType.rawValue))"]
+        for warning in evaluation.warnings { lines.append("   warning: \(warning)") }
         for score in evaluation.scores {
             let parts = score.parts.map { part in
                 "\(part.id) \(format(part.points))\(part.missing ? " (missing)" : "")\(part.detail.map { " [\($0)]" } ?? "")"

@@ -32,6 +32,9 @@ public struct RuleSet: Sendable {
         var scoresRead: [String]
         /// The positions of `scoresRead` in the rule set's scores.
         var scoreSlots: [Int] = []
+        /// Whether the rule reads screening answers: its findings carry the event's screening data
+        /// problems (an answer code not in its question's list).
+        var readsScreenings = false
     }
 
     /// A rule held by reference, so evaluation does not copy it per event.
@@ -106,13 +109,16 @@ public struct RuleSet: Sendable {
         let results = computeScores(context, scores)
         var findings: [Finding] = []
         let eventBit = RuleSet.bit(of: event.eventType)
+        let warnings = RuleSet.dataWarnings(event)
         for program in programs {
             guard program.rule.enabled, program.eventMask & eventBit != 0 else { continue }
             if program.rule.when.allSatisfy({ $0.evaluate(context).isTrue }) {
-                findings.append(finding(program, context, results))
+                var found = finding(program, context, results)
+                if program.rule.readsScreenings { found.warnings = warnings }
+                findings.append(found)
             }
         }
-        return Evaluation(scores: results, findings: findings)
+        return Evaluation(scores: results, findings: findings, warnings: warnings)
     }
 
     /// Evaluates like ``evaluate(_:now:history:)`` and records, for every rule, why it did or did not fire.
@@ -126,6 +132,7 @@ public struct RuleSet: Sendable {
             event: event, now: now, history: history, scoreCount: tracedScores.count, partCount: partCount,
             conditionCount: tracedConditionCount)
         let results = computeScores(context, tracedScores)
+        let warnings = RuleSet.dataWarnings(event)
         let trace = Trace()
         context.trace = trace
         var findings: [Finding] = []
@@ -159,14 +166,28 @@ public struct RuleSet: Sendable {
                             label: "escalate to \(escalation.priority.rawValue)", text: escalation.text, value: value,
                             steps: trace.take()))
                 }
-                let found = finding(program, context, results)
+                var found = finding(program, context, results)
+                if program.rule.readsScreenings { found.warnings = warnings }
                 explanation.outcome = .fired(found.priority)
                 findings.append(found)
                 _ = trace.take()
             }
             explanations.append(explanation)
         }
-        return (Evaluation(scores: results, findings: findings), explanations)
+        return (Evaluation(scores: results, findings: findings, warnings: warnings), explanations)
+    }
+
+    /// The event's data problems the rules should know of: screening answers that are not in their
+    /// question's published list (``ScreeningCatalog``), one line each.
+    static func dataWarnings(_ event: Event) -> [String] {
+        guard let answers = event.social?.screenings, !answers.isEmpty else { return [] }
+        var warnings: [String] = []
+        for answer in answers {
+            if let problem = ScreeningCatalog.problem(with: answer), !warnings.contains(problem) {
+                warnings.append(problem)
+            }
+        }
+        return warnings
     }
 
     /// The bit of an event type in a program's event mask.
@@ -222,11 +243,15 @@ public struct Evaluation: Sendable {
     public var scores: [ScoreResult]
     /// One finding per rule that fired.
     public var findings: [Finding]
+    /// Problems with the event's data that rules read around: a screening answer not in its
+    /// question's list counts as neither positive nor negative, and is reported here.
+    public var warnings: [String]
 
     /// Creates an evaluation (the rule set makes them; tests and policies may too).
-    public init(scores: [ScoreResult], findings: [Finding]) {
+    public init(scores: [ScoreResult], findings: [Finding], warnings: [String] = []) {
         self.scores = scores
         self.findings = findings
+        self.warnings = warnings
     }
 }
 
@@ -280,6 +305,8 @@ public struct Finding: Sendable, Equatable {
     }
     /// The scores the rule reads, with their parts.
     public var scores: [ScoreResult]
+    /// Data problems in what the rule read (a screening answer not in its question's list).
+    public var warnings: [String] = []
 
     public var ruleID: String { identity.ruleID }
     public var title: String { identity.title }
@@ -327,6 +354,7 @@ public struct Finding: Sendable, Equatable {
         lhs.ruleID == rhs.ruleID && lhs.priority == rhs.priority && lhs.reasonValues == rhs.reasonValues
             && lhs.identity.template == rhs.identity.template
             && lhs.scores == rhs.scores && lhs.referral == rhs.referral && lhs.basePriority == rhs.basePriority
+            && lhs.warnings == rhs.warnings
     }
 }
 

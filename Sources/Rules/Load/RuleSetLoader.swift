@@ -141,7 +141,7 @@ public struct RuleSetLoader: Sendable {
             compiled.append(rule)
         }
         for condition in conditions where !compiler.usedConditions.contains(condition.name) {
-            _ = compiler.condition(condition.expression, params: nil, what: "the condition \(condition.name)")
+            _ = compiler.namedExpression(condition.expression)
             compiler.report(
                 Diagnostic(.warning, at: condition.mark, "the condition \"\(condition.name)\" is never used"))
         }
@@ -226,6 +226,7 @@ public struct RuleSetLoader: Sendable {
     }
 
     private static func compile(_ rule: RuleDeclaration, _ compiler: inout Compiler) -> RuleSet.Rule? {
+        let screeningReads = compiler.screeningReads
         var failed = false
         var when: [(String, Evaluator)] = []
         var scoresRead: [String] = []
@@ -283,11 +284,13 @@ public struct RuleSetLoader: Sendable {
         }
         guard !failed else { return nil }
         var seen = Set<String>()
-        return RuleSet.Rule(
+        var compiled = RuleSet.Rule(
             id: rule.id, title: rule.title, description: rule.description, category: rule.category, events: events,
             priority: rule.priority, referral: rule.referral, references: rule.references,
             suppressFor: rule.suppressFor,
             enabled: rule.enabled, tags: rule.tags, params: rule.params, location: rule.mark.description, when: when,
             escalate: escalate, reason: reason, scoresRead: scoresRead.filter { seen.insert($0).inserted })
+        compiled.readsScreenings = compiler.screeningReads != screeningReads
+        return compiled
     }
 }
