@@ -126,12 +126,7 @@ struct OrderIndependenceIntegrationTests {
 
         // In order: one backlog whose files are listed in the order the events happened.
         let (ordered, orderedConfig) = try home(directory, "ordered")
-        for (position, item) in feed.sorted(by: { ($0.occurredAt, $0.id) < ($1.occurredAt, $1.id) }).enumerated() {
-            let path = ordered + "/inbox/\(item.id).json"
-            try item.text.write(toFile: path, atomically: false, encoding: .utf8)
-            var times = [timeval(tv_sec: 1_700_000_000 + position, tv_usec: 0), timeval(tv_sec: 1_700_000_000 + position, tv_usec: 0)]
-            #expect(utimes(path, &times) == 0)
-        }
+        try backlog(feed.sorted(by: { ($0.occurredAt, $0.id) < ($1.occurredAt, $1.id) }), in: ordered)
         let first = try RiskScreenProcess.run([
             "run", "--once", "--home", ordered, "--config", orderedConfig, "--minimum-age", "0",
         ])
@@ -144,28 +139,23 @@ struct OrderIndependenceIntegrationTests {
 
         // One backlog in a shuffled order: groups of 100 in random order across groups.
         var random = FeedMaker.SplitMix(seed: 7)
-        let (backlog, backlogConfig) = try home(directory, "backlog")
-        for (position, item) in feed.shuffled(using: &random).enumerated() {
-            let path = backlog + "/inbox/\(item.id).json"
-            try item.text.write(toFile: path, atomically: false, encoding: .utf8)
-            var times = [timeval(tv_sec: 1_700_000_000 + position, tv_usec: 0), timeval(tv_sec: 1_700_000_000 + position, tv_usec: 0)]
-            #expect(utimes(path, &times) == 0)
-        }
+        let (shuffled, shuffledConfig) = try home(directory, "backlog")
+        try backlog(feed.shuffled(using: &random), in: shuffled)
         let second = try RiskScreenProcess.run([
-            "run", "--once", "--home", backlog, "--config", backlogConfig, "--minimum-age", "0",
+            "run", "--once", "--home", shuffled, "--config", shuffledConfig, "--minimum-age", "0",
         ])
         #expect(second.status == 0, "\(second.stderr)")
-        let fromBacklog = try coverage(home: backlog, patients: patients)
+        let fromBacklog = try coverage(home: shuffled, patients: patients)
         #expect(fromBacklog == expected, "\(difference(expected, fromBacklog))")
 
         // A running daemon fed in shuffled batches, each taken before the next arrives.
         let (live, liveConfig) = try home(directory, "live")
         let daemon = try RunningDaemon(home: live, rules: RiskScreenProcess.packageRoot.appendingPathComponent("rules").path, extra: ["--config", liveConfig])
         #expect(daemon.wait { daemon.log.contains("riskscreen started") }, "\(daemon.log)")
-        let shuffled = feed.shuffled(using: &random)
+        let arrivals = feed.shuffled(using: &random)
         var dropped = 0
-        for batch in stride(from: 0, to: shuffled.count, by: 40) {
-            for item in shuffled[batch..<min(batch + 40, shuffled.count)] {
+        for batch in stride(from: 0, to: arrivals.count, by: 40) {
+            for item in arrivals[batch..<min(batch + 40, arrivals.count)] {
                 let staging = live + "/\(item.id).staging"
                 try item.text.write(toFile: staging, atomically: false, encoding: .utf8)
                 #expect(rename(staging, live + "/inbox/\(item.id).json") == 0)
@@ -176,6 +166,18 @@ struct OrderIndependenceIntegrationTests {
         #expect(daemon.stop().status == 0)
         let fromLive = try coverage(home: live, patients: patients)
         #expect(fromLive == expected, "\(difference(expected, fromLive))")
+    }
+
+    /// Writes `items` into the home's inbox as a backlog the daemon lists in this order (modification
+    /// times one second apart).
+    private func backlog(_ items: [FeedMaker.Item], in home: String) throws {
+        for (position, item) in items.enumerated() {
+            let path = home + "/inbox/\(item.id).json"
+            try item.text.write(toFile: path, atomically: false, encoding: .utf8)
+            let time = timeval(tv_sec: 1_700_000_000 + position, tv_usec: 0)
+            var times = [time, time]
+            #expect(utimes(path, &times) == 0)
+        }
     }
 
     private func archived(_ home: String) -> Int {

@@ -7,9 +7,12 @@ import Testing
 struct EndOfLifeTests {
     /// A death in hospital, with a strained caregiver, homeless, LACE high: every rule would fire
     /// but for the death.
-    private func death() throws -> Event {
+    private func death() throws -> Event { try discharge(to: "expired") }
+
+    /// The same discharge to `disposition`.
+    private func discharge(to disposition: String) throws -> Event {
         try RuleTestSupport.event { object in
-            RuleTestSupport.set(&object, ["encounter", "discharge_disposition"], "expired")
+            RuleTestSupport.set(&object, ["encounter", "discharge_disposition"], disposition)
             RuleTestSupport.set(&object, ["encounter", "admission_type"], "emergency")
             RuleTestSupport.set(&object, ["encounter", "admitted_at"], "2026-11-08T10:00:00-05:00")
             RuleTestSupport.set(&object, ["social", "housing"], "homeless")
@@ -29,16 +32,7 @@ struct EndOfLifeTests {
     @Test("the same patient alive: the rules the death holds back all fire")
     func aliveTheyFire() throws {
         let rules = try RuleTestSupport.shipped()
-        let alive = try RuleTestSupport.event { object in
-            RuleTestSupport.set(&object, ["encounter", "discharge_disposition"], "home")
-            RuleTestSupport.set(&object, ["encounter", "admission_type"], "emergency")
-            RuleTestSupport.set(&object, ["encounter", "admitted_at"], "2026-11-08T10:00:00-05:00")
-            RuleTestSupport.set(&object, ["social", "housing"], "homeless")
-            RuleTestSupport.set(
-                &object, ["social", "caregiver"],
-                ["status": "available", "relationship": "wife", "age": 80, "mcsi_items": Array(repeating: 2, count: 13)])
-            RuleTestSupport.set(&object, ["utilization", "ed_visits_6mo"], 4)
-        }
+        let alive = try discharge(to: "home")
         let fired = Set(rules.evaluate(alive, now: RuleTestSupport.now).findings.map(\.ruleID))
         #expect(
             fired.isSuperset(of: [

@@ -130,18 +130,23 @@ struct PolicyStateTests {
         }
     }
 
+    /// The alert an older release raised for event OLD: caregiver strain, medium.
+    private func oldAlert() throws -> Alert {
+        let old = try event("OLD", "admission", at: "2026-11-01T08:00:00-05:00")
+        return try #require(
+            AlertBuilder().alerts(
+                for: old, findings: [finding("strain", .medium, "caregiver-support")], rulesVersion: "v",
+                now: old.occurredAt
+            ).first)
+    }
+
     @Test("a database of the previous schema is upgraded in place: its alerts keep their outbox rows and gain findings")
     func upgradeFromVersion2() throws {
         let home = try Home()
         // A state database as the previous release left it: migrations 1 and 2, one alert undelivered.
         let pool = try DatabasePool(path: home.database)
         try SQLiteStateStore.migrator.migrate(pool, upTo: "2: alert actions (the social work team's audit trail)")
-        let old = try event("OLD", "admission", at: "2026-11-01T08:00:00-05:00")
-        let alert = try #require(
-            AlertBuilder().alerts(
-                for: old, findings: [finding("strain", .medium, "caregiver-support")], rulesVersion: "v",
-                now: old.occurredAt
-            ).first)
+        let alert = try oldAlert()
         try pool.write { db in
             try db.execute(
                 sql: """
@@ -180,12 +185,7 @@ struct PolicyStateTests {
         let home = try Home()
         let pool = try DatabasePool(path: home.database)
         try SQLiteStateStore.migrator.migrate(pool, upTo: "3: alert policy (findings, repeats, withdrawals, patient history)")
-        let old = try event("OLD", "admission", at: "2026-11-01T08:00:00-05:00")
-        let open = try #require(
-            AlertBuilder().alerts(
-                for: old, findings: [finding("strain", .medium, "caregiver-support")], rulesVersion: "v",
-                now: old.occurredAt
-            ).first)
+        let open = try oldAlert()
         try pool.write { db in
             try db.execute(
                 sql: """
@@ -200,7 +200,7 @@ struct PolicyStateTests {
                     VALUES (?, 'OLD', 'S-1', 'E-1', 'medium', 'caregiver-support', 'open', ?, ?, ?, 'admission', ?)
                     """,
                 arguments: [
-                    open.alertID, open.createdAt.text, open.respondBy.text, open.json.serialized, old.occurredAt.text,
+                    open.alertID, open.createdAt.text, open.respondBy.text, open.json.serialized, open.occurredAt.text,
                 ])
             try db.execute(
                 sql: "INSERT INTO alert_findings (alert_id, rule_id, priority) VALUES (?, 'strain', 'medium')",
