@@ -32,6 +32,8 @@ public struct ConfigurationFile: Sendable {
     public var suppressFor: Double?
     /// Events that happened longer ago than this open no alert.
     public var staleAfter: Double?
+    /// Whether a rule set with no rules is accepted.
+    public var allowEmptyRules: Bool?
     /// Who may read the files with protected health information.
     public var fileAccess: FileAccess?
     public var sinks: [String]?
@@ -42,7 +44,7 @@ public struct ConfigurationFile: Sendable {
 
     static let keys = [
         "home", "rules", "minimum_age", "rescan_interval", "size_limit", "service_levels", "suppress_for",
-        "stale_after", "sinks", "syslog", "file_access",
+        "stale_after", "sinks", "syslog", "file_access", "allow_empty_rules",
     ]
     public static let sinkNames = ["queue", "jsonl", "syslog"]
     static let syslogKeys = [
@@ -157,6 +159,12 @@ public struct ConfigurationFile: Sendable {
                     continue
                 }
                 suppressFor = seconds
+            case "allow_empty_rules":
+                guard let text = value.scalar?.text, text == "true" || text == "false" else {
+                    report(value.mark, "allow_empty_rules is true or false")
+                    continue
+                }
+                allowEmptyRules = text == "true"
             case "stale_after":
                 guard let text = value.scalar?.text, let seconds = DurationText.seconds(text), seconds > 0 else {
                     report(value.mark, "stale_after is a duration such as 7d or 48h")

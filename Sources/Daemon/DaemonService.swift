@@ -33,6 +33,11 @@ public struct DaemonConfiguration: Sendable {
     public var suppressFor = AlertPolicy.standardSuppressFor
     /// Events that happened longer ago than this (seconds) are recorded but open no alert.
     public var staleAfter = AlertPolicy.standardStaleAfter
+    /// Whether a rule set with no rule is accepted (it is not by default: it would screen nothing).
+    public var allowsEmptyRules = false
+    /// Files to drop into the inbox once the home is locked, taken at once whatever their age
+    /// (`run --demo`'s samples): name and content.
+    public var seedFiles: [(name: String, text: String)] = []
     /// The sinks alerts are delivered to, by name (`queue`, `jsonl`, `syslog`).
     public var sinks = ["queue", "jsonl"]
     /// How the syslog sink sends, when `sinks` names it.
@@ -65,20 +70,22 @@ public struct DaemonService: Service {
     public func run() async throws {
         let notifier = SystemdNotifier()
         let home = configuration.home
-        umask(configuration.fileAccess.umask)
-        try home.create(access: configuration.fileAccess)
-        let lock = try HomeLock(home: home)
-        defer { withExtendedLifetime(lock) {} }
-        let startedAt = WallClock.seconds
-        // Trap SIGHUP before anything else, so an early one does not terminate the process.
-        let hangups = await UnixSignalsSequence(trapping: .sighup, .sigusr1)
-        let loaded = RuleSetLoader().load(paths: configuration.rulePaths)
+        // The rules first: a daemon that cannot start creates nothing.
+        let loaded = RuleSetLoader(allowsEmpty: configuration.allowsEmptyRules).load(paths: configuration.rulePaths)
         guard let ruleSet = loaded.ruleSet else {
             for diagnostic in loaded.diagnostics where diagnostic.severity == .error {
                 logger.error("rule error", metadata: ["diagnostic": "\(diagnostic.description)"])
             }
             throw DaemonError("the rules do not load; nothing was started (run `riskscreen check` on them)")
         }
+        umask(configuration.fileAccess.umask)
+        try home.create(access: configuration.fileAccess)
+        let lock = try HomeLock(home: home)
+        defer { withExtendedLifetime(lock) {} }
+        let seeded = try Pipeline.seed(configuration.seedFiles, into: home)
+        let startedAt = WallClock.seconds
+        // Trap SIGHUP before anything else that takes time, so an early one does not terminate the process.
+        let hangups = await UnixSignalsSequence(trapping: .sighup, .sigusr1)
         let (processor, drain, deliverer) = try Pipeline.make(configuration, ruleSet: ruleSet, logger: logger)
         let metrics = DaemonMetrics()
         processor.metrics = metrics
@@ -93,10 +100,12 @@ public struct DaemonService: Service {
                 logger.warning("cannot write metrics.prom", metadata: ["error": "\(error)"])
             }
         }
+        var rulesLoadedAt = startedAt
+        var refusedReload: (at: Double, errors: Int)?
         func recordState() {
             let state = DaemonState(
                 pid: getpid(), startedAt: startedAt, rulesVersion: processor.ruleSet.version,
-                ruleCount: processor.ruleSet.rules.count, rulesLoadedAt: WallClock.seconds)
+                ruleCount: processor.ruleSet.rules.count, rulesLoadedAt: rulesLoadedAt, refusedReload: refusedReload)
             do { try state.write(home: home) } catch {
                 logger.warning("cannot write daemon.json", metadata: ["error": "\(error)"])
             }
@@ -152,14 +161,22 @@ public struct DaemonService: Service {
             }
             logger.notice(
                 "riskscreen started", metadata: ["home": "\(home.root)", "rules_version": "\(ruleSet.version)"])
-            var nextWake = pass(drain, deliverer, renamed.take())
+            var nextWake = pass(drain, deliverer, renamed.take().union(seeded))
             writeMetrics()
             notifier.send("READY=1\nSTATUS=watching \(home.inbox); rules \(ruleSet.version.prefix(19))")
             var timer: Task<Void, Never>? = Self.schedule(nextWake, continuation)
             for await wake in wakes.cancelOnGracefulShutdown() {
                 if case .reload = wake {
                     notifier.reloading()
-                    metrics.reload(refused: !reload(processor))
+                    switch reload(processor) {
+                    case .loaded:
+                        rulesLoadedAt = WallClock.seconds
+                        refusedReload = nil
+                        metrics.reload(refused: false)
+                    case .refused(let errors):
+                        refusedReload = (WallClock.seconds, errors)
+                        metrics.reload(refused: true)
+                    }
                     recordState()
                     notifier.send(
                         "READY=1\nSTATUS=watching \(home.inbox); rules \(processor.ruleSet.version.prefix(19))")
@@ -222,11 +239,15 @@ public struct DaemonService: Service {
         }
     }
 
-    /// Loads the rules off to the side and swaps them in only when they load without errors;
-    /// `false` when the new rules were refused.
-    @discardableResult
-    private func reload(_ processor: EventProcessor) -> Bool {
-        let loaded = RuleSetLoader().load(paths: configuration.rulePaths)
+    /// What a reload came to.
+    private enum Reload {
+        case loaded
+        case refused(errors: Int)
+    }
+
+    /// Loads the rules off to the side and swaps them in only when they load without errors.
+    private func reload(_ processor: EventProcessor) -> Reload {
+        let loaded = RuleSetLoader(allowsEmpty: configuration.allowsEmptyRules).load(paths: configuration.rulePaths)
         guard let ruleSet = loaded.ruleSet else {
             let errors = loaded.diagnostics.filter { $0.severity == .error }
             for diagnostic in errors {
@@ -235,12 +256,14 @@ public struct DaemonService: Service {
             logger.error(
                 "reload refused: the rules have errors; the previous rules stay in use",
                 metadata: ["errors": "\(errors.count)", "rules_version": "\(processor.ruleSet.version)"])
-            return false
+            return .refused(errors: errors.count)
         }
-        guard ruleSet.version != processor.ruleSet.version else { return true }
-        processor.ruleSet = ruleSet
-        logger.notice("rules reloaded", metadata: ["rules_version": "\(ruleSet.version)"])
-        return true
+        let changed = ruleSet.version != processor.ruleSet.version
+        if changed { processor.ruleSet = ruleSet }
+        logger.notice(
+            changed ? "rules reloaded" : "rules reloaded, unchanged",
+            metadata: ["rules_version": "\(ruleSet.version)", "rules": "\(ruleSet.rules.count)"])
+        return .loaded
     }
 
     private static func schedule(_ delay: Double?, _ continuation: AsyncStream<Wake>.Continuation) -> Task<Void, Never>?
@@ -276,6 +299,20 @@ public struct DaemonService: Service {
 
 /// Builds the processing pipeline both `run` and `run --once` use.
 public enum Pipeline {
+    /// Writes `files` into the home's inbox (each under a temporary dot-name, then renamed in, as a
+    /// feed should), skipping names already there; returns the names written, for the first pass to
+    /// take at once.
+    public static func seed(_ files: [(name: String, text: String)], into home: Home) throws -> Set<String> {
+        var written = Set<String>()
+        for (name, text) in files {
+            let target = home.inbox + "/" + name
+            guard !FileManager.default.fileExists(atPath: target) else { continue }
+            try FileSystem.writeAtomically(Array(text.utf8), to: target, mode: 0o600)
+            written.insert(name)
+        }
+        return written
+    }
+
     /// The processor, the inbox drain and the deliverer for `configuration`, on its state database.
     public static func make(
         _ configuration: DaemonConfiguration, ruleSet: RuleSet, logger: Logger

@@ -365,6 +365,11 @@ public struct Deliverer {
         self.logger = logger
     }
 
+    /// The deliveries still waiting in the outbox, all sinks together.
+    public func undelivered() throws -> Int {
+        try store.summary().outbox.values.reduce(0, +)
+    }
+
     /// Seconds until the first sink in back-off may be tried again, or `nil` when none waits.
     public var nextRetryIn: Double? { health.nextRetry(now: WallClock.monotonic) }
 

@@ -7,10 +7,14 @@ public struct RuleTestReport: Sendable {
     public var results: [RuleTestRunner.Result]
     /// The rule set the cases ran against.
     public var ruleSet: RuleSet
+    /// The rules whose coverage is judged (`nil`: every enabled rule). A run filtered to a site's
+    /// cases judges the site's rules, not the shipped ones its cases never meant to test.
+    public var underTest: Set<String>?
 
-    public init(results: [RuleTestRunner.Result], ruleSet: RuleSet) {
+    public init(results: [RuleTestRunner.Result], ruleSet: RuleSet, underTest: Set<String>? = nil) {
         self.results = results
         self.ruleSet = ruleSet
+        self.underTest = underTest
     }
 
     public var passed: Int { results.filter(\.passed).count }
@@ -34,7 +38,7 @@ public struct RuleTestReport: Sendable {
 
     /// For each enabled rule: in how many cases it fired, and in how many it did not.
     public var coverage: [(rule: String, fired: Int, notFired: Int)] {
-        ruleSet.rules.filter(\.enabled).map { rule in
+        ruleSet.rules.filter { $0.enabled && (underTest?.contains($0.id) ?? true) }.map { rule in
             let fired = results.filter { $0.fired.contains(rule.id) }.count
             return (rule.id, fired, results.count - fired)
         }

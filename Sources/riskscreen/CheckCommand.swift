@@ -28,6 +28,9 @@ struct CheckCommand: ParsableCommand {
     @Option(help: "Check a daemon configuration file instead (the rules it names are checked too).")
     var config: String?
 
+    @Flag(help: "Accept a rule set with no rules (by default an error: it would screen nothing).")
+    var allowEmptyRules = false
+
     @Argument(help: "Rule files or directories, loaded in the order given.")
     var paths: [String] = []
 
@@ -38,6 +41,7 @@ struct CheckCommand: ParsableCommand {
     func run() throws {
         _ = global.bootstrapLogging()
         var paths = self.paths
+        var allowsEmpty = allowEmptyRules
         if let config {
             let file = ConfigurationFile(path: config)
             for diagnostic in file.diagnostics { print(diagnostic.rendered) }
@@ -47,8 +51,9 @@ struct CheckCommand: ParsableCommand {
             }
             print("ok: \(config)")
             if paths.isEmpty { paths = file.rules ?? ["rules"] }
+            allowsEmpty = allowsEmpty || (file.allowEmptyRules ?? false)
         }
-        let result = RuleSetLoader().load(paths: paths)
+        let result = RuleSetLoader(allowsEmpty: allowsEmpty).load(paths: paths)
         switch format {
         case .text:
             for diagnostic in result.diagnostics { print(diagnostic.rendered) }

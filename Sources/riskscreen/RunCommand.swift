@@ -17,8 +17,10 @@ struct RunCommand: AsyncParsableCommand {
             It runs until SIGTERM or SIGINT (exit 0 after the event in hand), watching the inbox with inotify \
             and rescanning it periodically; SIGHUP, or a change in a rules directory, reloads the rules (a rule \
             set with errors is refused and the old one kept). With --once, the inbox is drained, the alerts \
-            delivered, and the command exits (0, or 1 when a file could not be processed and stays for the \
-            next run). Options override the --config file, which overrides the defaults.
+            delivered, and the command exits: 0; 1 when a file could not be processed and stays for the \
+            next run; 2 when the rules or the configuration have errors (nothing is created then); 3 when \
+            alerts remain undelivered in the outbox (a sink is failing; the next run retries them). Options \
+            override the --config file, which overrides the defaults.
             """
     )
 
@@ -36,22 +38,28 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Drain the inbox and deliver once, then exit.")
     var once = false
 
-    @Flag(help: "Copy the sample events (./samples, valid and invalid) into the inbox first, to see it work.")
+    @Flag(
+        help:
+            "Drop the sample events (./samples, valid and invalid, moved with the clock) into the inbox first, to see it work."
+    )
     var demo = false
 
-    @Option(help: "Seconds a file must be unchanged before it is taken (default: 1).")
+    @Flag(help: "Accept a rule set with no rules (by default refused: it would screen nothing).")
+    var allowEmptyRules = false
+
+    @Option(help: "Seconds a file must be unchanged before it is taken (default 1).")
     var minimumAge: Double?
 
-    @Option(help: "Files larger than this many bytes are quarantined without being read (default: 1048576).")
+    @Option(help: "Files larger than this many bytes are quarantined without being read (default 1048576).")
     var sizeLimit: Int?
 
-    @Option(help: "Seconds between safety-net rescans of the inbox (default: 30).")
+    @Option(help: "Seconds between safety-net rescans of the inbox (default 30).")
     var rescanInterval: Double?
 
     func run() async throws {
         let logger = global.bootstrapLogging()
-        let configuration = try resolvedConfiguration()
-        if demo { try copySamples(into: configuration.home.inbox) }
+        var configuration = try resolvedConfiguration()
+        if demo { configuration.seedFiles = try samples() }
         if !once {
             let group = ServiceGroup(
                 configuration: .init(
@@ -91,11 +99,19 @@ struct RunCommand: AsyncParsableCommand {
         configuration.sinks = file.sinks ?? configuration.sinks
         configuration.fileAccess = file.fileAccess ?? configuration.fileAccess
         configuration.syslog = file.syslog ?? configuration.syslog
+        configuration.allowsEmptyRules = allowEmptyRules || (file.allowEmptyRules ?? false)
         return configuration
     }
 
     private func runOnce(_ configuration: DaemonConfiguration, logger: Logger) throws {
         let home = configuration.home
+        // The rules first: a run that cannot work creates nothing.
+        let loaded = RuleSetLoader(allowsEmpty: configuration.allowsEmptyRules).load(paths: configuration.rulePaths)
+        guard let ruleSet = loaded.ruleSet else {
+            for diagnostic in loaded.diagnostics where diagnostic.severity == .error { printError(diagnostic.rendered) }
+            printError("run: the rules do not load; nothing was created or processed")
+            throw ExitCode(2)
+        }
         umask(configuration.fileAccess.umask)
         do {
             try home.create(access: configuration.fileAccess)
@@ -111,20 +127,16 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         defer { withExtendedLifetime(lock) {} }
-        let loaded = RuleSetLoader().load(paths: configuration.rulePaths)
-        guard let ruleSet = loaded.ruleSet else {
-            for diagnostic in loaded.diagnostics where diagnostic.severity == .error { printError(diagnostic.rendered) }
-            printError("run: the rules do not load; nothing was processed")
-            throw ExitCode(2)
-        }
-        let (_, drain, deliverer): (EventProcessor, InboxDrain, Deliverer)
+        let (drain, deliverer): (InboxDrain, Deliverer)
         do {
             (_, drain, deliverer) = try Pipeline.make(configuration, ruleSet: ruleSet, logger: logger)
         } catch {
             printError("run: cannot open the state database \(home.stateDatabase): \(error)")
             throw ExitCode(1)
         }
-        let summary = drain.runOnce(now: WallClock.now)
+        // Dropped now that the home is ours, and taken in this run whatever their age.
+        let seeded = try Pipeline.seed(configuration.seedFiles, into: home)
+        let summary = drain.runOnce(now: WallClock.now, renamedIn: seeded)
         let delivered: Int
         do {
             delivered = try deliverer.deliverPending(now: WallClock.now)
@@ -132,29 +144,29 @@ struct RunCommand: AsyncParsableCommand {
             printError("run: delivery stopped: \(error); the outbox keeps the alerts for the next run")
             throw ExitCode(1)
         }
+        let waiting = (try? deliverer.undelivered()) ?? 0
         print(
-            "\(summary.processed) processed, \(summary.duplicates) duplicate, \(summary.conflicts) conflict, \(summary.invalid) invalid, \(summary.refused) refused, \(summary.failed) failed; \(summary.alerts) alert\(summary.alerts == 1 ? "" : "s") raised, \(delivered) deliveries; \(summary.stale) stale (recorded, no alert)"
+            "\(summary.processed) processed, \(summary.duplicates) duplicate, \(summary.conflicts) conflict, \(summary.invalid) invalid, \(summary.refused) refused, \(summary.failed) failed; \(summary.alerts) alert\(summary.alerts == 1 ? "" : "s") raised, \(delivered) deliveries\(waiting > 0 ? ", \(waiting) undelivered (a sink is failing; retried next run)" : ""); \(summary.stale) stale (recorded, no alert)"
         )
         if summary.failed > 0 { throw ExitCode(1) }
+        if waiting > 0 {
+            printError("run: \(waiting) deliver\(waiting == 1 ? "y" : "ies") could not be made; the outbox keeps them for the next run")
+            throw ExitCode(3)
+        }
     }
 
-    /// Copies the samples into the inbox, the valid ones moved with the clock (each patient's events
+    /// The samples to drop into the inbox, the valid ones moved with the clock (each patient's events
     /// by whole days, so that its latest happened within the last day): the demonstration shows
     /// alerts due soon, not a backlog too old to raise any, whatever today's date is.
-    private func copySamples(into inbox: String) throws {
-        let manager = FileManager.default
-        try manager.createDirectory(atPath: inbox, withIntermediateDirectories: true)
+    private func samples() throws -> [(name: String, text: String)] {
+        var files: [(name: String, text: String)] = []
         for directory in ["samples", "samples/invalid"] {
-            let names = ((try? manager.contentsOfDirectory(atPath: directory)) ?? []).sorted().filter {
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted().filter {
                 $0.hasSuffix(".json")
             }
             let texts = try names.map { try String(contentsOfFile: directory + "/" + $0, encoding: .utf8) }
-            for (name, text) in zip(names, SampleClock.move(texts, before: WallClock.now)) {
-                let target = inbox + "/" + name
-                if !manager.fileExists(atPath: target) {
-                    try Data(text.utf8).write(to: URL(fileURLWithPath: target))
-                }
-            }
+            files += zip(names, SampleClock.move(texts, before: WallClock.now)).map { ($0, $1) }
         }
+        return files
     }
 }

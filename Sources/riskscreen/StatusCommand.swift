@@ -15,8 +15,11 @@ struct StatusCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "The daemon's home (default: var).")
-    var home = "var"
+    @Option(help: "The daemon's home (default var, or the configuration's home).")
+    var home: String?
+
+    @Option(help: "The daemon's configuration file: its home is the one looked at.")
+    var config: String?
 
     @Flag(help: "Print JSON for tools.")
     var json = false
@@ -25,7 +28,32 @@ struct StatusCommand: ParsableCommand {
     var maxInboxAge: Double = 300
 
     func run() throws {
-        let home = Home(self.home)
+        var root = self.home
+        if let config {
+            let file = ConfigurationFile(path: config)
+            if file.hasErrors {
+                for diagnostic in file.diagnostics { printError(diagnostic.rendered) }
+                printError("status: the configuration \(config) has errors")
+                throw ExitCode(2)
+            }
+            root = root ?? file.home
+        }
+        let home = Home(root ?? "var")
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: home.root, isDirectory: &isDirectory), isDirectory.boolValue else {
+            if json {
+                print(
+                    JSONValue.object([
+                        JSONMember(key: "status", value: .string("not running")),
+                        JSONMember(key: "running", value: .bool(false)),
+                        JSONMember(key: "problems", value: .array([.string("no home at \(home.root)")])),
+                    ]).serialized)
+            } else {
+                print("riskscreen: no home at \(home.root): the daemon has never run there (give --home or --config)")
+                print("status: not running")
+            }
+            throw ExitCode(2)
+        }
         let now = WallClock.seconds
         let running = HomeLock.isHeld(home: home)
         let state = try? DaemonState.read(home: home)
@@ -41,6 +69,11 @@ struct StatusCommand: ParsableCommand {
         var problems: [String] = []
         for (sink, count) in summary.failing.sorted(by: { $0.key < $1.key }) where count > 0 {
             problems.append("the \(sink) sink is failing (\(count) alert\(count == 1 ? "" : "s") not delivered)")
+        }
+        if running, let refused = state?.refusedReload {
+            problems.append(
+                "the last reload was refused (\(refused.errors) error\(refused.errors == 1 ? "" : "s") at \(Self.time(refused.at))); the rules in use were loaded at \(Self.time(state?.rulesLoadedAt ?? 0))"
+            )
         }
         if let oldestAge, oldestAge > maxInboxAge {
             problems.append("the oldest inbox file has waited \(Int(oldestAge)) s (over \(Int(maxInboxAge)) s)")

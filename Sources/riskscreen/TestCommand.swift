@@ -35,7 +35,14 @@ struct TestCommand: ParsableCommand {
 
     func run() throws {
         _ = global.bootstrapLogging()
-        let loaded = RuleSetLoader().load(paths: paths)
+        // A test file named directly is tested against the rules of its directory.
+        var rulePaths: [String] = []
+        for path in paths {
+            let rules = Self.isTestFile(path) ? (path as NSString).deletingLastPathComponent : path
+            let directory = rules.isEmpty ? "." : rules
+            if !rulePaths.contains(directory) { rulePaths.append(directory) }
+        }
+        let loaded = RuleSetLoader().load(paths: rulePaths)
         guard let ruleSet = loaded.ruleSet else {
             for diagnostic in loaded.diagnostics where diagnostic.severity == .error { print(diagnostic.rendered) }
             print("the rules do not load; no test was run")
@@ -62,8 +69,26 @@ struct TestCommand: ParsableCommand {
             print("the tests do not load (\(problems.count) problem\(problems.count == 1 ? "" : "s")); no test was run")
             throw ExitCode(2)
         }
-        if let filter { cases = cases.filter { $0.title.contains(filter) } }
-        let report = RuleTestReport(results: cases.map(runner.run), ruleSet: ruleSet)
+        let all = cases.count
+        if let filter {
+            cases = cases.filter { $0.title.contains(filter) }
+            guard !cases.isEmpty else {
+                print(
+                    "no case matches --filter \"\(filter)\" (\(all) case\(all == 1 ? "" : "s") in \(Self.testFiles(under: paths).count) files; a case is matched by \"FILE: NAME\"); no test was run"
+                )
+                throw ExitCode(2)
+            }
+        }
+        // Filtered, or given several paths: coverage judges the rules of the directories whose cases ran.
+        var underTest: Set<String>?
+        if filter != nil || paths.count > 1 {
+            let directories = Set(cases.map { ($0.file as NSString).deletingLastPathComponent })
+            underTest = Set(
+                ruleSet.rules.filter { rule in
+                    directories.contains { directory in Self.declared(rule, under: directory) }
+                }.map(\.id))
+        }
+        let report = RuleTestReport(results: cases.map(runner.run), ruleSet: ruleSet, underTest: underTest)
         if let junit {
             do {
                 try report.junitXML.write(toFile: junit, atomically: true, encoding: .utf8)
@@ -82,6 +107,15 @@ struct TestCommand: ParsableCommand {
         // The last line is the summary CI reads.
         print(report.text)
         if report.failed > 0 || !uncovered.isEmpty { throw ExitCode(1) }
+    }
+
+    static func isTestFile(_ path: String) -> Bool { path.hasSuffix(".test.yaml") || path.hasSuffix(".test.yml") }
+
+    /// Whether `rule` is declared in a file under `directory` (its location is `FILE:LINE:COLUMN`).
+    static func declared(_ rule: RuleSet.Rule, under directory: String) -> Bool {
+        let file = rule.location.split(separator: ":").first.map(String.init) ?? ""
+        let base = directory.isEmpty ? "." : directory
+        return (file as NSString).deletingLastPathComponent == base || file.hasPrefix(base + "/")
     }
 
     /// Every `*.test.yaml` (or `.test.yml`) file under the paths, in path order; files given directly too.

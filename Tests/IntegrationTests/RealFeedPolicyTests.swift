@@ -146,6 +146,82 @@ struct RealFeedPolicyTests {
         #expect(test.stdoutLines.last == "1 passed, 0 failed")
     }
 
+    @Test("under a site's own service levels, window and horizon, eval --state --config decides as the daemon does")
+    func sameUnderConfiguration() throws {
+        let directory = try TemporaryDirectory()
+        let config = directory.path + "/riskscreen.yaml"
+        // A one-day window: the transfer's and the update's strain (a day apart) are separate alerts;
+        // a ten-day horizon keeps the six-day-old discharge fresh.
+        try """
+        service_levels: { critical: 3h, high: 5h, medium: 12h, discharge: { critical: 30m, high: 2h } }
+        suppress_for: 1d
+        stale_after: 10d
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        // The discharge's caregiver strain as the transfer's (medium): four days apart, in two stays, the
+        // transfer's would repeat the discharge's alert under the default 7-day window; under this
+        // site's one day it opens its own.
+        let arrivals = RealFeed.arrivals.map { name, text in
+            name == "2-discharge"
+                ? (
+                    name,
+                    RealFeed.event(
+                        "F-D1", "discharge", hoursAgo: 144, encounter: "E-F1", admittedHoursAgo: 240,
+                        dischargedHoursAgo: 144, homeless: true, mcsi: 14)
+                )
+                : (name, text)
+        }
+        var files: [String] = []
+        for (name, text) in arrivals {
+            let path = directory.path + "/" + name + ".json"
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            files.append(path)
+        }
+        let home = directory.path + "/home"
+        try FileManager.default.createDirectory(atPath: home + "/inbox", withIntermediateDirectories: true)
+        var daemonSteps: [[String]] = []
+        var seen = 0
+        for file in files {
+            try FileManager.default.copyItem(atPath: file, toPath: home + "/inbox/" + (file as NSString).lastPathComponent)
+            let run = try RiskScreenProcess.run([
+                "run", "--once", "--config", config, "--home", home, "--minimum-age", "0",
+            ])
+            #expect(run.status == 0, "\(run.stderr)")
+            let lines = jsonl(home)
+            daemonSteps.append(
+                lines[seen...].map { "\($0["alert_id"] as? String ?? "") \($0["status"] as? String ?? "") \($0["respond_by"] as? String ?? "")" }.sorted())
+            seen = lines.count
+        }
+        let empty = directory.path + "/empty"
+        try FileManager.default.createDirectory(atPath: empty + "/inbox", withIntermediateDirectories: true)
+        #expect(try RiskScreenProcess.run(["run", "--once", "--home", empty]).status == 0)
+        let eval = try RiskScreenProcess.run(["eval", "--state", empty + "/state.db", "--config", config] + files)
+        #expect(eval.status == 0, "\(eval.stderr)")
+        let evalSteps = try eval.stdoutLines.map { line -> [String] in
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            let opened = (object["alerts"] as? [[String: Any]] ?? []).map {
+                "\($0["alert_id"] as? String ?? "") open \($0["respond_by"] as? String ?? "")"
+            }
+            let withdrawn = (object["withdrawn"] as? [String] ?? []).map { id in
+                // The withdrawn record keeps the deadline the alert had.
+                let record = jsonl(home).first { $0["alert_id"] as? String == id }
+                return "\(id) withdrawn \(record?["respond_by"] as? String ?? "")"
+            }
+            return (opened + withdrawn).sorted()
+        }
+        #expect(evalSteps == daemonSteps)
+        // The site's levels applied: the homeless discharge's critical alert is due 30 minutes after it.
+        let discharge = try #require(jsonl(home).first { $0["event_id"] as? String == "F-D1" })
+        #expect(discharge["respond_by"] as? String == RiskScreenProcess.now.adding(seconds: -144 * 3600 + 1800).text)
+        // And the one-day window: the transfer's strain opened its own alert when it came (step 3).
+        let opened = daemonSteps[2].compactMap { line in
+            jsonl(home).first { $0["alert_id"] as? String == String(line.split(separator: " ")[0]) }
+        }
+        #expect(
+            opened.map { "\($0["event_id"] as? String ?? "") \($0["referral"] as? String ?? "")" } == [
+                "F-T2 caregiver-support"
+            ])
+    }
+
     @Test("an event older than stale_after: recorded with its findings, no alert; counted and listed as stale")
     func staleEvents() throws {
         let directory = try TemporaryDirectory()

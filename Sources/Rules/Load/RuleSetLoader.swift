@@ -21,10 +21,17 @@ public struct RuleSetLoader: Sendable {
         public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
     }
 
-    /// Creates a loader.
-    public init() {}
+    /// Whether a rule set with no rule is accepted. It is not by default: an empty or mistyped rules
+    /// directory would otherwise give a daemon that screens nothing and says nothing.
+    public var allowsEmpty: Bool
 
-    /// Loads every rule file under `paths` (directories are searched recursively, in name order).
+    /// Creates a loader.
+    public init(allowsEmpty: Bool = false) {
+        self.allowsEmpty = allowsEmpty
+    }
+
+    /// Loads every rule file under `paths` (directories are searched recursively, in name order; a
+    /// rule test file, `*.test.yaml`, is skipped even when named directly).
     public func load(paths: [String]) -> Result {
         var diagnostics: [Diagnostic] = []
         var files: [String] = []
@@ -35,7 +42,11 @@ public struct RuleSetLoader: Sendable {
                     Diagnostic(.error, at: SourceMark(file: path, line: 1, column: 1), "no such file or directory"))
                 continue
             }
-            files += isDirectory.boolValue ? Self.ruleFiles(under: path) : [path]
+            if isDirectory.boolValue {
+                files += Self.ruleFiles(under: path)
+            } else if !Self.isTestFile(path) {
+                files.append(path)
+            }
         }
         var sources: [(String, [UInt8])] = []
         for file in files {
@@ -48,8 +59,20 @@ public struct RuleSetLoader: Sendable {
         var result = load(sources: sources)
         result.diagnostics = diagnostics + result.diagnostics
         if !diagnostics.isEmpty { result.ruleSet = nil }
+        if let ruleSet = result.ruleSet, ruleSet.rules.isEmpty, !allowsEmpty, let first = paths.first {
+            let count = result.files.count
+            result.diagnostics.append(
+                Diagnostic(
+                    .error, at: SourceMark(file: first, line: 1, column: 1),
+                    "no rules: \(paths.joined(separator: ", ")) \(paths.count == 1 ? "holds" : "hold") \(count) rule file\(count == 1 ? "" : "s") and no rule; a rule set without rules screens nothing. Check the path (the shipped rules are in rules/), or allow it with --allow-empty-rules (allow_empty_rules: true in the configuration)"
+                ))
+            result.ruleSet = nil
+        }
         return result
     }
+
+    /// Whether `path` names a rule test file rather than a rule file.
+    static func isTestFile(_ path: String) -> Bool { path.hasSuffix(".test.yaml") || path.hasSuffix(".test.yml") }
 
     /// Loads rule files given as (name, bytes) pairs, in order.
     public func load(sources: [(name: String, bytes: [UInt8])]) -> Result {

@@ -1,0 +1,156 @@
+import Foundation
+import Testing
+
+/// Mistakes that used to pass in silence, each made loud: an empty rule set, a missing rules
+/// directory, a demo that drained nothing, undelivered alerts after `run --once`, a refused
+/// reload reported as healthy, a missing home, a filter that matches nothing.
+@Suite("Every mistake loud: operators and rule authors are told", .serialized)
+struct LoudMistakesTests {
+    @Test("an empty or mistyped rules directory is refused by check, run and a reload, unless allowed")
+    func emptyRules() throws {
+        let directory = try TemporaryDirectory()
+        let empty = directory.path + "/rules-typo"
+        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+        let check = try RiskScreenProcess.run(["check", empty])
+        #expect(check.status == 1)
+        #expect(check.stdout.contains("error: no rules: \(empty) holds 0 rule files and no rule"), "\(check.stdout)")
+        #expect(try RiskScreenProcess.run(["check", "--allow-empty-rules", empty]).status == 0)
+        let config = directory.path + "/allow.yaml"
+        try "allow_empty_rules: true\n".write(toFile: config, atomically: true, encoding: .utf8)
+        #expect(try RiskScreenProcess.run(["check", "--config", config, empty]).status == 0)
+
+        let home = directory.path + "/home"
+        let run = try RiskScreenProcess.run(["run", "--once", "--home", home, "--rules", empty])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("nothing was created"))
+        #expect(!FileManager.default.fileExists(atPath: home), "a run that cannot work created its home")
+        // A missing directory: the same, and nothing created either.
+        let missing = try RiskScreenProcess.run(["run", "--once", "--home", home, "--rules", directory.path + "/nosuchdir"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("nosuchdir:1:1: error: no such file or directory"))
+        #expect(!FileManager.default.fileExists(atPath: home))
+    }
+
+    @Test("a refused reload leaves status degraded, naming the errors and when the rules in use were loaded, until a good one")
+    func refusedReload() throws {
+        let (directory, home, rules) = try TemporaryDirectory.daemonHome(copyingRules: true)
+        _ = directory
+        let daemon = try RunningDaemon(home: home, rules: rules)
+        #expect(daemon.wait { daemon.log.contains("riskscreen started") })
+        // A good reload of the same rules is logged at notice.
+        daemon.signal(SIGHUP)
+        #expect(daemon.wait { daemon.log.contains("rules reloaded, unchanged") }, "\(daemon.log)")
+        #expect(try RiskScreenProcess.run(["status", "--home", home]).status == 0)
+        // Every rule file gone: refused (an empty rule set is an error).
+        for file in try FileManager.default.contentsOfDirectory(atPath: rules) where !file.hasSuffix(".test.yaml") {
+            try FileManager.default.removeItem(atPath: rules + "/" + file)
+        }
+        daemon.signal(SIGHUP)
+        #expect(daemon.wait { daemon.log.contains("reload refused") }, "\(daemon.log)")
+        let status = try RiskScreenProcess.run(["status", "--home", home])
+        #expect(status.status == 1)
+        #expect(
+            status.stdoutLines.last?.hasPrefix("status: degraded: the last reload was refused (1 error at ") == true,
+            "\(status.stdout)")
+        #expect(status.stdout.contains("); the rules in use were loaded at "))
+        // Put the rules back: healthy again.
+        let shipped = RiskScreenProcess.packageRoot.appendingPathComponent("rules").path
+        for file in try FileManager.default.contentsOfDirectory(atPath: shipped)
+        where file.hasSuffix(".yaml") || file == "scores" {
+            if !FileManager.default.fileExists(atPath: rules + "/" + file) {
+                try FileManager.default.copyItem(atPath: shipped + "/" + file, toPath: rules + "/" + file)
+            }
+        }
+        daemon.signal(SIGHUP)
+        #expect(
+            daemon.wait { (try? RiskScreenProcess.run(["status", "--home", home]).status) == 0 }, "\(daemon.log)")
+        #expect(daemon.stop().status == 0)
+    }
+
+    @Test("run --once --demo drains the samples in one call; with a daemon on the home it refuses before touching the inbox")
+    func demo() throws {
+        let directory = try TemporaryDirectory()
+        let rules = RiskScreenProcess.packageRoot.appendingPathComponent("rules").path
+        let samples = try directory.copy(RiskScreenProcess.packageRoot.appendingPathComponent("samples"), as: "samples")
+        _ = samples
+        let once = try RiskScreenProcess.run(
+            ["run", "--once", "--demo", "--home", "var", "--rules", rules], in: directory.url)
+        #expect(once.status == 0, "\(once.stderr)")
+        #expect(once.stdout.hasPrefix("19 processed, 0 duplicate, 0 conflict, 5 invalid"), "\(once.stdout)")
+
+        let home = directory.path + "/var"
+        let daemon = try RunningDaemon(home: home, rules: rules)
+        #expect(daemon.wait { daemon.log.contains("riskscreen started") })
+        let second = try RiskScreenProcess.run(
+            ["run", "--once", "--demo", "--home", "var", "--rules", rules], in: directory.url)
+        #expect(second.status == 1)
+        #expect(second.stderr.contains("another riskscreen is already running"))
+        #expect(daemon.files("inbox").filter { $0.hasSuffix(".json") }.isEmpty, "the refused demo dropped samples")
+        #expect(daemon.stop().status == 0)
+    }
+
+    @Test("run --once exits 3 when alerts stay undelivered, and its summary says so")
+    func undelivered() throws {
+        let directory = try TemporaryDirectory()
+        let home = directory.path + "/home"
+        try FileManager.default.createDirectory(atPath: home + "/inbox", withIntermediateDirectories: true)
+        // alerts.jsonl cannot be written: a directory is in its place.
+        try FileManager.default.createDirectory(atPath: home + "/alerts.jsonl", withIntermediateDirectories: true)
+        try SampleEvents.write("08-discharge-homeless.json", to: home + "/inbox/08.json")
+        let run = try RiskScreenProcess.run(["run", "--once", "--home", home, "--minimum-age", "0"])
+        #expect(run.status == 3, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains("undelivered (a sink is failing; retried next run)"), "\(run.stdout)")
+        #expect(run.stderr.contains("could not be made; the outbox keeps them for the next run"))
+        // Once the file can be written, the next run delivers them and exits 0.
+        try FileManager.default.removeItem(atPath: home + "/alerts.jsonl")
+        let again = try RiskScreenProcess.run(["run", "--once", "--home", home, "--minimum-age", "0"])
+        #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
+        #expect(!again.stdout.contains("undelivered"))
+    }
+
+    @Test("status names a home that does not exist, and reads the home from --config")
+    func statusHome() throws {
+        let directory = try TemporaryDirectory()
+        let missing = try RiskScreenProcess.run(["status", "--home", directory.path + "/nowhere"])
+        #expect(missing.status == 2)
+        #expect(missing.stdout.contains("no home at \(directory.path)/nowhere"))
+        let home = directory.path + "/home"
+        try FileManager.default.createDirectory(atPath: home + "/inbox", withIntermediateDirectories: true)
+        #expect(try RiskScreenProcess.run(["run", "--once", "--home", home]).status == 0)
+        let config = directory.path + "/riskscreen.yaml"
+        try "home: \(home)\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let status = try RiskScreenProcess.run(["status", "--config", config])
+        #expect(status.status == 2)  // not running, but the home is found
+        #expect(status.stdout.contains("riskscreen: not running on \(home)"), "\(status.stdout)")
+    }
+
+    @Test("riskscreen test: a filter that matches nothing is an error; coverage judges only the rules under test")
+    func testCommand() throws {
+        let nothing = try RiskScreenProcess.run(["test", "rules", "--filter", "nothingmatches"])
+        #expect(nothing.status == 2)
+        #expect(nothing.stdout.contains("no case matches --filter \"nothingmatches\""))
+        let directory = try TemporaryDirectory()
+        let site = directory.path + "/site"
+        try FileManager.default.createDirectory(atPath: site, withIntermediateDirectories: true)
+        try """
+        rules:
+          - { id: site.falls, title: Falls, category: discharge_safety, events: [discharge], when: "functional.falls_6mo >= 2", priority: medium, referral: discharge-planning }
+        """.write(toFile: site + "/falls.yaml", atomically: true, encoding: .utf8)
+        let event =
+            #"{ schema_version: 1, event_id: F1, event_type: discharge, occurred_at: "2026-11-22T10:00:00-05:00", patient: { id: S-1 }, encounter: { id: E-1, admitted_at: "2026-11-20T10:00:00-05:00", discharged_at: "2026-11-22T10:00:00-05:00" }, functional: { falls_6mo: N } }"#
+        try """
+        cases:
+          - { name: two falls, event: \(event.replacingOccurrences(of: "N }", with: "2 }")), fires: [site.falls] }
+          - { name: one fall, event: \(event.replacingOccurrences(of: "N }", with: "1 }")), does_not_fire: [site.falls] }
+        """.write(toFile: site + "/falls.test.yaml", atomically: true, encoding: .utf8)
+        let filtered = try RiskScreenProcess.run(
+            ["test", "rules", site, "--filter", "falls.test.yaml", "--require-coverage"])
+        #expect(filtered.status == 0, "\(filtered.stdout)")
+        #expect(filtered.stdoutLines.last == "2 passed, 0 failed")
+        #expect(!filtered.stdout.contains("readmission.lace-high"), "coverage judged the shipped rules too")
+        // A test file named directly runs against the rules of its directory.
+        let direct = try RiskScreenProcess.run(["test", site + "/falls.test.yaml"])
+        #expect(direct.status == 0, "\(direct.stdout)")
+        #expect(direct.stdoutLines.last == "2 passed, 0 failed")
+    }
+}
