@@ -34,7 +34,7 @@ public struct AlertBuilder: Sendable {
                 patientID: event.patient.id, encounterID: event.encounter.id,
                 facilityID: event.encounter.facilityID ?? event.source?.facilityID, unit: event.encounter.unit,
                 priority: priority,
-                respondBy: serviceLevels.respondBy(priority: priority, event: event),
+                respondBy: serviceLevels.respondBy(priority: priority, event: event, referral: referral),
                 referral: referral, summary: Self.summary(findings), findings: findings, rulesVersion: rulesVersion,
                 status: .open)
         }

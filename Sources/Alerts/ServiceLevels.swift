@@ -13,6 +13,8 @@ public struct ServiceLevels: Sendable, Equatable {
     public var seconds: [Priority: Double]
     /// Seconds per priority for particular event types; a priority not listed falls back to `seconds`.
     public var byEventType: [EventType: [Priority: Double]]
+    /// Seconds per priority for a referral target's alerts (its team's own levels); they come first.
+    public var byReferral: [String: [Priority: Double]] = [:]
 
     /// The defaults: critical 2 h, high 8 h, medium 24 h, low 72 h; after a discharge critical
     /// 1 h, high 4 h, medium 24 h, low 48 h.
@@ -26,8 +28,9 @@ public struct ServiceLevels: Sendable, Equatable {
         self.byEventType = byEventType
     }
 
-    /// The time allowed for `priority` after an event of `eventType`.
-    public func window(for priority: Priority, after eventType: EventType? = nil) -> Double {
+    /// The time allowed for `priority` after an event of `eventType`, for an alert to `referral`.
+    public func window(for priority: Priority, after eventType: EventType? = nil, referral: String? = nil) -> Double {
+        if let referral, let seconds = byReferral[referral]?[priority] { return seconds }
         if let eventType, let seconds = byEventType[eventType]?[priority] { return seconds }
         return seconds[priority] ?? ServiceLevels.defaults.seconds[priority] ?? 86_400
     }
@@ -35,9 +38,9 @@ public struct ServiceLevels: Sendable, Equatable {
     /// The deadline of an alert of `priority` for `event`: the window after the event **happened**
     /// (not after RiskScreen read it: a discharge replayed from a backlog is already late), and for
     /// a patient still on the ward never after the expected discharge (when that was still ahead).
-    public func respondBy(priority: Priority, event: Event) -> Timestamp {
+    public func respondBy(priority: Priority, event: Event, referral: String? = nil) -> Timestamp {
         let start = event.occurredAt.utc
-        let deadline = start.adding(seconds: window(for: priority, after: event.eventType))
+        let deadline = start.adding(seconds: window(for: priority, after: event.eventType, referral: referral))
         guard event.eventType != .discharge, event.encounter.dischargedAt == nil,
             let expected = event.encounter.expectedDischargeAt, start < expected, expected < deadline
         else {

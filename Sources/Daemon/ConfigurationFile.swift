@@ -18,6 +18,8 @@ import YAMLDocument
 /// stale_after: 7d           # events that happened longer ago open no alert (recorded, counted)
 /// file_access: owner        # or group: the team's group may read the queue and use `riskscreen queue`
 /// sinks: [queue, jsonl]
+/// referrals:                # the teams alerts go to; rules naming any other are refused
+///   - { id: discharge-planning, name: Discharge planning, service_levels: { critical: 30m } }
 /// ```
 ///
 /// Every key is optional; a command-line option wins over the file, the file over the defaults.
@@ -34,6 +36,8 @@ public struct ConfigurationFile: Sendable {
     public var staleAfter: Double?
     /// Whether a rule set with no rules is accepted.
     public var allowEmptyRules: Bool?
+    /// The referral targets (teams) the site declares; `nil`: the shipped five.
+    public var referrals: [ReferralTarget]?
     /// Who may read the files with protected health information.
     public var fileAccess: FileAccess?
     public var sinks: [String]?
@@ -44,7 +48,7 @@ public struct ConfigurationFile: Sendable {
 
     static let keys = [
         "home", "rules", "minimum_age", "rescan_interval", "size_limit", "service_levels", "suppress_for",
-        "stale_after", "sinks", "syslog", "file_access", "allow_empty_rules",
+        "stale_after", "sinks", "syslog", "file_access", "allow_empty_rules", "referrals",
     ]
     public static let sinkNames = ["queue", "jsonl", "syslog"]
     static let syslogKeys = [
@@ -159,6 +163,8 @@ public struct ConfigurationFile: Sendable {
                     continue
                 }
                 suppressFor = seconds
+            case "referrals":
+                referrals = Self.referrals(value, report: report)
             case "allow_empty_rules":
                 guard let text = value.scalar?.text, text == "true" || text == "false" else {
                     report(value.mark, "allow_empty_rules is true or false")
@@ -265,6 +271,63 @@ public struct ConfigurationFile: Sendable {
                 )
             }
         }
+    }
+
+    static let referralKeys = ["id", "name", "service_levels"]
+
+    /// The `referrals:` list: each team's id (lower case, digits and dashes), name and optional
+    /// service levels per priority.
+    private static func referrals(_ value: YAMLNode, report: (SourceMark, String) -> Void) -> [ReferralTarget]? {
+        guard let items = value.sequence, !items.isEmpty else {
+            report(value.mark, "referrals is a list of teams: - { id: discharge-planning, name: Discharge planning }")
+            return nil
+        }
+        var targets: [ReferralTarget] = []
+        for item in items {
+            guard let fields = item.mapping else {
+                report(item.mark, "a referral target is a mapping of \(referralKeys.joined(separator: ", "))")
+                continue
+            }
+            var id: String?
+            var name: String?
+            var levels: [Priority: Double] = [:]
+            for field in fields {
+                switch field.key.text {
+                case "id":
+                    let text = field.value.scalar?.text ?? ""
+                    if !text.isEmpty, text.allSatisfy({ $0.isLowercase || $0.isNumber || $0 == "-" }) {
+                        if targets.contains(where: { $0.id == text }) {
+                            report(field.value.mark, "the referral \"\(text)\" is declared twice")
+                        }
+                        id = text
+                    } else {
+                        report(field.value.mark, "a referral id is lower-case letters, digits and dashes, e.g. social-needs")
+                    }
+                case "name":
+                    name = field.value.scalar?.text
+                    if name?.isEmpty ?? true { report(field.value.mark, "a referral's name is the team's name, as text") }
+                case "service_levels":
+                    guard let entries = field.value.mapping else {
+                        report(field.value.mark, "a referral's service_levels map a priority to a duration")
+                        continue
+                    }
+                    for entry in entries {
+                        if let (priority, seconds) = serviceLevel(entry, report: report) { levels[priority] = seconds }
+                    }
+                default:
+                    report(
+                        field.keyMark,
+                        "unknown key \"\(field.key.text)\" in a referral target\(Suggestions.hint(for: field.key.text, among: referralKeys))"
+                    )
+                }
+            }
+            guard let id else {
+                report(item.mark, "a referral target needs an id")
+                continue
+            }
+            targets.append(ReferralTarget(id: id, name: name ?? id, serviceLevels: levels))
+        }
+        return targets
     }
 
     /// Whether there is any error.

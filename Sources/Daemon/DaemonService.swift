@@ -35,6 +35,13 @@ public struct DaemonConfiguration: Sendable {
     public var staleAfter = AlertPolicy.standardStaleAfter
     /// Whether a rule set with no rule is accepted (it is not by default: it would screen nothing).
     public var allowsEmptyRules = false
+    /// The teams alerts go to; a rule naming any other is refused at start and reload.
+    public var referrals = ReferralTarget.shipped
+
+    /// The loader for this configuration's rules: its referral targets, empty rule sets allowed or not.
+    public var ruleLoader: RuleSetLoader {
+        RuleSetLoader(allowsEmpty: allowsEmptyRules, referrals: referrals.map(\.id))
+    }
     /// Files to drop into the inbox once the home is locked, taken at once whatever their age
     /// (`run --demo`'s samples): name and content.
     public var seedFiles: [(name: String, text: String)] = []
@@ -71,7 +78,7 @@ public struct DaemonService: Service {
         let notifier = SystemdNotifier()
         let home = configuration.home
         // The rules first: a daemon that cannot start creates nothing.
-        let loaded = RuleSetLoader(allowsEmpty: configuration.allowsEmptyRules).load(paths: configuration.rulePaths)
+        let loaded = configuration.ruleLoader.load(paths: configuration.rulePaths)
         guard let ruleSet = loaded.ruleSet else {
             for diagnostic in loaded.diagnostics where diagnostic.severity == .error {
                 logger.error("rule error", metadata: ["diagnostic": "\(diagnostic.description)"])
@@ -247,7 +254,7 @@ public struct DaemonService: Service {
 
     /// Loads the rules off to the side and swaps them in only when they load without errors.
     private func reload(_ processor: EventProcessor) -> Reload {
-        let loaded = RuleSetLoader(allowsEmpty: configuration.allowsEmptyRules).load(paths: configuration.rulePaths)
+        let loaded = configuration.ruleLoader.load(paths: configuration.rulePaths)
         guard let ruleSet = loaded.ruleSet else {
             let errors = loaded.diagnostics.filter { $0.severity == .error }
             for diagnostic in errors {
@@ -337,7 +344,7 @@ public enum Pipeline {
         processor.sizeLimit = configuration.sizeLimit
         processor.fileMode = access.fileMode
         processor.policy = AlertPolicy(
-            builder: AlertBuilder(serviceLevels: configuration.serviceLevels),
+            builder: AlertBuilder(serviceLevels: configuration.serviceLevels.with(configuration.referrals)),
             defaultSuppressFor: configuration.suppressFor, staleAfter: configuration.staleAfter)
         let drain = InboxDrain(home: home, processor: processor, minimumAge: configuration.minimumAge, logger: logger)
         return (processor, drain, Deliverer(store: store, sinks: sinks, logger: logger))

@@ -2,6 +2,7 @@ import ArgumentParser
 import Daemon
 import Events
 import Foundation
+import Alerts
 import Rules
 
 /// `riskscreen check PATH…`: loads rule files as the daemon would and reports every problem.
@@ -42,6 +43,7 @@ struct CheckCommand: ParsableCommand {
         _ = global.bootstrapLogging()
         var paths = self.paths
         var allowsEmpty = allowEmptyRules
+        var referrals = ReferralTarget.shipped
         if let config {
             let file = ConfigurationFile(path: config)
             for diagnostic in file.diagnostics { print(diagnostic.rendered) }
@@ -52,8 +54,9 @@ struct CheckCommand: ParsableCommand {
             print("ok: \(config)")
             if paths.isEmpty { paths = file.rules ?? ["rules"] }
             allowsEmpty = allowsEmpty || (file.allowEmptyRules ?? false)
+            referrals = file.referrals ?? referrals
         }
-        let result = RuleSetLoader(allowsEmpty: allowsEmpty).load(paths: paths)
+        let result = RuleSetLoader(allowsEmpty: allowsEmpty, referrals: referrals.map(\.id)).load(paths: paths)
         switch format {
         case .text:
             for diagnostic in result.diagnostics { print(diagnostic.rendered) }

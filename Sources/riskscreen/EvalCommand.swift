@@ -55,7 +55,7 @@ struct EvalCommand: ParsableCommand {
 
     @Option(
         help:
-            "The daemon's configuration file: with --state, its service levels, suppress_for and stale_after apply as in the daemon."
+            "The daemon's configuration file: its referral targets, service levels, suppress_for and stale_after apply as in the daemon."
     )
     var config: String?
 
@@ -70,15 +70,7 @@ struct EvalCommand: ParsableCommand {
 
     func run() throws {
         _ = global.bootstrapLogging()
-        let loaded = RuleSetLoader().load(paths: rulePaths)
-        guard let ruleSet = loaded.ruleSet else {
-            for diagnostic in loaded.diagnostics where diagnostic.severity == .error { printError(diagnostic.rendered) }
-            printError("eval: the rules do not load; run `riskscreen check \(rulePaths.joined(separator: " "))`")
-            throw ExitCode(2)
-        }
-        let clock = now.flatMap { Timestamp(rfc3339: $0) } ?? WallClock.now
-        let decoder = EventDecoder()
-        var policy = AlertPolicy()
+        var configurationFile: ConfigurationFile?
         if let config {
             let file = ConfigurationFile(path: config)
             if file.hasErrors {
@@ -86,8 +78,21 @@ struct EvalCommand: ParsableCommand {
                 printError("eval: the configuration \(config) has errors")
                 throw ExitCode(2)
             }
+            configurationFile = file
+        }
+        let referrals = configurationFile?.referrals ?? ReferralTarget.shipped
+        let loaded = RuleSetLoader(referrals: referrals.map(\.id)).load(paths: rulePaths)
+        guard let ruleSet = loaded.ruleSet else {
+            for diagnostic in loaded.diagnostics where diagnostic.severity == .error { printError(diagnostic.rendered) }
+            printError("eval: the rules do not load; run `riskscreen check \(rulePaths.joined(separator: " "))`")
+            throw ExitCode(2)
+        }
+        let clock = now.flatMap { Timestamp(rfc3339: $0) } ?? WallClock.now
+        let decoder = EventDecoder()
+        var policy = AlertPolicy(builder: AlertBuilder(serviceLevels: ServiceLevels.defaults.with(referrals)))
+        if let file = configurationFile {
             policy = AlertPolicy(
-                builder: AlertBuilder(serviceLevels: file.serviceLevels ?? .defaults),
+                builder: AlertBuilder(serviceLevels: (file.serviceLevels ?? .defaults).with(referrals)),
                 defaultSuppressFor: file.suppressFor ?? AlertPolicy.standardSuppressFor,
                 staleAfter: file.staleAfter ?? AlertPolicy.standardStaleAfter)
         }

@@ -1,3 +1,5 @@
+import Alerts
+import Rules
 import ArgumentParser
 import Daemon
 import Events
@@ -81,8 +83,15 @@ struct QueueCommand: ParsableCommand {
                 "Instead of alerts: the stale events (older than stale_after when they arrived) and what they would have raised."
         ) var stale = false
         @Flag(help: "One JSON object per line, for tools.") var json = false
+        @Option(help: "The daemon's configuration file, for the site's referral targets.") var config: String?
 
         func validate() throws {
+            if let priority, Priority(rawValue: priority) == nil {
+                let names = Priority.allCases.map(\.rawValue)
+                throw ValidationError(
+                    "unknown priority \"\(priority)\"\(Suggestions.hint(for: priority, among: names)); the priorities are \(names.joined(separator: ", "))"
+                )
+            }
             if stale, unit != nil || overdue || all {
                 throw ValidationError(
                     "--stale lists stale events (no unit, no deadline, no status): it combines with --referral, --priority and --json only"
@@ -92,6 +101,22 @@ struct QueueCommand: ParsableCommand {
 
         func run() throws {
             let now = WallClock.seconds
+            if let referral {
+                // The site's targets, and any referral an alert in this home carries.
+                var known = ReferralTarget.shipped.map(\.id)
+                if let config { known = ConfigurationFile(path: config).referrals?.map(\.id) ?? known }
+                known += try options.store().queuedAlerts(includeClosed: true).compactMap {
+                    if case .string(let value)? = JSONValue.parse(Array($0.record.utf8))?["referral"] { return value }
+                    return nil
+                }
+                let names = Array(Set(known)).sorted()
+                guard names.contains(referral) else {
+                    printError(
+                        "queue: unknown referral \"\(referral)\"\(Suggestions.hint(for: referral, among: names)); the referrals are \(names.joined(separator: ", "))"
+                    )
+                    throw ExitCode(1)
+                }
+            }
             if stale {
                 try listStale()
                 return

@@ -100,13 +100,14 @@ struct RunCommand: AsyncParsableCommand {
         configuration.fileAccess = file.fileAccess ?? configuration.fileAccess
         configuration.syslog = file.syslog ?? configuration.syslog
         configuration.allowsEmptyRules = allowEmptyRules || (file.allowEmptyRules ?? false)
+        configuration.referrals = file.referrals ?? configuration.referrals
         return configuration
     }
 
     private func runOnce(_ configuration: DaemonConfiguration, logger: Logger) throws {
         let home = configuration.home
         // The rules first: a run that cannot work creates nothing.
-        let loaded = RuleSetLoader(allowsEmpty: configuration.allowsEmptyRules).load(paths: configuration.rulePaths)
+        let loaded = configuration.ruleLoader.load(paths: configuration.rulePaths)
         guard let ruleSet = loaded.ruleSet else {
             for diagnostic in loaded.diagnostics where diagnostic.severity == .error { printError(diagnostic.rendered) }
             printError("run: the rules do not load; nothing was created or processed")

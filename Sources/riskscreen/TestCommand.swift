@@ -1,4 +1,6 @@
+import Alerts
 import ArgumentParser
+import Daemon
 import Foundation
 import RuleTesting
 import Rules
@@ -30,6 +32,9 @@ struct TestCommand: ParsableCommand {
     @Flag(help: "Fail when an enabled rule lacks a case where it fires or one where it does not.")
     var requireCoverage = false
 
+    @Option(help: "The daemon's configuration file, for the site's referral targets (default: the shipped five).")
+    var config: String?
+
     @Argument(help: "Rule directories or files; test files are found under them. Default: rules.")
     var paths: [String] = ["rules"]
 
@@ -42,7 +47,17 @@ struct TestCommand: ParsableCommand {
             let directory = rules.isEmpty ? "." : rules
             if !rulePaths.contains(directory) { rulePaths.append(directory) }
         }
-        let loaded = RuleSetLoader().load(paths: rulePaths)
+        var referrals = ReferralTarget.shipped
+        if let config {
+            let file = ConfigurationFile(path: config)
+            if file.hasErrors {
+                for diagnostic in file.diagnostics { print(diagnostic.rendered) }
+                print("the configuration \(config) has errors; no test was run")
+                throw ExitCode(2)
+            }
+            referrals = file.referrals ?? referrals
+        }
+        let loaded = RuleSetLoader(referrals: referrals.map(\.id)).load(paths: rulePaths)
         guard let ruleSet = loaded.ruleSet else {
             for diagnostic in loaded.diagnostics where diagnostic.severity == .error { print(diagnostic.rendered) }
             print("the rules do not load; no test was run")

@@ -153,4 +153,89 @@ struct LoudMistakesTests {
         #expect(direct.status == 0, "\(direct.stdout)")
         #expect(direct.stdoutLines.last == "2 passed, 0 failed")
     }
+
+    @Test("a referral nobody watches is refused with a did-you-mean; a site declares its own teams in the configuration")
+    func referralTargets() throws {
+        let directory = try TemporaryDirectory()
+        let site = directory.path + "/site"
+        try FileManager.default.createDirectory(atPath: site, withIntermediateDirectories: true)
+        try """
+        rules:
+          - { id: site.falls, title: Falls, category: discharge_safety, events: [discharge], when: "functional.falls_6mo >= 2", priority: medium, referral: caregiver-suport }
+        """.write(toFile: site + "/falls.yaml", atomically: true, encoding: .utf8)
+        let typo = try RiskScreenProcess.run(["check", "rules", site])
+        #expect(typo.status == 1)
+        #expect(
+            typo.stdout.contains(
+                "\(site)/falls.yaml:2:149: error: unknown referral \"caregiver-suport\" (did you mean \"caregiver-support\"?)"),
+            "\(typo.stdout)")
+        let start = try RiskScreenProcess.run([
+            "run", "--once", "--home", directory.path + "/home", "--rules", "rules", "--rules", site,
+        ])
+        #expect(start.status == 2)
+        #expect(start.stderr.contains("unknown referral \"caregiver-suport\""))
+        // A team of the site's own, declared in its configuration, with its own deadline.
+        try """
+        rules:
+          - { id: site.falls, title: Falls, category: discharge_safety, events: [discharge], when: "functional.falls_6mo >= 2", priority: medium, referral: falls-clinic }
+        """.write(toFile: site + "/falls.yaml", atomically: true, encoding: .utf8)
+        #expect(try RiskScreenProcess.run(["check", "rules", site]).status == 1)
+        let config = directory.path + "/riskscreen.yaml"
+        try """
+        referrals:
+          - { id: discharge-planning, name: Discharge planning }
+          - { id: caregiver-support, name: Caregiver support }
+          - { id: pharmacy-financial-counseling, name: Pharmacy and financial counseling }
+          - { id: social-needs, name: Social needs }
+          - { id: safety, name: Safety }
+          - { id: falls-clinic, name: Falls clinic, service_levels: { medium: 2h } }
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let declared = try RiskScreenProcess.run(["check", "--config", config, "rules", site])
+        #expect(declared.status == 0, "\(declared.stdout)")
+        let event = directory.path + "/falls.json"
+        try #"{"schema_version":1,"event_id":"F-1","event_type":"discharge","occurred_at":"2026-11-24T10:00:00Z","patient":{"id":"S-F"},"encounter":{"id":"E-F","admitted_at":"2026-11-22T10:00:00Z","discharged_at":"2026-11-24T10:00:00Z"},"functional":{"falls_6mo":3}}"#
+            .write(toFile: event, atomically: true, encoding: .utf8)
+        let eval = try RiskScreenProcess.run(["eval", "--config", config, "--rules", "rules", "--rules", site, event])
+        #expect(eval.status == 0, "\(eval.stderr)")
+        #expect(eval.stdout.contains(#""referral":"falls-clinic""#))
+        #expect(eval.stdout.contains(#""respond_by":"2026-11-24T12:00:00Z""#), "the team's own 2 h: \(eval.stdout)")
+        // Mistakes in the declaration are reported at their place.
+        try """
+        referrals:
+          - { id: Falls Clinic, name: Falls }
+          - { id: safety, nmae: Safety }
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let bad = try RiskScreenProcess.run(["check", "--config", config])
+        #expect(bad.status == 1)
+        #expect(bad.stdout.contains("riskscreen.yaml:2:11: error: a referral id is lower-case letters, digits and dashes"))
+        #expect(bad.stdout.contains("riskscreen.yaml:3:19: error: unknown key \"nmae\" in a referral target (did you mean \"name\"?)"))
+    }
+
+    @Test("the shipped example configuration checks clean with the shipped rules")
+    func shippedConfiguration() throws {
+        let example = RiskScreenProcess.packageRoot.appendingPathComponent("deploy/riskscreen.yaml").path
+        let check = try RiskScreenProcess.run(["check", "--config", example, "rules"])
+        #expect(check.status == 0, "\(check.stdout)")
+        #expect(check.stdoutLines.first == "ok: \(example)")
+        #expect(check.stdoutLines.last?.hasPrefix("ok: 12 files, 21 rules") == true)
+    }
+
+    @Test("queue list refuses a referral or priority it does not know instead of listing nothing")
+    func queueFilters() throws {
+        let directory = try TemporaryDirectory()
+        let home = directory.path + "/home"
+        try FileManager.default.createDirectory(atPath: home + "/inbox", withIntermediateDirectories: true)
+        try SampleEvents.write("08-discharge-homeless.json", to: home + "/inbox/08.json")
+        #expect(try RiskScreenProcess.run(["run", "--once", "--home", home, "--minimum-age", "0"]).status == 0)
+        let referral = try RiskScreenProcess.run(["queue", "list", "--home", home, "--referral", "social-need"])
+        #expect(referral.status == 1)
+        #expect(referral.stderr.contains("unknown referral \"social-need\" (did you mean \"social-needs\"?)"))
+        let priority = try RiskScreenProcess.run(["queue", "list", "--home", home, "--priority", "urgent"])
+        #expect(priority.status != 0)
+        #expect(priority.stderr.contains("unknown priority \"urgent\"; the priorities are low, medium, high, critical"))
+        // A known referral with nothing open still lists nothing, and says so.
+        let empty = try RiskScreenProcess.run(["queue", "list", "--home", home, "--referral", "safety"])
+        #expect(empty.status == 0)
+        #expect(empty.stdoutLines.last == "(no alerts)")
+    }
 }

@@ -156,6 +156,8 @@ struct RuleDeclaration {
     var priority: Priority
     var escalate: [EscalationDeclaration]
     var referral: String
+    /// Where the referral was written (the rule's, or an override's).
+    var referralMark: SourceMark
     var reason: ExpressionSource?
     var references: [String]
     var suppressFor: Double?
@@ -171,6 +173,7 @@ struct OverrideDeclaration {
     var enabled: Bool?
     var priority: Priority?
     var referral: String?
+    var referralMark: SourceMark?
     var params: [String: (Value, SourceMark)]
     var alsoWhen: ExpressionSource?
 }

@@ -257,7 +257,7 @@ struct RuleFileReader {
                 id: id, mark: idNode.mark, title: title,
                 description: values["description"].flatMap { string($0, "description") },
                 category: category, events: nil, when: when, priority: priority, escalate: [], referral: referral,
-                reason: values["reason"].flatMap { expression($0, "reason") },
+                referralMark: referralNode.mark, reason: values["reason"].flatMap { expression($0, "reason") },
                 references: values["references"].map { strings($0, "references") } ?? [],
                 suppressFor: nil, enabled: true, tags: values["tags"].map { strings($0, "tags") } ?? [],
                 params: [:], paramMarks: [:])
@@ -333,7 +333,9 @@ struct RuleFileReader {
                     override.mark = field.value.mark
                 case "enabled": override.enabled = bool(field.value, "enabled")
                 case "priority": override.priority = priority(field.value)
-                case "referral": override.referral = string(field.value, "referral")
+                case "referral":
+                    override.referral = string(field.value, "referral")
+                    override.referralMark = field.value.mark
                 case "params":
                     for (name, value) in readParams(field.value) { override.params[name] = value }
                 case "when_also": override.alsoWhen = expression(field.value, "when_also")

@@ -24,10 +24,14 @@ public struct RuleSetLoader: Sendable {
     /// Whether a rule set with no rule is accepted. It is not by default: an empty or mistyped rules
     /// directory would otherwise give a daemon that screens nothing and says nothing.
     public var allowsEmpty: Bool
+    /// The referral targets the site declares (its teams); a rule that refers elsewhere is an error,
+    /// since its alerts would go to a team nobody watches. `nil`: not checked.
+    public var referrals: [String]?
 
     /// Creates a loader.
-    public init(allowsEmpty: Bool = false) {
+    public init(allowsEmpty: Bool = false, referrals: [String]? = nil) {
         self.allowsEmpty = allowsEmpty
+        self.referrals = referrals
     }
 
     /// Loads every rule file under `paths` (directories are searched recursively, in name order; a
@@ -115,6 +119,15 @@ public struct RuleSetLoader: Sendable {
                 Diagnostic(.error, at: list.mark, "\"\(list.name)\" names both a list and a condition; rename one"))
         }
         diagnostics += Self.apply(overrides, to: &rules)
+        if let referrals {
+            for rule in rules where !referrals.contains(rule.referral) {
+                diagnostics.append(
+                    Diagnostic(
+                        .error, at: rule.referralMark,
+                        "unknown referral \"\(rule.referral)\"\(Suggestions.hint(for: rule.referral, among: referrals)): its alerts would go to a team nobody watches; the referral targets are \(RuleFileReader.list(referrals)) (declare a site's own under `referrals:` in the configuration)"
+                    ))
+            }
+        }
 
         // Compiled twice: plain evaluators for evaluation, tracing ones for explain. The checks are
         // the same; the diagnostics of the first pass are the ones reported.
@@ -215,7 +228,10 @@ public struct RuleSetLoader: Sendable {
             }
             if let enabled = override.enabled { rules[index].enabled = enabled }
             if let priority = override.priority { rules[index].priority = priority }
-            if let referral = override.referral { rules[index].referral = referral }
+            if let referral = override.referral {
+                rules[index].referral = referral
+                rules[index].referralMark = override.referralMark ?? override.mark
+            }
             if let also = override.alsoWhen { rules[index].alsoWhen.append(also) }
             for (name, (value, mark)) in override.params {
                 guard let current = rules[index].params[name] else {
