@@ -16,7 +16,7 @@ struct QueueCommand: ParsableCommand {
     )
 
     struct HomeOption: ParsableArguments {
-        @Option(help: "The daemon's home (default: var).")
+        @Option(help: "The daemon's home.")
         var home = "var"
 
         func store() throws -> SQLiteStateStore {

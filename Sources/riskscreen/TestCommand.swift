@@ -35,7 +35,7 @@ struct TestCommand: ParsableCommand {
     @Option(help: "The daemon's configuration file, for the site's referral targets (default: the shipped five).")
     var config: String?
 
-    @Argument(help: "Rule directories or files; test files are found under them. Default: rules.")
+    @Argument(help: "Rule directories or files; test files are found under them.")
     var paths: [String] = ["rules"]
 
     func run() throws {

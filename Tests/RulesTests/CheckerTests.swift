@@ -255,3 +255,38 @@ struct MultiLineLocationTests {
                 "6:11: error: unknown field or name \"social.livesalone\"") == true)
     }
 }
+
+@Suite("Every independent mistake in one run")
+struct IndependentMistakesTests {
+    @Test("a wrong priority does not hide a typo in the rule's when, nor a missing title another rule's mistake")
+    func allReported() {
+        let result = RuleTestSupport.load(
+            """
+            rules:
+              - id: r1
+                title: T
+                category: c
+                when: social.houseing == "homeless"
+                priority: urgent
+                referral: x
+              - id: r2
+                category: c
+                when: age > 1
+                priority: high
+                referral: x
+              - id: r3
+                title: [not, text]
+                category: c
+                when: agee > 1
+                priority: low
+                referral: x
+            """)
+        #expect(result.ruleSet == nil)
+        let problems = RuleTestSupport.problems(result)
+        #expect(problems.contains { $0.hasPrefix("5:11: error: unknown field or name \"social.houseing\"") })
+        #expect(problems.contains { $0.hasPrefix("6:15: error: priority must be one of") })
+        #expect(problems.contains { $0.hasPrefix("8:9: error: the rule \"r2\" is missing `title:`") })
+        #expect(problems.contains { $0.contains("unknown field or name \"agee\"") })
+        #expect(problems.count == 5, "\(problems)")
+    }
+}

@@ -247,12 +247,18 @@ struct RuleFileReader {
                 error(idNode.mark, "the rule \"\(id)\" is missing \(Self.list(missing.map { "`\($0):`" }))")
                 continue
             }
-            guard let titleNode = values["title"], let title = string(titleNode, "title"),
-                let categoryNode = values["category"], let category = string(categoryNode, "category"),
-                let whenNode = values["when"], let when = expression(whenNode, "when"),
-                let priorityNode = values["priority"], let priority = priority(priorityNode),
-                let referralNode = values["referral"], let referral = string(referralNode, "referral")
+            guard let titleNode = values["title"], let categoryNode = values["category"],
+                let whenNode = values["when"], let priorityNode = values["priority"],
+                let referralNode = values["referral"]
             else { continue }
+            // Each value's mistake is reported; the rule is still read with a stand-in, so that the
+            // mistakes elsewhere in it (a typo in `when`) are reported in the same run. The set is
+            // refused anyway.
+            let title = string(titleNode, "title") ?? ""
+            let category = string(categoryNode, "category") ?? ""
+            let priority = priority(priorityNode) ?? .medium
+            let referral = string(referralNode, "referral") ?? ""
+            guard let when = expression(whenNode, "when") else { continue }
             var rule = RuleDeclaration(
                 id: id, mark: idNode.mark, title: title,
                 description: values["description"].flatMap { string($0, "description") },

@@ -120,7 +120,7 @@ public struct RuleSetLoader: Sendable {
         }
         diagnostics += Self.apply(overrides, to: &rules)
         if let referrals {
-            for rule in rules where !referrals.contains(rule.referral) {
+            for rule in rules where !rule.referral.isEmpty && !referrals.contains(rule.referral) {
                 diagnostics.append(
                     Diagnostic(
                         .error, at: rule.referralMark,
