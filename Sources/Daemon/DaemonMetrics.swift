@@ -10,7 +10,7 @@ import Prometheus
 /// `riskscreen_data_warnings_total`,
 /// `riskscreen_quarantined_total`,
 /// `riskscreen_rule_evaluation_seconds` (histogram), `riskscreen_inbox_backlog`,
-/// `riskscreen_inbox_oldest_age_seconds`, `riskscreen_outbox_backlog{sink}`,
+/// `riskscreen_inbox_oldest_age_seconds`, `riskscreen_inbox_never_taken`, `riskscreen_outbox_backlog{sink}`,
 /// `riskscreen_reloads_total`, `riskscreen_reloads_refused_total`.
 public final class DaemonMetrics: @unchecked Sendable {
     private let registry: PrometheusCollectorRegistry
@@ -86,9 +86,10 @@ public final class DaemonMetrics: @unchecked Sendable {
         counter(refused ? "riskscreen_reloads_refused_total" : "riskscreen_reloads_total").increment()
     }
 
-    func inbox(backlog: Int, oldestAge: Double) {
+    func inbox(backlog: Int, oldestAge: Double, neverTaken: Int) {
         gauge("riskscreen_inbox_backlog").record(backlog)
         gauge("riskscreen_inbox_oldest_age_seconds").record(oldestAge)
+        gauge("riskscreen_inbox_never_taken").record(neverTaken)
     }
 
     func outbox(_ backlog: [String: Int], sinks: [String]) {

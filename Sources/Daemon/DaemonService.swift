@@ -97,9 +97,18 @@ public struct DaemonService: Service {
         let metrics = DaemonMetrics()
         processor.metrics = metrics
         let inbox = Inbox(home: home, minimumAge: configuration.minimumAge)
+        var reported = Set<String>()
         func writeMetrics() {
             let waiting = inbox.waiting()
-            metrics.inbox(backlog: waiting.count, oldestAge: waiting.oldestAge)
+            let neverTaken = inbox.neverTaken()
+            // Each such name once, while it stays.
+            for name in neverTaken where !reported.contains(name) {
+                logger.warning(
+                    "a file in the inbox that RiskScreen never takes: it takes *.json (one event each); rename or remove it",
+                    metadata: ["file": "\(name)"])
+            }
+            reported = Set(neverTaken)
+            metrics.inbox(backlog: waiting.count, oldestAge: waiting.oldestAge, neverTaken: neverTaken.count)
             if let summary = try? processor.store.summary() {
                 metrics.outbox(summary.outbox, sinks: configuration.sinks)
             }

@@ -25,6 +25,11 @@ public struct Home: Sendable {
         Inbox(home: self).waiting()
     }
 
+    /// The names in the inbox RiskScreen never takes (not `*.json`, and not being written).
+    public func inboxNeverTaken() -> [String] {
+        Inbox(home: self).neverTaken()
+    }
+
     /// Creates every directory of the layout (owner-only unless `access` says group), and narrows
     /// the ones that exist to that mode.
     public func create(access: FileAccess = .owner) throws {

@@ -18,6 +18,19 @@ struct Inbox {
         !name.hasPrefix(".") && name.hasSuffix(".json") && !name.hasSuffix(".tmp") && !name.hasSuffix(".part")
     }
 
+    /// Whether a name is one a feed is still writing (a dot-name, `*.tmp`, `*.part`): left alone,
+    /// quietly, until it is renamed.
+    static func isInProgress(_ name: String) -> Bool {
+        name.hasPrefix(".") || name.hasSuffix(".tmp") || name.hasSuffix(".part")
+    }
+
+    /// The names in the inbox that RiskScreen will never take (`event04.JSON`, `adt.hl7`): neither
+    /// an event file nor one being written. They would sit there forever; the daemon reports them.
+    func neverTaken(limit: Int = 10_000) -> [String] {
+        FileSystem.listDirectory(home.inbox, limit: limit) { !Self.isEvent($0) && !Self.isInProgress($0) }.names
+            .sorted()
+    }
+
     /// The event files ready to take, oldest first; files changed less than `minimumAge` ago wait,
     /// and `wait` says in how many seconds the first of them will be ready (`nil` when none waits).
     ///

@@ -10,8 +10,9 @@ struct StatusCommand: ParsableCommand {
         commandName: "status",
         abstract: "Say whether the daemon runs and is healthy: exit 0 healthy, 1 degraded, 2 not running.",
         discussion: """
-            Degraded: a sink is failing (undelivered alerts that have failed at least once), or the oldest \
-            file waiting in the inbox is older than --max-inbox-age seconds.
+            Degraded: a sink is failing (undelivered alerts that have failed at least once), the oldest \
+            file waiting in the inbox is older than --max-inbox-age seconds, a file in the inbox will \
+            never be taken (not *.json), or the last reload of the rules was refused.
             """
     )
 
@@ -62,6 +63,7 @@ struct StatusCommand: ParsableCommand {
             summary = (try? SQLiteStateStore(path: home.stateDatabase).summary()) ?? summary
         }
         let backlog = home.inboxBacklog()
+        let neverTaken = home.inboxNeverTaken()
         let oldestAge: Double? = backlog.count > 0 ? backlog.oldestAge : nil
         let quarantined = ((try? FileManager.default.contentsOfDirectory(atPath: home.quarantine)) ?? []).filter {
             !$0.hasSuffix(".reason.json") && !$0.hasPrefix(".")
@@ -69,6 +71,11 @@ struct StatusCommand: ParsableCommand {
         var problems: [String] = []
         for (sink, count) in summary.failing.sorted(by: { $0.key < $1.key }) where count > 0 {
             problems.append("the \(sink) sink is failing (\(count) alert\(count == 1 ? "" : "s") not delivered)")
+        }
+        if !neverTaken.isEmpty {
+            problems.append(
+                "\(neverTaken.count) file\(neverTaken.count == 1 ? "" : "s") in the inbox will never be taken (RiskScreen takes *.json): \(neverTaken.prefix(5).joined(separator: ", "))\(neverTaken.count > 5 ? ", …" : "")"
+            )
         }
         if running, let refused = state?.refusedReload {
             problems.append(
@@ -88,6 +95,7 @@ struct StatusCommand: ParsableCommand {
                 JSONMember(key: "problems", value: .array(problems.map(JSONValue.string))),
                 JSONMember(key: "inbox_backlog", value: .number(Double(backlog.count))),
                 JSONMember(key: "inbox_oldest_age_seconds", value: oldestAge.map(JSONValue.number) ?? .null),
+                JSONMember(key: "inbox_never_taken", value: .array(neverTaken.map(JSONValue.string))),
                 JSONMember(key: "quarantined", value: .number(Double(quarantined))),
                 JSONMember(key: "outbox", value: Self.object(summary.outbox)),
                 JSONMember(key: "open_alerts", value: Self.object(summary.openAlerts)),
@@ -115,7 +123,9 @@ struct StatusCommand: ParsableCommand {
             print(
                 "last event: \(summary.lastEventAt.map { "\(Self.time($0)) (\(Self.duration(now - $0)) ago)" } ?? "none")"
             )
-            print("inbox: \(backlog.count) waiting\(oldestAge.map { ", oldest \(Self.duration($0))" } ?? "")")
+            print(
+                "inbox: \(backlog.count) waiting\(oldestAge.map { ", oldest \(Self.duration($0))" } ?? "")\(neverTaken.isEmpty ? "" : "; \(neverTaken.count) never taken (not *.json)")"
+            )
             print("quarantine: \(quarantined) file\(quarantined == 1 ? "" : "s")")
             print(
                 "stale events: \(summary.stale) (older than stale_after when they arrived: recorded, no alert\(summary.stale > 0 ? "; `riskscreen queue list --stale`" : ""))"

@@ -238,4 +238,35 @@ struct LoudMistakesTests {
         #expect(empty.status == 0)
         #expect(empty.stdoutLines.last == "(no alerts)")
     }
+
+    @Test("files the daemon will never take are reported: a warning per name, a gauge, and status degraded")
+    func neverTaken() throws {
+        let (directory, home, rules) = try TemporaryDirectory.daemonHome(copyingRules: false)
+        _ = directory
+        let daemon = try RunningDaemon(home: home, rules: rules)
+        #expect(daemon.wait { daemon.log.contains("riskscreen started") })
+        for name in ["event04.JSON", "adt.hl7", ".being-written.json", "upload.part"] {
+            try "{}".write(toFile: home + "/inbox/" + name, atomically: false, encoding: .utf8)
+        }
+        try daemon.drop(sample: "13-discharge-low-risk-elective.json", as: "13.json")  // a pass, and metrics
+        #expect(
+            daemon.wait {
+                ((try? String(contentsOfFile: home + "/metrics.prom", encoding: .utf8)) ?? "").contains(
+                    "riskscreen_inbox_never_taken 2")
+            }, "\(daemon.log)")
+        #expect(daemon.log.components(separatedBy: "never takes").count - 1 == 2, "\(daemon.log)")
+        #expect(daemon.log.contains("file=adt.hl7") && daemon.log.contains("file=event04.JSON"))
+        let status = try RiskScreenProcess.run(["status", "--home", home])
+        #expect(status.status == 1)
+        #expect(
+            status.stdoutLines.last
+                == "status: degraded: 2 files in the inbox will never be taken (RiskScreen takes *.json): adt.hl7, event04.JSON",
+            "\(status.stdout)")
+        #expect(status.stdout.contains("inbox: 0 waiting; 2 never taken (not *.json)"))
+        // Another pass does not repeat the warnings.
+        try daemon.drop(sample: "08-discharge-homeless.json", as: "08.json")
+        #expect(daemon.wait { daemon.files("alerts").count == 2 })
+        #expect(daemon.log.components(separatedBy: "never takes").count - 1 == 2)
+        #expect(daemon.stop().status == 0)
+    }
 }
