@@ -56,7 +56,22 @@ struct CheckCommand: ParsableCommand {
             allowsEmpty = allowsEmpty || (file.allowEmptyRules ?? false)
             referrals = file.referrals ?? referrals
         }
-        let result = RuleSetLoader(allowsEmpty: allowsEmpty, referrals: referrals.map(\.id)).load(paths: paths)
+        var result = RuleSetLoader(allowsEmpty: allowsEmpty, referrals: referrals.map(\.id)).load(paths: paths)
+        if result.hasErrors {
+            // A name another rules directory declares (a site rule using a shipped condition): say so.
+            let others = ["rules"].filter { candidate in
+                FileManager.default.fileExists(atPath: candidate)
+                    && !paths.contains { ($0 as NSString).standardizingPath == (candidate as NSString).standardizingPath }
+            }
+            if !others.isEmpty {
+                let definitions = OtherDefinitions(directories: others)
+                result.diagnostics = result.diagnostics.map {
+                    definitions.hinting($0, check: paths) { file in
+                        others.first { file.hasPrefix($0 + "/") } ?? (file as NSString).deletingLastPathComponent
+                    }
+                }
+            }
+        }
         switch format {
         case .text:
             for diagnostic in result.diagnostics { print(diagnostic.rendered) }

@@ -269,4 +269,22 @@ struct LoudMistakesTests {
         #expect(daemon.log.components(separatedBy: "never takes").count - 1 == 2)
         #expect(daemon.stop().status == 0)
     }
+
+    @Test("check site names where a shipped condition it cannot resolve is declared, and how to check them together")
+    func conditionsElsewhere() throws {
+        let directory = try TemporaryDirectory()
+        let site = directory.path + "/site"
+        try FileManager.default.createDirectory(atPath: site, withIntermediateDirectories: true)
+        try """
+        rules:
+          - { id: site.falls, title: Falls, category: discharge_safety, events: [discharge], when: "functional.falls_6mo >= 2 and not patient_died", priority: medium, referral: discharge-planning }
+        """.write(toFile: site + "/falls.yaml", atomically: true, encoding: .utf8)
+        let alone = try RiskScreenProcess.run(["check", site])
+        #expect(alone.status == 1)
+        #expect(
+            alone.stdout.contains(
+                "\"patient_died\" is a condition declared in rules/end-of-life.yaml, a directory not loaded here: check the directories together, `riskscreen check rules \(site)`"
+            ), "\(alone.stdout)")
+        #expect(try RiskScreenProcess.run(["check", "rules", site]).status == 0)
+    }
 }
