@@ -550,7 +550,7 @@ public final class SQLiteStateStore: StateStore {
                 Delivery(
                     id: row["id"], sink: row["sink"], alertID: row["alert_id"], payload: row["payload"],
                     attempts: row["attempts"], priority: row["priority"], createdAt: row["created_at"],
-                    withdrawal: row["kind"] == "withdrawn")
+                    kind: Delivery.Kind(rawValue: row["kind"]) ?? .open)
             }
         }
     }
@@ -627,11 +627,12 @@ public final class SQLiteStateStore: StateStore {
     public func act(on alertID: String, _ action: AlertAction) throws {
         try pool.write { db in
             guard
-                let status = try String.fetchOne(
-                    db, sql: "SELECT status FROM alerts WHERE alert_id = ?", arguments: [alertID])
+                let row = try db.cachedRow(
+                    sql: "SELECT status, record FROM alerts WHERE alert_id = ?", arguments: [alertID])
             else {
                 throw QueueError.unknown(alertID)
             }
+            let status: String = row["status"]
             guard status == "open" || status == "acknowledged" else { throw QueueError.notOpen(alertID, status) }
             if action.action == "ack", status == "acknowledged" { throw QueueError.notOpen(alertID, status) }
             try db.executeCached(
@@ -640,7 +641,32 @@ public final class SQLiteStateStore: StateStore {
             let newStatus = action.action == "close" ? "closed" : "acknowledged"
             try db.executeCached(
                 sql: "UPDATE alerts SET status = ? WHERE alert_id = ?", arguments: [newStatus, alertID])
+            // The directory queue mirrors the team's work: an acknowledged alert's file says so, a
+            // closed one leaves the open queue for alerts/closed/DATE/. Only when that sink is in use.
+            let usesQueue =
+                try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM outbox WHERE sink = 'queue')") ?? false
+            if usesQueue {
+                let record: String = row["record"]
+                try db.executeCached(
+                    sql: "INSERT OR IGNORE INTO outbox (sink, alert_id, kind, payload) VALUES ('queue', ?, ?, ?)",
+                    arguments: [alertID, newStatus, Self.actedRecord(record, action, status: newStatus)])
+            }
         }
+    }
+
+    /// `record` with the team's action: its new status, by whom and when (and a closure's outcome).
+    static func actedRecord(_ record: String, _ action: AlertAction, status: String) -> String {
+        guard case .object(var members)? = JSONValue.parse(Array(record.utf8)) else { return record }
+        let prefix = status == "closed" ? "closed" : "acknowledged"
+        let added = ["status", prefix + "_by", prefix + "_at", "close_outcome"]
+        members.removeAll { added.contains($0.key) }
+        members += [
+            JSONMember(key: "status", value: .string(status)),
+            JSONMember(key: prefix + "_by", value: .string(action.by)),
+            JSONMember(key: prefix + "_at", value: .string(action.at)),
+        ]
+        if let outcome = action.outcome { members.append(JSONMember(key: "close_outcome", value: .string(outcome))) }
+        return JSONValue.object(members).serialized
     }
 
     private static let queuedColumns = """

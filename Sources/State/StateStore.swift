@@ -65,15 +65,24 @@ public struct Delivery: Sendable, Equatable {
     /// The alert's priority and creation time, which name its file in the directory queue.
     public var priority: String
     public var createdAt: String
+    /// What the record says of the alert: `open` when raised, `withdrawn`, and — for the directory
+    /// queue only, which mirrors the team's work — `acknowledged` and `closed`.
+    public var kind: Kind
+
+    /// What a delivery brings.
+    public enum Kind: String, Sendable {
+        case open, withdrawn, acknowledged, closed
+    }
+
     /// Whether this is the withdrawal of an alert delivered before (`payload` says `status: withdrawn`).
-    public var withdrawal: Bool
+    public var withdrawal: Bool { kind == .withdrawn }
 
     /// Creates a delivery (the store makes them; tests and other stores may too).
     public init(
         id: Int64, sink: String, alertID: String, payload: String, attempts: Int, priority: String, createdAt: String,
-        withdrawal: Bool = false
+        kind: Kind = .open
     ) {
-        self.withdrawal = withdrawal
+        self.kind = kind
         self.id = id
         self.sink = sink
         self.alertID = alertID

@@ -54,6 +54,16 @@ extension RunningDaemon {
         }
     }
 
+    /// The alert records moved out of the open queue (closed or withdrawn), from `alerts/closed/DAY/`.
+    func closedRecords() throws -> [[String: Any]] {
+        try files("alerts/closed").flatMap { day in
+            try files("alerts/closed/" + day).filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.map { file in
+                let data = try Data(contentsOf: URL(fileURLWithPath: home + "/alerts/closed/" + day + "/" + file))
+                return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+            }
+        }
+    }
+
     /// The lines of `alerts.jsonl`.
     var jsonlLines: [String] {
         ((try? String(contentsOfFile: home + "/alerts.jsonl", encoding: .utf8)) ?? "").split(separator: "\n").map(
@@ -179,8 +189,9 @@ struct AlertPolicyIntegrationTests {
         ])
         try daemon.drop(cancel, as: "cancel.json")
         #expect(daemon.wait { daemon.jsonlLines.count == 2 })
-        // The queue: the same file, now saying withdrawn.
-        let queued = try daemon.queuedRecords()
+        // The queue: the file has left the open queue for alerts/closed/DAY/, saying withdrawn.
+        #expect(try daemon.queuedRecords().isEmpty)
+        let queued = try daemon.closedRecords()
         #expect(queued.count == 1)
         #expect(queued.first?["alert_id"] as? String == id)
         #expect(queued.first?["status"] as? String == "withdrawn")

@@ -43,9 +43,14 @@ struct CrashTests {
         #expect(try store.ledgerCount() == 19)
         #expect(try store.pendingDeliveries(sink: "queue", limit: 100).isEmpty)
         let queue = (try FileManager.default.contentsOfDirectory(atPath: home + "/alerts")).filter {
-            !$0.hasPrefix(".")
+            $0.hasSuffix(".json") && !$0.hasPrefix(".")
         }
-        #expect(queue.count == 13)
+        #expect(queue.count == 12)  // the open queue; sample 12's alert, withdrawn by 18, in closed/
+        let closed = try FileManager.default.contentsOfDirectory(atPath: home + "/alerts/closed").flatMap {
+            try FileManager.default.contentsOfDirectory(atPath: home + "/alerts/closed/" + $0)
+        }
+        #expect(closed.filter { $0.hasSuffix("rs-457dc9dfa6c0d115e1e3150f.json") }.count == 1)
+        #expect(Set(queue).isDisjoint(with: closed))
         let archived = try FileManager.default.contentsOfDirectory(atPath: home + "/archive").flatMap {
             try FileManager.default.contentsOfDirectory(atPath: home + "/archive/" + $0)
         }

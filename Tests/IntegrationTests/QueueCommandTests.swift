@@ -68,6 +68,16 @@ struct QueueCommandTests {
         let again = try RiskScreenProcess.run(["queue", "ack", first, "--by", "Bo", "--home", home])
         #expect(again.status == 1)
         #expect(again.stderr.contains("is acknowledged"))
+        // The alerts/ folder mirrors the team's work once the daemon delivers: the file says acknowledged.
+        func queueFiles(_ path: String) -> [String] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: home + "/alerts/" + path)) ?? []).filter {
+                $0.hasSuffix("-\(first).json")
+            }
+        }
+        #expect(try RiskScreenProcess.run(["run", "--once", "--home", home]).status == 0)
+        let acknowledged = try #require(queueFiles("").first)
+        let record = try String(contentsOfFile: home + "/alerts/" + acknowledged, encoding: .utf8)
+        #expect(record.contains(#""status":"acknowledged""#) && record.contains(#""acknowledged_by":"Ada Worker""#))
         #expect(
             try RiskScreenProcess.run([
                 "queue", "close", first, "--by", "Ada Worker", "--outcome", "referred", "--home", home,
@@ -77,6 +87,12 @@ struct QueueCommandTests {
         ])
         #expect(closedAgain.status == 1)
         #expect(closedAgain.stderr.contains("is closed"))
+        // Closed: out of the open queue, into alerts/closed/DAY/ (the tests' day), saying closed.
+        #expect(try RiskScreenProcess.run(["run", "--once", "--home", home]).status == 0)
+        #expect(queueFiles("").isEmpty)
+        let closedFile = try #require(queueFiles("closed/2026-11-24").first)
+        let closedRecord = try String(contentsOfFile: home + "/alerts/closed/2026-11-24/" + closedFile, encoding: .utf8)
+        #expect(closedRecord.contains(#""status":"closed""#) && closedRecord.contains(#""close_outcome":"referred""#))
         let unknown = try RiskScreenProcess.run([
             "queue", "close", "rs-000000000000000000000000", "--by", "Bo", "--outcome", "declined", "--home", home,
         ])

@@ -62,13 +62,18 @@ struct RunOnceTests {
         #expect(home.files("inbox") == [".work"])
         #expect(home.files("inbox/.work").isEmpty)
         #expect(home.archived().count == 19)
-        let queue = home.files("alerts")
+        let queue = home.files("alerts").filter { $0.hasSuffix(".json") }
         // Sample 15 repeats sample 05's findings (recorded, no new alert); sample 18 cancels the
-        // discharge of sample 12, whose alert is withdrawn: in the queue, in alerts.jsonl.
-        #expect(queue.count == 13)
+        // discharge of sample 12, whose alert is withdrawn: it leaves the open queue for
+        // alerts/closed/DAY/, and alerts.jsonl says so.
+        #expect(queue.count == 12)
         #expect(queue.first?.hasPrefix("1-critical-") == true)
         #expect(queue.last?.hasPrefix("3-medium-") == true)
-        for file in queue {
+        let days = home.files("alerts/closed")
+        #expect(days.count == 1)
+        let closed = days.flatMap { day in home.files("alerts/closed/" + day).map { "closed/\(day)/\($0)" } }
+        #expect(closed.count == 1)
+        for file in queue + closed {
             let data = try Data(contentsOf: URL(fileURLWithPath: home.path + "/alerts/" + file))
             let alert = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
             let expected = alert["event_id"] as? String == "NF-2026-11-18-0012" ? "withdrawn" : "open"
@@ -79,6 +84,7 @@ struct RunOnceTests {
                 as? NSNumber
             #expect(mode?.intValue == 0o600)  // owner-only unless file_access: group
         }
+        #expect(closed.first?.hasPrefix("closed/2026-11-24/") == true)  // the day it was withdrawn
         let lines = try String(contentsOfFile: home.path + "/alerts.jsonl", encoding: .utf8).split(separator: "\n")
         #expect(lines.count == 14)  // 13 opened, 1 withdrawn
         // Events are decided in the order they happened: 12's alert is opened, then withdrawn by 18.
