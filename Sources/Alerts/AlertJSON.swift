@@ -45,7 +45,9 @@ extension Finding {
             JSONMember(key: "references", value: .array(references.map(JSONValue.string))),
         ]
         // Data problems in what the rule read (a screening answer not in its question's list).
-        if !warnings.isEmpty { members.append(JSONMember(key: "warnings", value: .array(warnings.map(JSONValue.string)))) }
+        if !warnings.isEmpty {
+            members.append(JSONMember(key: "warnings", value: .array(warnings.map(JSONValue.string))))
+        }
         return .object(members)
     }
 }

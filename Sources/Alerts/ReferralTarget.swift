@@ -33,7 +33,9 @@ extension ServiceLevels {
     /// These service levels with each target's own windows for its alerts.
     public func with(_ targets: [ReferralTarget]) -> ServiceLevels {
         var levels = self
-        for target in targets where !target.serviceLevels.isEmpty { levels.byReferral[target.id] = target.serviceLevels }
+        for target in targets where !target.serviceLevels.isEmpty {
+            levels.byReferral[target.id] = target.serviceLevels
+        }
         return levels
     }
 }

@@ -301,11 +301,15 @@ public struct ConfigurationFile: Sendable {
                         }
                         id = text
                     } else {
-                        report(field.value.mark, "a referral id is lower-case letters, digits and dashes, e.g. social-needs")
+                        report(
+                            field.value.mark,
+                            "a referral id is lower-case letters, digits and dashes, e.g. social-needs")
                     }
                 case "name":
                     name = field.value.scalar?.text
-                    if name?.isEmpty ?? true { report(field.value.mark, "a referral's name is the team's name, as text") }
+                    if name?.isEmpty ?? true {
+                        report(field.value.mark, "a referral's name is the team's name, as text")
+                    }
                 case "service_levels":
                     guard let entries = field.value.mapping else {
                         report(field.value.mark, "a referral's service_levels map a priority to a duration")

@@ -231,7 +231,8 @@ public final class EventProcessor {
                 metrics?.dataWarnings(warnings.count)
                 // Codes and question ids only: no diagnosis, no name.
                 for warning in warnings {
-                    logger.notice("data problem in an event", metadata: ["event_id": "\(event.eventID)", "problem": "\(warning)"])
+                    logger.notice(
+                        "data problem in an event", metadata: ["event_id": "\(event.eventID)", "problem": "\(warning)"])
                 }
             }
             var metadata: Logger.Metadata = [

@@ -75,7 +75,9 @@ public struct DirectoryQueueSink: Sink {
                     try FileSystem.makeDirectory(closed, mode: directoryMode)
                     try FileSystem.writeReplacing(bytes, to: closed + "/" + name(for: delivery), mode: mode)
                     if unlink(file(for: delivery)) != 0 && errno != ENOENT {
-                        throw DaemonError("cannot remove \(file(for: delivery)) from the open queue: \(String(cString: strerror(errno)))")
+                        throw DaemonError(
+                            "cannot remove \(file(for: delivery)) from the open queue: \(String(cString: strerror(errno)))"
+                        )
                     }
                 }
                 written += 1

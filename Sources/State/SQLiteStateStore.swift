@@ -394,7 +394,9 @@ public final class SQLiteStateStore: StateStore {
         guard
             let data = try Data.fetchOne(
                 db.cachedStatement(
-                    sql: "SELECT content FROM patient_events WHERE event_id = ? AND patient_id = ? AND content IS NOT NULL"),
+                    sql:
+                        "SELECT content FROM patient_events WHERE event_id = ? AND patient_id = ? AND content IS NOT NULL"
+                ),
                 arguments: [eventID, patientID])
         else { return nil }
         return try? EventDecoder().decode([UInt8](data))

@@ -1,8 +1,8 @@
+import Alerts
 import ArgumentParser
 import Daemon
 import Events
 import Foundation
-import Alerts
 import Rules
 
 /// `riskscreen check PATH…`: loads rule files as the daemon would and reports every problem.
@@ -61,7 +61,9 @@ struct CheckCommand: ParsableCommand {
             // A name another rules directory declares (a site rule using a shipped condition): say so.
             let others = ["rules"].filter { candidate in
                 FileManager.default.fileExists(atPath: candidate)
-                    && !paths.contains { ($0 as NSString).standardizingPath == (candidate as NSString).standardizingPath }
+                    && !paths.contains {
+                        ($0 as NSString).standardizingPath == (candidate as NSString).standardizingPath
+                    }
             }
             if !others.isEmpty {
                 let definitions = OtherDefinitions(directories: others)

@@ -1,9 +1,9 @@
 import Alerts
-import Rules
 import ArgumentParser
 import Daemon
 import Events
 import Foundation
+import Rules
 import State
 
 /// `riskscreen queue`: the social work team's view of the alert queue.
@@ -175,7 +175,8 @@ struct QueueCommand: ParsableCommand {
             let selected = events.compactMap { event -> StaleEvent? in
                 var event = event
                 event.findings = event.findings.filter { finding in
-                    (referral.map { $0 == finding.referral } ?? true) && (priority.map { $0 == finding.priority } ?? true)
+                    (referral.map { $0 == finding.referral } ?? true)
+                        && (priority.map { $0 == finding.priority } ?? true)
                 }
                 return event.findings.isEmpty ? nil : event
             }
@@ -249,11 +250,13 @@ struct QueueCommand: ParsableCommand {
             print("  event \(text(record["event_id"])) (\(text(record["event_type"])), \(text(record["occurred_at"])))")
             print(
                 "  created \(text(record["created_at"])), respond by \(text(record["respond_by"]))"
-                    + (record["raised_overdue"] == .bool(true) ? " (already overdue when raised: the event came late)" : ""))
+                    + (record["raised_overdue"] == .bool(true)
+                        ? " (already overdue when raised: the event came late)" : ""))
             print("  rules \(text(record["rules_version"]))")
             if alert.status == "withdrawn" {
                 let reason =
-                    record["withdrawn_reason"] == nil ? "the event that raised it was cancelled" : text(record["withdrawn_reason"])
+                    record["withdrawn_reason"] == nil
+                    ? "the event that raised it was cancelled" : text(record["withdrawn_reason"])
                 print(
                     "  withdrawn \(text(record["withdrawn_at"])) after event \(text(record["withdrawn_by_event_id"])): \(reason)"
                 )

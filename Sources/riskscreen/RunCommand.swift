@@ -151,7 +151,9 @@ struct RunCommand: AsyncParsableCommand {
         )
         if summary.failed > 0 { throw ExitCode(1) }
         if waiting > 0 {
-            printError("run: \(waiting) deliver\(waiting == 1 ? "y" : "ies") could not be made; the outbox keeps them for the next run")
+            printError(
+                "run: \(waiting) deliver\(waiting == 1 ? "y" : "ies") could not be made; the outbox keeps them for the next run"
+            )
             throw ExitCode(3)
         }
     }

@@ -237,10 +237,14 @@ struct AlertPolicyTests {
         let day: Double = 86_400
         let rule = { F.finding("social.food", .medium, referral: "social-needs", suppressFor: 3 * day) }
         let later = run.step(
-            try F.event("B", "registration", at: "2026-11-10T08:00:00-05:00", encounter: "E-2", admitted: "2026-11-10T08:00:00-05:00"),
+            try F.event(
+                "B", "registration", at: "2026-11-10T08:00:00-05:00", encounter: "E-2",
+                admitted: "2026-11-10T08:00:00-05:00"),
             [rule()])
         let earlier = run.step(
-            try F.event("A", "registration", at: "2026-11-08T08:00:00-05:00", encounter: "E-1", admitted: "2026-11-08T08:00:00-05:00"),
+            try F.event(
+                "A", "registration", at: "2026-11-08T08:00:00-05:00", encounter: "E-1",
+                admitted: "2026-11-08T08:00:00-05:00"),
             [rule()])
         #expect(earlier.opened.isEmpty)
         #expect(earlier.repeats.map(\.alertID) == [later.opened[0].alertID])
@@ -251,8 +255,12 @@ struct AlertPolicyTests {
     func outsideTheWindowEitherWay() throws {
         let day: Double = 86_400
         let rule = { F.finding("social.food", .medium, referral: "social-needs", suppressFor: 3 * day) }
-        let a = try F.event("A", "registration", at: "2026-11-01T08:00:00-05:00", encounter: "E-1", admitted: "2026-11-01T08:00:00-05:00")
-        let b = try F.event("B", "registration", at: "2026-11-20T08:00:00-05:00", encounter: "E-2", admitted: "2026-11-20T08:00:00-05:00")
+        let a = try F.event(
+            "A", "registration", at: "2026-11-01T08:00:00-05:00", encounter: "E-1",
+            admitted: "2026-11-01T08:00:00-05:00")
+        let b = try F.event(
+            "B", "registration", at: "2026-11-20T08:00:00-05:00", encounter: "E-2",
+            admitted: "2026-11-20T08:00:00-05:00")
         for order in [[a, b], [b, a]] {
             var run = PolicyRun()
             let decisions = order.map { run.step($0, [rule()]) }
@@ -266,14 +274,20 @@ struct AlertPolicyTests {
         let rule = { F.finding("bounce", .high, referral: "discharge-planning", suppressFor: 0) }
         var run = PolicyRun()
         _ = run.step(
-            try F.event("B", "admission", at: "2026-11-10T08:00:00-05:00", encounter: "E-2", admitted: "2026-11-10T08:00:00-05:00"),
+            try F.event(
+                "B", "admission", at: "2026-11-10T08:00:00-05:00", encounter: "E-2",
+                admitted: "2026-11-10T08:00:00-05:00"),
             [rule()])
         let sameDayOtherStay = run.step(
-            try F.event("A", "admission", at: "2026-11-10T07:00:00-05:00", encounter: "E-1", admitted: "2026-11-10T07:00:00-05:00"),
+            try F.event(
+                "A", "admission", at: "2026-11-10T07:00:00-05:00", encounter: "E-1",
+                admitted: "2026-11-10T07:00:00-05:00"),
             [rule()])
         #expect(sameDayOtherStay.opened.count == 1)
         let sameStay = run.step(
-            try F.event("C", "transfer", at: "2026-11-09T08:00:00-05:00", encounter: "E-2", admitted: "2026-11-10T08:00:00-05:00"),
+            try F.event(
+                "C", "transfer", at: "2026-11-09T08:00:00-05:00", encounter: "E-2",
+                admitted: "2026-11-10T08:00:00-05:00"),
             [rule()])
         #expect(sameStay.opened.isEmpty && sameStay.repeats.count == 1)
     }
@@ -319,7 +333,9 @@ struct AlertPolicyTests {
         #expect(record["withdrawn_reason"] == .string("event C (cancel_admission) cancelled the event that raised it"))
     }
 
-    @Test("the repeats of a withdrawn alert are placed again: a readmission held against a cancelled discharge opens its own")
+    @Test(
+        "the repeats of a withdrawn alert are placed again: a readmission held against a cancelled discharge opens its own"
+    )
     func repeatsOfAWithdrawnAlert() throws {
         var run = PolicyRun()
         let rule = { F.finding("risk", .high, referral: "discharge-planning", suppressFor: 30 * 86_400) }
@@ -329,7 +345,8 @@ struct AlertPolicyTests {
                 discharged: "2026-11-04T08:00:00-05:00"), [rule()])
         let readmission = run.step(
             try F.event(
-                "A2", "admission", at: "2026-11-10T08:00:00-05:00", encounter: "E-2", admitted: "2026-11-10T08:00:00-05:00"),
+                "A2", "admission", at: "2026-11-10T08:00:00-05:00", encounter: "E-2",
+                admitted: "2026-11-10T08:00:00-05:00"),
             [rule()])
         #expect(readmission.repeats.map(\.alertID) == [discharge.opened[0].alertID])
         let cancel = run.step(
@@ -340,7 +357,9 @@ struct AlertPolicyTests {
         #expect(run.state.findings.first { $0.eventID == "A2" }?.fate == .opened(alertID: cancel.opened[0].alertID))
     }
 
-    @Test("an event older than stale_after is recorded with its findings but opens no alert; a stale cancel still withdraws")
+    @Test(
+        "an event older than stale_after is recorded with its findings but opens no alert; a stale cancel still withdraws"
+    )
     func staleEvents() throws {
         var run = PolicyRun(policy: AlertPolicy(staleAfter: 7 * 86_400))
         let now = "2026-11-20T12:00:00Z"

@@ -168,12 +168,16 @@ struct GroupCommitTests {
         // The admission of the same stay, listed after the transfer (a later modification time).
         let admission = transfer.replacingOccurrences(of: "\"transfer\"", with: "\"admission\"")
             .replacingOccurrences(of: event.eventID, with: "G-ADMISSION")
-            .replacingOccurrences(of: "\"occurred_at\": \"\(event.occurredAt.text)\"", with: "\"occurred_at\": \"\(event.encounter.admittedAt.text)\"")
+            .replacingOccurrences(
+                of: "\"occurred_at\": \"\(event.occurredAt.text)\"",
+                with: "\"occurred_at\": \"\(event.encounter.admittedAt.text)\"")
         #expect(admission.contains("\"occurred_at\": \"\(event.encounter.admittedAt.text)\""))
         for (index, (name, text)) in [("a-transfer.json", transfer), ("b-admission.json", admission)].enumerated() {
             let path = fixture.home.inbox + "/" + name
             try text.write(toFile: path, atomically: false, encoding: .utf8)
-            var times = [timeval(tv_sec: 1_700_000_000 + index, tv_usec: 0), timeval(tv_sec: 1_700_000_000 + index, tv_usec: 0)]
+            var times = [
+                timeval(tv_sec: 1_700_000_000 + index, tv_usec: 0), timeval(tv_sec: 1_700_000_000 + index, tv_usec: 0),
+            ]
             #expect(utimes(path, &times) == 0)
         }
         let drain = InboxDrain(
@@ -183,7 +187,11 @@ struct GroupCommitTests {
         let state = try fixture.store.patientState(event.patient.id)
         // The admission opened the caregiver alert; the transfer, a day and a half later, repeats it.
         let strain = state.findings.filter { $0.ruleID == "caregiver.strain-mcsi" }
-        #expect(strain.first { $0.eventID == "G-ADMISSION" }.map { if case .opened = $0.fate { true } else { false } } == true)
-        #expect(strain.first { $0.eventID == event.eventID }.map { if case .repeated = $0.fate { true } else { false } } == true)
+        #expect(
+            strain.first { $0.eventID == "G-ADMISSION" }.map { if case .opened = $0.fate { true } else { false } }
+                == true)
+        #expect(
+            strain.first { $0.eventID == event.eventID }.map { if case .repeated = $0.fate { true } else { false } }
+                == true)
     }
 }

@@ -53,8 +53,9 @@ struct CheckAndEvalCommandTests {
     func checkJSON() throws {
         let directory = try TemporaryDirectory()
         let file = directory.url.appendingPathComponent("bad.yaml")
-        try "rules:\n  - { id: r, title: T, category: c, when: \"agee > 1\", priority: low, referral: social-needs }\n".write(
-            to: file, atomically: true, encoding: .utf8)
+        try "rules:\n  - { id: r, title: T, category: c, when: \"agee > 1\", priority: low, referral: social-needs }\n"
+            .write(
+                to: file, atomically: true, encoding: .utf8)
         let result = try RiskScreenProcess.run(["check", "--format", "json", file.path])
         #expect(result.status == 1)
         let items = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])

@@ -25,13 +25,17 @@ struct LoudMistakesTests {
         #expect(run.stderr.contains("nothing was created"))
         #expect(!FileManager.default.fileExists(atPath: home), "a run that cannot work created its home")
         // A missing directory: the same, and nothing created either.
-        let missing = try RiskScreenProcess.run(["run", "--once", "--home", home, "--rules", directory.path + "/nosuchdir"])
+        let missing = try RiskScreenProcess.run([
+            "run", "--once", "--home", home, "--rules", directory.path + "/nosuchdir",
+        ])
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("nosuchdir:1:1: error: no such file or directory"))
         #expect(!FileManager.default.fileExists(atPath: home))
     }
 
-    @Test("a refused reload leaves status degraded, naming the errors and when the rules in use were loaded, until a good one")
+    @Test(
+        "a refused reload leaves status degraded, naming the errors and when the rules in use were loaded, until a good one"
+    )
     func refusedReload() throws {
         let (directory, home, rules) = try TemporaryDirectory.daemonHome(copyingRules: true)
         _ = directory
@@ -67,7 +71,9 @@ struct LoudMistakesTests {
         #expect(daemon.stop().status == 0)
     }
 
-    @Test("run --once --demo drains the samples in one call; with a daemon on the home it refuses before touching the inbox")
+    @Test(
+        "run --once --demo drains the samples in one call; with a daemon on the home it refuses before touching the inbox"
+    )
     func demo() throws {
         let directory = try TemporaryDirectory()
         let rules = RiskScreenProcess.packageRoot.appendingPathComponent("rules").path
@@ -154,7 +160,8 @@ struct LoudMistakesTests {
         #expect(direct.stdoutLines.last == "2 passed, 0 failed")
     }
 
-    @Test("a referral nobody watches is refused with a did-you-mean; a site declares its own teams in the configuration")
+    @Test(
+        "a referral nobody watches is refused with a did-you-mean; a site declares its own teams in the configuration")
     func referralTargets() throws {
         let directory = try TemporaryDirectory()
         let site = directory.path + "/site"
@@ -167,7 +174,8 @@ struct LoudMistakesTests {
         #expect(typo.status == 1)
         #expect(
             typo.stdout.contains(
-                "\(site)/falls.yaml:2:149: error: unknown referral \"caregiver-suport\" (did you mean \"caregiver-support\"?)"),
+                "\(site)/falls.yaml:2:149: error: unknown referral \"caregiver-suport\" (did you mean \"caregiver-support\"?)"
+            ),
             "\(typo.stdout)")
         let start = try RiskScreenProcess.run([
             "run", "--once", "--home", directory.path + "/home", "--rules", "rules", "--rules", site,
@@ -193,7 +201,8 @@ struct LoudMistakesTests {
         let declared = try RiskScreenProcess.run(["check", "--config", config, "rules", site])
         #expect(declared.status == 0, "\(declared.stdout)")
         let event = directory.path + "/falls.json"
-        try #"{"schema_version":1,"event_id":"F-1","event_type":"discharge","occurred_at":"2026-11-24T10:00:00Z","patient":{"id":"S-F"},"encounter":{"id":"E-F","admitted_at":"2026-11-22T10:00:00Z","discharged_at":"2026-11-24T10:00:00Z"},"functional":{"falls_6mo":3}}"#
+        try
+            #"{"schema_version":1,"event_id":"F-1","event_type":"discharge","occurred_at":"2026-11-24T10:00:00Z","patient":{"id":"S-F"},"encounter":{"id":"E-F","admitted_at":"2026-11-22T10:00:00Z","discharged_at":"2026-11-24T10:00:00Z"},"functional":{"falls_6mo":3}}"#
             .write(toFile: event, atomically: true, encoding: .utf8)
         let eval = try RiskScreenProcess.run(["eval", "--config", config, "--rules", "rules", "--rules", site, event])
         #expect(eval.status == 0, "\(eval.stderr)")
@@ -207,8 +216,11 @@ struct LoudMistakesTests {
         """.write(toFile: config, atomically: true, encoding: .utf8)
         let bad = try RiskScreenProcess.run(["check", "--config", config])
         #expect(bad.status == 1)
-        #expect(bad.stdout.contains("riskscreen.yaml:2:11: error: a referral id is lower-case letters, digits and dashes"))
-        #expect(bad.stdout.contains("riskscreen.yaml:3:19: error: unknown key \"nmae\" in a referral target (did you mean \"name\"?)"))
+        #expect(
+            bad.stdout.contains("riskscreen.yaml:2:11: error: a referral id is lower-case letters, digits and dashes"))
+        #expect(
+            bad.stdout.contains(
+                "riskscreen.yaml:3:19: error: unknown key \"nmae\" in a referral target (did you mean \"name\"?)"))
     }
 
     @Test("the shipped example configuration checks clean with the shipped rules")

@@ -150,7 +150,9 @@ struct OrderIndependenceIntegrationTests {
 
         // A running daemon fed in shuffled batches, each taken before the next arrives.
         let (live, liveConfig) = try home(directory, "live")
-        let daemon = try RunningDaemon(home: live, rules: RiskScreenProcess.packageRoot.appendingPathComponent("rules").path, extra: ["--config", liveConfig])
+        let daemon = try RunningDaemon(
+            home: live, rules: RiskScreenProcess.packageRoot.appendingPathComponent("rules").path,
+            extra: ["--config", liveConfig])
         #expect(daemon.wait { daemon.log.contains("riskscreen started") }, "\(daemon.log)")
         let arrivals = feed.shuffled(using: &random)
         var dropped = 0

@@ -38,7 +38,9 @@ enum RealFeed {
         ("1-readmission", event("F-A2", "admission", hoursAgo: 72, encounter: "E-F2", admittedHoursAgo: 72)),
         (
             "2-discharge",
-            event("F-D1", "discharge", hoursAgo: 144, encounter: "E-F1", admittedHoursAgo: 240, dischargedHoursAgo: 144, homeless: true)
+            event(
+                "F-D1", "discharge", hoursAgo: 144, encounter: "E-F1", admittedHoursAgo: 240, dischargedHoursAgo: 144,
+                homeless: true)
         ),
         ("3-transfer", event("F-T2", "transfer", hoursAgo: 48, encounter: "E-F2", admittedHoursAgo: 72, mcsi: 14)),
         ("4-update", event("F-U2", "update", hoursAgo: 24, encounter: "E-F2", admittedHoursAgo: 72, mcsi: 22)),
@@ -49,7 +51,8 @@ enum RealFeed {
 @Suite("The alert policy on real feeds: one decision path, stale events, what the team sees", .serialized)
 struct RealFeedPolicyTests {
     private func jsonl(_ home: String) -> [[String: Any]] {
-        ((try? String(contentsOfFile: home + "/alerts.jsonl", encoding: .utf8)) ?? "").split(separator: "\n").compactMap {
+        ((try? String(contentsOfFile: home + "/alerts.jsonl", encoding: .utf8)) ?? "").split(separator: "\n").compactMap
+        {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
         }
     }
@@ -70,7 +73,8 @@ struct RealFeedPolicyTests {
         var daemonSteps: [(opened: [String], withdrawn: [String])] = []
         var seen = 0
         for file in files {
-            try FileManager.default.copyItem(atPath: file, toPath: home + "/inbox/" + (file as NSString).lastPathComponent)
+            try FileManager.default.copyItem(
+                atPath: file, toPath: home + "/inbox/" + (file as NSString).lastPathComponent)
             let run = try RiskScreenProcess.run(["run", "--once", "--home", home, "--minimum-age", "0"])
             #expect(run.status == 0, "\(run.stderr)")
             let lines = jsonl(home)
@@ -79,7 +83,8 @@ struct RealFeedPolicyTests {
             daemonSteps.append(
                 (
                     new.filter { $0["status"] as? String == "open" }.compactMap { $0["alert_id"] as? String }.sorted(),
-                    new.filter { $0["status"] as? String == "withdrawn" }.compactMap { $0["alert_id"] as? String }.sorted()
+                    new.filter { $0["status"] as? String == "withdrawn" }.compactMap { $0["alert_id"] as? String }
+                        .sorted()
                 ))
         }
 
@@ -135,7 +140,9 @@ struct RealFeedPolicyTests {
                 }
                 yaml += "        alerts: [\(alerts.joined(separator: ", "))]\n"
             }
-            let withdrawn = describe(daemonSteps[index].withdrawn, status: "withdrawn").map { String($0.split(separator: " ")[1]) }
+            let withdrawn = describe(daemonSteps[index].withdrawn, status: "withdrawn").map {
+                String($0.split(separator: " ")[1])
+            }
             yaml += "        withdrawn: [\(withdrawn.joined(separator: ", "))]\n"
         }
         let site = directory.url.appendingPathComponent("site")
@@ -181,14 +188,17 @@ struct RealFeedPolicyTests {
         var daemonSteps: [[String]] = []
         var seen = 0
         for file in files {
-            try FileManager.default.copyItem(atPath: file, toPath: home + "/inbox/" + (file as NSString).lastPathComponent)
+            try FileManager.default.copyItem(
+                atPath: file, toPath: home + "/inbox/" + (file as NSString).lastPathComponent)
             let run = try RiskScreenProcess.run([
                 "run", "--once", "--config", config, "--home", home, "--minimum-age", "0",
             ])
             #expect(run.status == 0, "\(run.stderr)")
             let lines = jsonl(home)
             daemonSteps.append(
-                lines[seen...].map { "\($0["alert_id"] as? String ?? "") \($0["status"] as? String ?? "") \($0["respond_by"] as? String ?? "")" }.sorted())
+                lines[seen...].map {
+                    "\($0["alert_id"] as? String ?? "") \($0["status"] as? String ?? "") \($0["respond_by"] as? String ?? "")"
+                }.sorted())
             seen = lines.count
         }
         let empty = directory.path + "/empty"
@@ -249,7 +259,9 @@ struct RealFeedPolicyTests {
         let stale = try RiskScreenProcess.run(["queue", "list", "--stale", "--home", home])
         #expect(stale.status == 0)
         #expect(stale.stdout.contains("F-OLD (discharge)  patient S-FEED-1, encounter E-OLD"), "\(stale.stdout)")
-        #expect(stale.stdout.contains("critical discharge-planning: discharge-safety.homeless-at-discharge: Housing recorded as homeless"))
+        #expect(
+            stale.stdout.contains(
+                "critical discharge-planning: discharge-safety.homeless-at-discharge: Housing recorded as homeless"))
         let json = try RiskScreenProcess.run(["queue", "list", "--stale", "--json", "--home", home])
         #expect(json.stdoutLines.count == 1)
         #expect(try RiskScreenProcess.run(["queue", "list", "--stale", "--unit", "4W", "--home", home]).status != 0)
@@ -288,7 +300,9 @@ struct RealFeedPolicyTests {
         let screened = RealFeed.event("F-HITS", "admission", hoursAgo: 2, encounter: "E-HITS", admittedHoursAgo: 2)
             .replacingOccurrences(
                 of: #""social":{"#,
-                with: #""social":{"screenings":[{"question":"95614-4","answer_value":15},{"question":"95618-5","answer_code":"LA4489-6"}],"#)
+                with:
+                    #""social":{"screenings":[{"question":"95614-4","answer_value":15},{"question":"95618-5","answer_code":"LA4489-6"}],"#
+            )
         try screened.write(toFile: home + "/hits.staging", atomically: true, encoding: .utf8)
         #expect(rename(home + "/hits.staging", home + "/inbox/hits.json") == 0)
         #expect(

@@ -18,7 +18,10 @@ struct EndOfLifeTests {
             RuleTestSupport.set(&object, ["social", "housing"], "homeless")
             RuleTestSupport.set(
                 &object, ["social", "caregiver"],
-                ["status": "available", "relationship": "wife", "age": 80, "mcsi_items": Array(repeating: 2, count: 13)])
+                [
+                    "status": "available", "relationship": "wife", "age": 80,
+                    "mcsi_items": Array(repeating: 2, count: 13),
+                ])
             RuleTestSupport.set(&object, ["utilization", "ed_visits_6mo"], 4)
         }
     }
@@ -56,6 +59,7 @@ struct EndOfLifeTests {
         #expect(findings.first?.referral == "caregiver-support")
         #expect(findings.first?.reason == "Died during encounter E-1; caregiver recorded: wife (available)")
         let alive = try RuleTestSupport.event()
-        #expect(!rules.evaluate(alive, now: RuleTestSupport.now).findings.contains { $0.ruleID.hasPrefix("end-of-life") })
+        #expect(
+            !rules.evaluate(alive, now: RuleTestSupport.now).findings.contains { $0.ruleID.hasPrefix("end-of-life") })
     }
 }

@@ -63,8 +63,10 @@ struct InstrumentAnswerTests {
         for question in PublishedAnswers.questions {
             for answer in question.answers {
                 let event = try admission([
-                    ["instrument": "ahc-hrsn", "question": question.code, "answer_code": answer.code,
-                     "answered_at": "2026-11-20T10:00:00-05:00"]
+                    [
+                        "instrument": "ahc-hrsn", "question": question.code, "answer_code": answer.code,
+                        "answered_at": "2026-11-20T10:00:00-05:00",
+                    ]
                 ])
                 let evaluation = rules.evaluate(event, now: RuleTestSupport.now)
                 let fired = evaluation.findings.contains { $0.ruleID == question.rule }
@@ -74,7 +76,9 @@ struct InstrumentAnswerTests {
         }
     }
 
-    @Test("an answer code from another question's list is neither positive nor negative: nothing fires, a warning says why")
+    @Test(
+        "an answer code from another question's list is neither positive nor negative: nothing fires, a warning says why"
+    )
     func foreignCodes() throws {
         let rules = try RuleTestSupport.shipped()
         let allCodes = Set(PublishedAnswers.questions.flatMap { $0.answers.map(\.code) } + ["LA30122-8", "LA4489-6"])
@@ -103,7 +107,9 @@ struct InstrumentAnswerTests {
             #expect(entry.answers.map(\.code) == PublishedAnswers.hitsPoints.map(\.code))
             #expect(entry.answers.map(\.score) == PublishedAnswers.hitsPoints.map(\.points))
         }
-        #expect(Set(ScreeningCatalog.questions.keys) == Set(PublishedAnswers.questions.map(\.code) + PublishedAnswers.hitsItems + ["95614-4"]))
+        #expect(
+            Set(ScreeningCatalog.questions.keys)
+                == Set(PublishedAnswers.questions.map(\.code) + PublishedAnswers.hitsItems + ["95614-4"]))
     }
 
     @Test("a finding of a rule that reads screenings carries the event's data problems in its record")
@@ -119,7 +125,8 @@ struct InstrumentAnswerTests {
         // And explain says so first.
         let (explained, explanations) = rules.explain(event, now: RuleTestSupport.now)
         let text = ExplanationText.text(event: event, evaluation: explained, explanations: explanations, file: "e.json")
-        #expect(text.split(separator: "\n").dropFirst().first?.hasPrefix("   warning: screening answer LA30122-8") == true)
+        #expect(
+            text.split(separator: "\n").dropFirst().first?.hasPrefix("   warning: screening answer LA30122-8") == true)
     }
 
     @Test("a number outside an item's range counts for nothing and is reported")
@@ -142,6 +149,9 @@ struct InstrumentAnswerTests {
             ["question": "95618-5", "answer_value": 5], ["question": "95617-7", "answer_value": 1],
             ["question": "95616-9", "answer_value": 1], ["question": "95615-1", "answer_value": 2],
         ])
-        #expect(rules.evaluate(counted, now: RuleTestSupport.now).findings.map(\.ruleID) == ["safety.interpersonal-violence"])
+        #expect(
+            rules.evaluate(counted, now: RuleTestSupport.now).findings.map(\.ruleID) == [
+                "safety.interpersonal-violence"
+            ])
     }
 }

@@ -23,7 +23,9 @@ struct ScreeningLanguageTests {
         rules.evaluate(event, now: RuleTestSupport.now).findings.first?.reason
     }
 
-    @Test("latest_screenings holds, for each question, its answers at its latest answered_at; undated ones only when nothing is dated")
+    @Test(
+        "latest_screenings holds, for each question, its answers at its latest answered_at; undated ones only when nothing is dated"
+    )
     func latestPerQuestion() throws {
         let rules = try RuleTestSupport.ruleSet(
             rule("count(latest_screenings) >= 0", reason: "{count(latest_screenings)} {count(screenings)}"))
@@ -104,7 +106,8 @@ struct ScreeningLanguageTests {
         #expect(misuse.ruleSet == nil)
         #expect(
             RuleTestSupport.problems(misuse).contains {
-                $0.contains("latest_screening(CONDITION) is a collection: use it inside any, all, count, sum, min or max")
+                $0.contains(
+                    "latest_screening(CONDITION) is a collection: use it inside any, all, count, sum, min or max")
             })
         let mixed = RuleTestSupport.load(rule("coalesce(age, \"old\") == 1"))
         #expect(RuleTestSupport.problems(mixed).contains { $0.contains("coalesce needs values of one type") })
@@ -124,7 +127,8 @@ struct ScreeningLanguageTests {
         // A rule that reads no screening does not carry them.
         let discharge = try RuleTestSupport.event { object in
             RuleTestSupport.set(&object, ["social", "housing"], "homeless")
-            RuleTestSupport.set(&object, ["social", "screenings"], [["question": "95618-5", "answer_code": "LA4489-6"]])
+            RuleTestSupport.set(
+                &object, ["social", "screenings"], [["question": "95618-5", "answer_code": "LA4489-6"]])
         }
         let homeless = try #require(
             rules.evaluate(discharge, now: RuleTestSupport.now).findings.first {

@@ -124,10 +124,14 @@ struct ScreeningRun {
     var breaches: [String] {
         var found: [String] = []
         let windows = Dictionary(
-            uniqueKeysWithValues: screener.ruleSet.rules.map { ($0.id, $0.suppressFor ?? screener.policy.defaultSuppressFor) })
+            uniqueKeysWithValues: screener.ruleSet.rules.map {
+                ($0.id, $0.suppressFor ?? screener.policy.defaultSuppressFor)
+            })
         for state in states.values {
             let alerts = Dictionary(uniqueKeysWithValues: state.alerts.map { ($0.alertID, $0) })
-            func near(_ a: (encounter: String, time: Timestamp), _ b: (encounter: String, time: Timestamp), _ rule: String)
+            func near(
+                _ a: (encounter: String, time: Timestamp), _ b: (encounter: String, time: Timestamp), _ rule: String
+            )
                 -> Bool
             {
                 let window = windows[rule] ?? 0
@@ -143,7 +147,8 @@ struct ScreeningRun {
                     found.append("\(finding.eventID) \(finding.ruleID) repeats \(id), which has no such finding")
                     continue
                 }
-                if !near((finding.encounterID, finding.occurredAt), (alert.encounterID, alert.occurredAt), finding.ruleID)
+                if !near(
+                    (finding.encounterID, finding.occurredAt), (alert.encounterID, alert.occurredAt), finding.ruleID)
                 {
                     found.append("\(finding.eventID) \(finding.ruleID) repeats \(alert.eventID), outside the window")
                 }
@@ -153,7 +158,8 @@ struct ScreeningRun {
             }
             let active = openers.filter { alerts[$0.alertID ?? ""]?.isActive == true }
             for (index, a) in active.enumerated() {
-                for b in active[(index + 1)...] where a.ruleID == b.ruleID && a.priority == b.priority && a.alertID != b.alertID {
+                for b in active[(index + 1)...]
+                where a.ruleID == b.ruleID && a.priority == b.priority && a.alertID != b.alertID {
                     if near((a.encounterID, a.occurredAt), (b.encounterID, b.occurredAt), a.ruleID) {
                         found.append("\(a.eventID) and \(b.eventID) both open an alert of \(a.ruleID) at \(a.priority)")
                     }

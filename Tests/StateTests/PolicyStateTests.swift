@@ -184,7 +184,8 @@ struct PolicyStateTests {
     func upgradeFromVersion3() throws {
         let home = try Home()
         let pool = try DatabasePool(path: home.database)
-        try SQLiteStateStore.migrator.migrate(pool, upTo: "3: alert policy (findings, repeats, withdrawals, patient history)")
+        try SQLiteStateStore.migrator.migrate(
+            pool, upTo: "3: alert policy (findings, repeats, withdrawals, patient history)")
         let open = try oldAlert()
         try pool.write { db in
             try db.execute(
@@ -224,7 +225,9 @@ struct PolicyStateTests {
         let store = try home.store()
         let state = try store.patientState("S-1")
         #expect(state.history.encounters.map(\.encounterID) == ["E-0", "E-1"])
-        #expect(state.history.encounters.first { $0.encounterID == "E-1" }?.dischargedAt?.text == "2026-11-04T10:00:00-05:00")
+        #expect(
+            state.history.encounters.first { $0.encounterID == "E-1" }?.dischargedAt?.text
+                == "2026-11-04T10:00:00-05:00")
         #expect(state.history.encounters.first { $0.encounterID == "E-1" }?.disposition == .home)
         #expect(state.history.encounters.first { $0.encounterID == "E-0" }?.cancelled == true)
         #expect(
@@ -255,7 +258,9 @@ struct PolicyStateTests {
             let entry = LedgerEntry(
                 eventID: event.eventID, digest: "d-\(event.eventID)", outcome: .processed, recordedAt: event.occurredAt,
                 fileName: "\(event.eventID).json", rulesVersion: "v")
-            let (_, decision) = try store.record(entry, patientID: "S-1", content: Array(content.utf8), sinks: ["queue"]) {
+            let (_, decision) = try store.record(
+                entry, patientID: "S-1", content: Array(content.utf8), sinks: ["queue"]
+            ) {
                 state, recorded in
                 policy.decide(
                     event, state: state, rulesVersion: "v", now: event.occurredAt,

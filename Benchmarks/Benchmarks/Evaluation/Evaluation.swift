@@ -43,7 +43,9 @@ private func generatedRules(_ count: Int) -> [(name: String, bytes: [UInt8])] {
 
             """
         for rule in index..<min(index + 100, count) {
-            let referrals = ["discharge-planning", "caregiver-support", "social-needs", "pharmacy-financial-counseling"]
+            let referrals = [
+                "discharge-planning", "caregiver-support", "social-needs", "pharmacy-financial-counseling",
+            ]
             text += """
                   - id: generated.rule-\(rule)
                     title: Generated rule \(rule)
@@ -143,7 +145,8 @@ let benchmarks: @Sendable () -> Void = {
     let thousand = generatedRules(1000)
     precondition(RuleSetLoader().load(sources: thousand).ruleSet != nil, "the generated rules do not load")
     Benchmark(
-        "load and check 1,000 generated rules (10 files)", configuration: .init(maxDuration: .seconds(5), maxIterations: 20)
+        "load and check 1,000 generated rules (10 files)",
+        configuration: .init(maxDuration: .seconds(5), maxIterations: 20)
     ) { benchmark in
         for _ in benchmark.scaledIterations {
             blackHole(RuleSetLoader().load(sources: thousand))

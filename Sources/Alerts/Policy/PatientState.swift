@@ -173,7 +173,9 @@ public struct PatientState: Sendable, Equatable {
             }
         }
         var index: [String: Int] = [:]
-        for (position, finding) in findings.enumerated() { index[finding.eventID + "\u{0}" + finding.ruleID] = position }
+        for (position, finding) in findings.enumerated() {
+            index[finding.eventID + "\u{0}" + finding.ruleID] = position
+        }
         for finding in decision.findings {
             if let position = index[finding.eventID + "\u{0}" + finding.ruleID] {
                 findings[position] = finding

@@ -85,7 +85,9 @@ struct Compiler {
         var scope = Scope(source: source, params: nil)
         guard let compiled = parse(&scope) else { return nil }
         guard compiled.type != .namedList, compiled.collection == nil else {
-            error(scope, 0..<scope.characters.count, "a condition is an expression with a value; this is \(compiled.type)")
+            error(
+                scope, 0..<scope.characters.count, "a condition is an expression with a value; this is \(compiled.type)"
+            )
             return nil
         }
         return (compiled.evaluate, compiled.type)
@@ -762,7 +764,9 @@ struct Compiler {
             for argument in arguments {
                 guard let compiled = compile(argument, &scope) else { return nil }
                 if let type, !(compiled.type.fits(type) || type.fits(compiled.type)) {
-                    error(scope, argument.range, "coalesce needs values of one type; this is \(compiled.type), the first is \(type)")
+                    error(
+                        scope, argument.range,
+                        "coalesce needs values of one type; this is \(compiled.type), the first is \(type)")
                     return nil
                 }
                 type = type ?? compiled.type
