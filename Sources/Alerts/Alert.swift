@@ -5,9 +5,13 @@ public import Rules
 /// (`../shared/contract/README.md` §2). One per referral per event; it holds every finding for
 /// that referral and says why.
 public struct Alert: Sendable {
-    /// Open, or withdrawn by a later cancel event.
-    public enum Status: String, Sendable {
-        case open, withdrawn
+    /// Where an alert stands: open when raised; acknowledged and closed by the team; withdrawn
+    /// when its event was cancelled or its findings no longer hold.
+    public enum Status: String, Sendable, CaseIterable {
+        case open, acknowledged, closed, withdrawn
+
+        /// Whether the team may still act on it (open or acknowledged).
+        public var isActive: Bool { self == .open || self == .acknowledged }
     }
 
     /// Deterministic: the same event and referral always give the same id.

@@ -1,5 +1,6 @@
 import Events
 public import Foundation
+import Rules
 public import State
 
 /// Somewhere alerts are delivered: the outbox holds each alert once per sink until its sink has it.
@@ -99,13 +100,7 @@ public struct DirectoryQueueSink: Sink {
 
     /// `RANK-PRIORITY-CREATEDAT-ALERTID.json`: the same name for every delivery of one alert.
     func name(for delivery: Delivery) -> String {
-        let rank: Int =
-            switch delivery.priority {
-            case "critical": 1
-            case "high": 2
-            case "medium": 3
-            default: 4
-            }
+        let rank = Priority(rawValue: delivery.priority)?.queueRank ?? 4
         let time = delivery.createdAt.filter { $0.isNumber || $0 == "T" || $0 == "Z" }
         return "\(rank)-\(delivery.priority)-\(time)-\(delivery.alertID).json"
     }

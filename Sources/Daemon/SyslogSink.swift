@@ -149,26 +149,7 @@ public final class SyslogSink: Sink, @unchecked Sendable {
     }
 
     /// Control characters (newlines included) written as `\n`, `\t` or `\uXXXX`.
-    static func escape(_ text: String) -> String {
-        var result = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value)
-                    || scalar.value == 0x2028 || scalar.value == 0x2029
-                {
-                    let hex = String(scalar.value, radix: 16)
-                    result += "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
-                } else {
-                    result.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return result
-    }
+    static func escape(_ text: String) -> String { ControlCharacters.escaped(text, style: .json) }
 
     /// An RFC 5424 PARAM-VALUE: `"`, `\` and `]` escaped with a backslash, controls as above.
     static func escapeParameter(_ text: String) -> String {

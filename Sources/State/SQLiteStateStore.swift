@@ -456,13 +456,15 @@ public final class SQLiteStateStore: StateStore {
             let occurred: String? = row["occurred_at"]
             let type: String? = row["event_type"]
             let priorityText: String = row["priority"]
+            let statusText: String = row["status"]
             guard let occurredAt = occurred.flatMap({ Timestamp(rfc3339: $0) }),
-                let eventType = type.flatMap(EventType.init), let priority = Priority(rawValue: priorityText)
+                let eventType = type.flatMap(EventType.init), let priority = Priority(rawValue: priorityText),
+                let status = Alert.Status(rawValue: statusText)
             else { return nil }
             return PriorAlert(
                 alertID: row["alert_id"], eventID: row["event_id"], eventType: eventType,
                 encounterID: row["encounter_id"], occurredAt: occurredAt, priority: priority,
-                referral: row["referral"], status: row["status"], record: row["record"])
+                referral: row["referral"], status: status, record: row["record"])
         }
         let findings = try db.cachedRows(
             sql: "SELECT * FROM findings WHERE patient_id = ? ORDER BY rowid", arguments: [patientID]
@@ -552,7 +554,7 @@ public final class SQLiteStateStore: StateStore {
                 Delivery(
                     id: row["id"], sink: row["sink"], alertID: row["alert_id"], payload: row["payload"],
                     attempts: row["attempts"], priority: row["priority"], createdAt: row["created_at"],
-                    kind: Delivery.Kind(rawValue: row["kind"]) ?? .open)
+                    kind: Alert.Status(rawValue: row["kind"]) ?? .open)
             }
         }
     }
@@ -634,15 +636,16 @@ public final class SQLiteStateStore: StateStore {
             else {
                 throw QueueError.unknown(alertID)
             }
-            let status: String = row["status"]
-            guard status == "open" || status == "acknowledged" else { throw QueueError.notOpen(alertID, status) }
-            if action.action == "ack", status == "acknowledged" { throw QueueError.notOpen(alertID, status) }
+            let statusText: String = row["status"]
+            let status = Alert.Status(rawValue: statusText) ?? .closed
+            guard status.isActive else { throw QueueError.notOpen(alertID, status) }
+            if action.action == "ack", status == .acknowledged { throw QueueError.notOpen(alertID, status) }
             try db.executeCached(
                 sql: "INSERT INTO alert_actions (alert_id, action, by, outcome, note, at) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [alertID, action.action, action.by, action.outcome, action.note, action.at])
-            let newStatus = action.action == "close" ? "closed" : "acknowledged"
+            let newStatus: Alert.Status = action.action == "close" ? .closed : .acknowledged
             try db.executeCached(
-                sql: "UPDATE alerts SET status = ? WHERE alert_id = ?", arguments: [newStatus, alertID])
+                sql: "UPDATE alerts SET status = ? WHERE alert_id = ?", arguments: [newStatus.rawValue, alertID])
             // The directory queue mirrors the team's work: an acknowledged alert's file says so, a
             // closed one leaves the open queue for alerts/closed/DATE/. Only when that sink is in use.
             let usesQueue =
@@ -651,19 +654,19 @@ public final class SQLiteStateStore: StateStore {
                 let record: String = row["record"]
                 try db.executeCached(
                     sql: "INSERT OR IGNORE INTO outbox (sink, alert_id, kind, payload) VALUES ('queue', ?, ?, ?)",
-                    arguments: [alertID, newStatus, Self.actedRecord(record, action, status: newStatus)])
+                    arguments: [alertID, newStatus.rawValue, Self.actedRecord(record, action, status: newStatus)])
             }
         }
     }
 
     /// `record` with the team's action: its new status, by whom and when (and a closure's outcome).
-    static func actedRecord(_ record: String, _ action: AlertAction, status: String) -> String {
+    static func actedRecord(_ record: String, _ action: AlertAction, status: Alert.Status) -> String {
         guard case .object(var members)? = JSONValue.parse(Array(record.utf8)) else { return record }
-        let prefix = status == "closed" ? "closed" : "acknowledged"
+        let prefix = status.rawValue
         let added = ["status", prefix + "_by", prefix + "_at", "close_outcome"]
         members.removeAll { added.contains($0.key) }
         members += [
-            JSONMember(key: "status", value: .string(status)),
+            JSONMember(key: "status", value: .string(status.rawValue)),
             JSONMember(key: prefix + "_by", value: .string(action.by)),
             JSONMember(key: prefix + "_at", value: .string(action.at)),
         ]
@@ -678,9 +681,10 @@ public final class SQLiteStateStore: StateStore {
 
     private static func queued(_ row: Row) -> QueuedAlert {
         let record: String = row["record"]
+        let status: String = row["status"]
         return QueuedAlert(
-            alertID: row["alert_id"], status: row["status"], record: record, patientID: row["patient_id"],
-            repeats: row["repeats"])
+            alertID: row["alert_id"], status: Alert.Status(rawValue: status) ?? .open, record: record,
+            patientID: row["patient_id"], repeats: row["repeats"])
     }
 
     /// A PRAGMA's value as text, for checks and `riskscreen status`.

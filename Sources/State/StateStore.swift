@@ -67,12 +67,7 @@ public struct Delivery: Sendable, Equatable {
     public var createdAt: String
     /// What the record says of the alert: `open` when raised, `withdrawn`, and — for the directory
     /// queue only, which mirrors the team's work — `acknowledged` and `closed`.
-    public var kind: Kind
-
-    /// What a delivery brings.
-    public enum Kind: String, Sendable {
-        case open, withdrawn, acknowledged, closed
-    }
+    public var kind: Alert.Status
 
     /// Whether this is the withdrawal of an alert delivered before (`payload` says `status: withdrawn`).
     public var withdrawal: Bool { kind == .withdrawn }
@@ -80,7 +75,7 @@ public struct Delivery: Sendable, Equatable {
     /// Creates a delivery (the store makes them; tests and other stores may too).
     public init(
         id: Int64, sink: String, alertID: String, payload: String, attempts: Int, priority: String, createdAt: String,
-        kind: Kind = .open
+        kind: Alert.Status = .open
     ) {
         self.kind = kind
         self.id = id
@@ -222,8 +217,7 @@ public struct RepeatRecord: Sendable, Equatable {
 /// An alert as the queue holds it: its current status and its record as delivered.
 public struct QueuedAlert: Sendable, Equatable {
     public var alertID: String
-    /// open, acknowledged, closed or withdrawn.
-    public var status: String
+    public var status: Alert.Status
     /// The alert record (JSON) as the sinks received it (after a withdrawal, the withdrawn record).
     public var record: String
     public var patientID: String
@@ -254,13 +248,13 @@ public struct AlertAction: Sendable, Equatable {
 /// Why an action on an alert was refused.
 public enum QueueError: Error, CustomStringConvertible, Equatable {
     case unknown(String)
-    case notOpen(String, String)
+    case notOpen(String, Alert.Status)
 
     public var description: String {
         switch self {
         case .unknown(let id): "no alert has the id \(id)"
         case .notOpen(let id, let status):
-            "the alert \(id) is \(status); only an open alert can be acknowledged, and an open or acknowledged one closed"
+            "the alert \(id) is \(status.rawValue); only an open alert can be acknowledged, and an open or acknowledged one closed"
         }
     }
 }

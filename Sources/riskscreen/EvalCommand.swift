@@ -72,13 +72,7 @@ struct EvalCommand: ParsableCommand {
         _ = global.bootstrapLogging()
         var configurationFile: ConfigurationFile?
         if let config {
-            let file = ConfigurationFile(path: config)
-            if file.hasErrors {
-                for diagnostic in file.diagnostics { printError(diagnostic.rendered) }
-                printError("eval: the configuration \(config) has errors")
-                throw ExitCode(2)
-            }
-            configurationFile = file
+            configurationFile = try ConfigurationFile.load(config, for: "eval", consequence: "nothing was evaluated")
         }
         let referrals = configurationFile?.referrals ?? ReferralTarget.shipped
         let loaded = RuleSetLoader(referrals: referrals.map(\.id)).load(paths: rulePaths)

@@ -49,7 +49,7 @@ struct QueueCommand: ParsableCommand {
                 return "-"
             }
             id = alert.alertID
-            status = alert.status
+            status = alert.status.rawValue
             priority = text("priority")
             respondBy = Timestamp(rfc3339: text("respond_by"))
             patient = text("patient_id")
@@ -58,7 +58,7 @@ struct QueueCommand: ParsableCommand {
             summary = text("summary")
         }
 
-        var rank: Int { ["critical", "high", "medium", "low"].firstIndex(of: priority) ?? 4 }
+        var rank: Int { Priority(rawValue: priority)?.queueRank ?? 5 }
     }
 
     static func due(_ respondBy: Timestamp?, now: Double) -> (text: String, overdue: Bool) {
@@ -104,7 +104,11 @@ struct QueueCommand: ParsableCommand {
             if let referral {
                 // The site's targets, and any referral an alert in this home carries.
                 var known = ReferralTarget.shipped.map(\.id)
-                if let config { known = ConfigurationFile(path: config).referrals?.map(\.id) ?? known }
+                if let config {
+                    known =
+                        try ConfigurationFile.load(config, for: "queue", consequence: "nothing was listed").referrals?
+                        .map(\.id) ?? known
+                }
                 known += try options.store().queuedAlerts(includeClosed: true).compactMap {
                     if case .string(let value)? = JSONValue.parse(Array($0.record.utf8))?["referral"] { return value }
                     return nil
@@ -163,7 +167,7 @@ struct QueueCommand: ParsableCommand {
                         row.patient.padding(toLength: 12, withPad: " ", startingAt: 0),
                         row.unit.padding(toLength: 6, withPad: " ", startingAt: 0),
                         row.referral.padding(toLength: 31, withPad: " ", startingAt: 0), row.summary,
-                    ].joined(separator: "  ") + (row.status == "open" ? "" : " [\(row.status)]")
+                    ].joined(separator: "  ") + (row.status == Alert.Status.open.rawValue ? "" : " [\(row.status)]")
                         + (row.repeats > 0 ? " [seen again \(row.repeats)×]" : "") + "  (\(row.id))")
             }
             if rows.isEmpty { print("(no alerts)") }
@@ -253,7 +257,7 @@ struct QueueCommand: ParsableCommand {
                     + (record["raised_overdue"] == .bool(true)
                         ? " (already overdue when raised: the event came late)" : ""))
             print("  rules \(text(record["rules_version"]))")
-            if alert.status == "withdrawn" {
+            if alert.status == .withdrawn {
                 let reason =
                     record["withdrawn_reason"] == nil
                     ? "the event that raised it was cancelled" : text(record["withdrawn_reason"])

@@ -80,12 +80,7 @@ struct RunCommand: AsyncParsableCommand {
     private func resolvedConfiguration() throws -> DaemonConfiguration {
         var file = ConfigurationFile()
         if let config {
-            file = ConfigurationFile(path: config)
-            if file.hasErrors {
-                for diagnostic in file.diagnostics { printError(diagnostic.rendered) }
-                printError("run: the configuration \(config) has errors; nothing was started")
-                throw ExitCode(2)
-            }
+            file = try ConfigurationFile.load(config, for: "run", consequence: "nothing was started")
         }
         var configuration = DaemonConfiguration(
             home: Home(home ?? file.home ?? "var"), rulePaths: rulePaths.isEmpty ? (file.rules ?? ["rules"]) : rulePaths

@@ -2,6 +2,7 @@ import ArgumentParser
 import Daemon
 import Events
 import Foundation
+import Rules
 import State
 
 /// `riskscreen status`: is the daemon healthy? For people and for monitoring (exit codes).
@@ -31,13 +32,7 @@ struct StatusCommand: ParsableCommand {
     func run() throws {
         var root = self.home
         if let config {
-            let file = ConfigurationFile(path: config)
-            if file.hasErrors {
-                for diagnostic in file.diagnostics { printError(diagnostic.rendered) }
-                printError("status: the configuration \(config) has errors")
-                throw ExitCode(2)
-            }
-            root = root ?? file.home
+            root = try root ?? ConfigurationFile.load(config, for: "status", consequence: "no home to look at").home
         }
         let home = Home(root ?? "var")
         var isDirectory: ObjCBool = false
@@ -132,7 +127,7 @@ struct StatusCommand: ParsableCommand {
             )
             let outbox = summary.outbox.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
             print("outbox: \(outbox.isEmpty ? "empty" : outbox.joined(separator: ", "))")
-            let open = ["critical", "high", "medium", "low"].map { "\($0) \(summary.openAlerts[$0] ?? 0)" }
+            let open = Priority.mostUrgentFirst.map { "\($0.rawValue) \(summary.openAlerts[$0.rawValue] ?? 0)" }
             print("open alerts: \(open.joined(separator: ", "))")
             print("status: \(health)\(problems.isEmpty ? "" : ": " + problems.joined(separator: "; "))")
         }

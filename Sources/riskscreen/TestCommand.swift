@@ -49,12 +49,8 @@ struct TestCommand: ParsableCommand {
         }
         var referrals = ReferralTarget.shipped
         if let config {
-            let file = ConfigurationFile(path: config)
-            if file.hasErrors {
-                for diagnostic in file.diagnostics { print(diagnostic.rendered) }
-                print("the configuration \(config) has errors; no test was run")
-                throw ExitCode(2)
-            }
+            let file = try ConfigurationFile.load(
+                config, for: "test", consequence: "no test was run", toStandardOutput: true)
             referrals = file.referrals ?? referrals
         }
         let loaded = RuleSetLoader(referrals: referrals.map(\.id)).load(paths: rulePaths)

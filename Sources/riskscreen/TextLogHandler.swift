@@ -1,3 +1,4 @@
+import Events
 import Foundation
 import Logging
 
@@ -32,26 +33,5 @@ struct TextLogHandler: LogHandler {
     }
 
     /// `text` with control characters (C0, DEL, C1, U+2028/9) written as escapes.
-    static func escaped(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: needsEscape) else { return text }
-        var result = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            default:
-                if needsEscape(scalar) {
-                    result += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
-                } else {
-                    result.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return result
-    }
-
-    private static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029
-    }
+    static func escaped(_ text: String) -> String { ControlCharacters.escaped(text, style: .swift) }
 }

@@ -173,8 +173,8 @@ struct AlertPolicyTests {
             #expect(record["withdrawn_at"] == .string("2026-11-01T15:05:00Z"))
             #expect(record["withdrawn_by_event_id"] == .string("C"))
         }
-        #expect(run.state.alerts.first { $0.alertID == elsewhere.opened[0].alertID }?.status == "open")
-        #expect(run.state.alerts.filter { $0.status == "withdrawn" }.count == 2)
+        #expect(run.state.alerts.first { $0.alertID == elsewhere.opened[0].alertID }?.status == .open)
+        #expect(run.state.alerts.filter { $0.status == .withdrawn }.count == 2)
         #expect(run.state.history.encounters.first { $0.encounterID == "E-1" }?.cancelled == true)
         // A second cancel finds nothing left to withdraw.
         let again = run.step(try F.event("D", "cancel_admission", at: "2026-11-01T11:00:00-05:00"), [])
@@ -193,7 +193,7 @@ struct AlertPolicyTests {
             [F.finding("home-alone", .high, referral: "discharge-planning")])
         let cancel = run.step(try F.event("C", "cancel_discharge", at: "2026-11-04T09:00:00-05:00"), [])
         #expect(cancel.withdrawn.map(\.alertID) == discharge.opened.map(\.alertID))
-        #expect(run.state.alerts.first { $0.alertID == admission.opened[0].alertID }?.status == "open")
+        #expect(run.state.alerts.first { $0.alertID == admission.opened[0].alertID }?.status == .open)
         #expect(run.state.history.encounters.first?.dischargedAt == nil)
         // The real discharge later: the same finding opens a new alert (the withdrawn one does not count).
         let real = run.step(
@@ -208,7 +208,7 @@ struct AlertPolicyTests {
     func closedAlertsCount() throws {
         var run = PolicyRun()
         let first = run.step(try F.event("A", "admission", at: "2026-11-01T08:00:00-05:00"), [F.finding("a", .medium)])
-        run.state.alerts[0].status = "closed"
+        run.state.alerts[0].status = .closed
         let repeatAfterClose = run.step(
             try F.event("B", "transfer", at: "2026-11-02T08:00:00-05:00"), [F.finding("a", .medium)])
         #expect(repeatAfterClose.repeats.map(\.alertID) == [first.opened[0].alertID])

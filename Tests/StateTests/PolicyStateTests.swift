@@ -119,13 +119,13 @@ struct PolicyStateTests {
         for sink in ["queue", "jsonl"] {
             let pending = try store.pendingDeliveries(sink: sink, limit: 10)
             #expect(pending.map(\.alertID) == [id, id])
-            #expect(pending.map(\.withdrawal) == [false, true])
+            #expect(pending.map(\.kind) == [.open, .withdrawn])
             #expect(pending[1].payload.contains(#""status":"withdrawn""#))
             #expect(pending[1].priority == "critical")
         }
-        #expect(try store.queuedAlert(id: id)?.status == "withdrawn")
+        #expect(try store.queuedAlert(id: id)?.status == .withdrawn)
         #expect(try store.queuedAlerts(includeClosed: false).isEmpty)
-        #expect(throws: QueueError.notOpen(id, "withdrawn")) {
+        #expect(throws: QueueError.notOpen(id, .withdrawn)) {
             try store.act(on: id, AlertAction(action: "ack", by: "Ada", at: "2026-11-01T15:00:00Z"))
         }
     }

@@ -11,14 +11,13 @@ public struct PriorAlert: Sendable, Equatable {
     public var occurredAt: Timestamp
     public var priority: Priority
     public var referral: String
-    /// `open`, `acknowledged`, `closed` or `withdrawn`.
-    public var status: String
+    public var status: Alert.Status
     /// The alert record (JSON) as the sinks received it.
     public var record: String
 
     public init(
         alertID: String, eventID: String, eventType: EventType, encounterID: String, occurredAt: Timestamp,
-        priority: Priority, referral: String, status: String, record: String
+        priority: Priority, referral: String, status: Alert.Status, record: String
     ) {
         self.alertID = alertID
         self.eventID = eventID
@@ -36,11 +35,11 @@ public struct PriorAlert: Sendable, Equatable {
         self.init(
             alertID: alert.alertID, eventID: alert.eventID, eventType: alert.eventType, encounterID: alert.encounterID,
             occurredAt: alert.occurredAt, priority: alert.priority, referral: alert.referral,
-            status: alert.status.rawValue, record: alert.json.serialized)
+            status: alert.status, record: alert.json.serialized)
     }
 
     /// Whether the team may still act on it.
-    public var isActive: Bool { status == "open" || status == "acknowledged" }
+    public var isActive: Bool { status.isActive }
 }
 
 /// One finding of a recorded event — one rule that fired on it — and what became of it.
@@ -168,7 +167,7 @@ public struct PatientState: Sendable, Equatable {
         alerts += decision.opened.map(PriorAlert.init)
         for withdrawal in decision.withdrawn {
             if let index = alerts.firstIndex(where: { $0.alertID == withdrawal.alertID }) {
-                alerts[index].status = "withdrawn"
+                alerts[index].status = .withdrawn
                 alerts[index].record = withdrawal.record
             }
         }

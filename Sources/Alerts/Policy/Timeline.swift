@@ -128,9 +128,9 @@ struct Timeline {
     private func stands(_ finding: RecordedFinding) -> Bool {
         switch finding.fate {
         case .opened(let id):
-            return alert(id).map { $0.status != "withdrawn" } ?? false
+            return alert(id).map { $0.status != .withdrawn } ?? false
         case .repeated(let id):
-            guard let alert = alert(id), alert.status != "withdrawn" else { return false }
+            guard let alert = alert(id), alert.status != .withdrawn else { return false }
             return openers(of: id).contains { $0.ruleID == finding.ruleID && $0.priority >= finding.priority }
         case .stale:
             return policy.isStale(finding.occurredAt, now: now)
@@ -184,7 +184,7 @@ struct Timeline {
         var candidates: [String] = []
         var best: (priority: Priority, occurredAt: Timestamp, id: String)?
         for opener in findings where opener.ruleID == finding.ruleID {
-            guard case .opened(let id) = opener.fate, let alert = alert(id), alert.status != "withdrawn",
+            guard case .opened(let id) = opener.fate, let alert = alert(id), alert.status != .withdrawn,
                 alert.encounterID == event.encounter.id
                     || (window > 0 && abs(alert.occurredAt.seconds(until: event.occurredAt)) < window)
             else { continue }
@@ -255,13 +255,13 @@ struct Timeline {
     /// Alert `id` lost its finding of `rule`: withdrawn when no finding of it stands any more (its
     /// repeats are then placed again), otherwise only its repeats of that rule are.
     private mutating func lost(_ id: String, rule: String, by eventID: String, reason: String) {
-        guard let position = alertIndex[id], alerts[position].status != "withdrawn" else { return }
+        guard let position = alertIndex[id], alerts[position].status != .withdrawn else { return }
         let standing = openers(of: id)
         if standing.isEmpty {
             if alerts[position].isActive {
                 let record = AlertPolicy.withdrawnRecord(
                     alerts[position].record, at: now, by: eventID, reason: reason)
-                alerts[position].status = "withdrawn"
+                alerts[position].status = .withdrawn
                 alerts[position].record = record
                 withdrawn.append(
                     .init(alertID: id, record: record, at: now.utc, byEventID: eventID, reason: reason))

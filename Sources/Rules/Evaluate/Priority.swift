@@ -12,7 +12,11 @@ public enum Priority: String, CaseIterable, Comparable, Sendable {
         }
     }
 
-    private var rank: Int { Priority.allCases.firstIndex(of: self) ?? 0 }
+    /// The priorities most urgent first, as lists and the queue folder order them.
+    public static let mostUrgentFirst: [Priority] = [.critical, .high, .medium, .low]
 
-    public static func < (lhs: Priority, rhs: Priority) -> Bool { lhs.rank < rhs.rank }
+    /// 1 for critical … 4 for low: the order of the queue (its files' names begin with it).
+    public var queueRank: Int { (Priority.mostUrgentFirst.firstIndex(of: self) ?? 3) + 1 }
+
+    public static func < (lhs: Priority, rhs: Priority) -> Bool { lhs.queueRank > rhs.queueRank }
 }
