@@ -2,6 +2,7 @@ public import Alerts
 import Events
 import Foundation
 public import Rules
+public import State
 import YAMLDocument
 
 /// The daemon's configuration file (YAML, read through the same YAML layer as the rules), with
@@ -40,7 +41,7 @@ public struct ConfigurationFile: Sendable {
     public var referrals: [ReferralTarget]?
     /// Who may read the files with protected health information.
     public var fileAccess: FileAccess?
-    public var sinks: [String]?
+    public var sinks: [SinkName]?
     public var syslog: SyslogConfiguration?
 
     /// Every mistake found; the configuration is unusable when any is an error.
@@ -50,7 +51,6 @@ public struct ConfigurationFile: Sendable {
         "home", "rules", "minimum_age", "rescan_interval", "size_limit", "service_levels", "suppress_for",
         "stale_after", "sinks", "syslog", "file_access", "allow_empty_rules", "referrals",
     ]
-    public static let sinkNames = ["queue", "jsonl", "syslog"]
     static let syslogKeys = [
         "transport", "address", "format", "facility", "content", "min_priority", "pen", "max_message_bytes",
     ]
@@ -178,12 +178,10 @@ public struct ConfigurationFile: Sendable {
                 }
                 staleAfter = seconds
             case "sinks":
-                let names = (value.sequence ?? [value]).compactMap { item -> String? in
-                    guard let name = item.scalar?.text, Self.sinkNames.contains(name) else {
-                        report(
-                            item.mark,
-                            "unknown sink \"\(item.scalar?.text ?? "")\"; the sinks are \(Self.sinkNames.joined(separator: ", "))"
-                        )
+                let names = (value.sequence ?? [value]).compactMap { item -> SinkName? in
+                    guard let name = item.scalar.flatMap({ SinkName(rawValue: $0.text) }) else {
+                        let known = SinkName.allCases.map(\.rawValue).joined(separator: ", ")
+                        report(item.mark, "unknown sink \"\(item.scalar?.text ?? "")\"; the sinks are \(known)")
                         return nil
                     }
                     return name

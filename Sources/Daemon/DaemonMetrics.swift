@@ -1,6 +1,7 @@
 import CoreMetrics
 import Foundation
 import Prometheus
+import State
 
 /// The daemon's metrics, through swift-metrics, written as a Prometheus text exposition to
 /// `<home>/metrics.prom` (node_exporter's textfile collector) after every pass and every rescan.
@@ -12,7 +13,7 @@ import Prometheus
 /// `riskscreen_rule_evaluation_seconds` (histogram), `riskscreen_inbox_backlog`,
 /// `riskscreen_inbox_oldest_age_seconds`, `riskscreen_inbox_never_taken`, `riskscreen_outbox_backlog{sink}`,
 /// `riskscreen_reloads_total`, `riskscreen_reloads_refused_total`.
-public final class DaemonMetrics: @unchecked Sendable {
+public final class DaemonMetrics: Sendable {
     private let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
 
@@ -92,8 +93,10 @@ public final class DaemonMetrics: @unchecked Sendable {
         gauge("riskscreen_inbox_never_taken").record(neverTaken)
     }
 
-    func outbox(_ backlog: [String: Int], sinks: [String]) {
-        for sink in sinks { gauge("riskscreen_outbox_backlog", [("sink", sink)]).record(backlog[sink] ?? 0) }
+    func outbox(_ backlog: [SinkName: Int], sinks: [SinkName]) {
+        for sink in sinks {
+            gauge("riskscreen_outbox_backlog", [("sink", sink.rawValue)]).record(backlog[sink] ?? 0)
+        }
     }
 
     /// The exposition text.

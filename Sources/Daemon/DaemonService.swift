@@ -4,7 +4,8 @@ import Foundation
 public import Logging
 public import Rules
 public import ServiceLifecycle
-import State
+public import State
+import Synchronization
 import UnixSignals
 
 /// How the daemon runs: where, with which rules, and its limits.
@@ -46,7 +47,7 @@ public struct DaemonConfiguration: Sendable {
     /// (`run --demo`'s samples): name and content.
     public var seedFiles: [(name: String, text: String)] = []
     /// The sinks alerts are delivered to, by name (`queue`, `jsonl`, `syslog`).
-    public var sinks = ["queue", "jsonl"]
+    public var sinks: [SinkName] = [.queue, .jsonl]
     /// How the syslog sink sends, when `sinks` names it.
     public var syslog = SyslogConfiguration()
 
@@ -109,9 +110,7 @@ public struct DaemonService: Service {
             }
             reported = Set(neverTaken)
             metrics.inbox(backlog: waiting.count, oldestAge: waiting.oldestAge, neverTaken: neverTaken.count)
-            if let summary = try? processor.store.summary() {
-                metrics.outbox(summary.outbox, sinks: configuration.sinks)
-            }
+            if let waiting = try? deliverer.waiting() { metrics.outbox(waiting, sinks: configuration.sinks) }
             do { try metrics.write(to: home.root + "/metrics.prom") } catch {
                 logger.warning("cannot write metrics.prom", metadata: ["error": "\(error)"])
             }
@@ -335,19 +334,19 @@ public enum Pipeline {
     ) throws -> (EventProcessor, InboxDrain, Deliverer) {
         let home = configuration.home
         let access = configuration.fileAccess
-        let store = try SQLiteStateStore(path: home.stateDatabase, mode: access.databaseMode)
+        let store = try StateDatabase.open(home.stateDatabase, mode: access.databaseMode)
         var sinks: [any Sink] = []
-        if configuration.sinks.contains("queue") {
+        if configuration.sinks.contains(.queue) {
             var queue = DirectoryQueueSink(directory: home.alerts)
             queue.mode = access.fileMode
             sinks.append(queue)
         }
-        if configuration.sinks.contains("jsonl") {
+        if configuration.sinks.contains(.jsonl) {
             var lines = JSONLinesSink(path: home.alertsLog)
             lines.mode = access.fileMode
             sinks.append(lines)
         }
-        if configuration.sinks.contains("syslog") { sinks.append(SyslogSink(configuration: configuration.syslog)) }
+        if configuration.sinks.contains(.syslog) { sinks.append(SyslogSink(configuration: configuration.syslog)) }
         let processor = EventProcessor(
             home: home, store: store, ruleSet: ruleSet, sinks: sinks.map(\.name), logger: logger)
         processor.sizeLimit = configuration.sizeLimit
@@ -361,43 +360,35 @@ public enum Pipeline {
 }
 
 /// Names collected on the watcher's queue and taken by the service's loop.
-final class LockedNames: @unchecked Sendable {
-    private let lock = NSLock()
-    private var names: Set<String> = []
+final class LockedNames: Sendable {
+    private let names = Mutex<Set<String>>([])
 
     func add(_ more: [String]) {
-        lock.lock()
-        names.formUnion(more)
-        lock.unlock()
+        names.withLock { $0.formUnion(more) }
     }
 
     func take() -> Set<String> {
-        lock.lock()
-        defer {
-            names = []
-            lock.unlock()
+        names.withLock { names in
+            defer { names = [] }
+            return names
         }
-        return names
     }
 }
 
 /// A flag that can be set once until cleared, from any thread.
-final class LockedFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
+final class LockedFlag: Sendable {
+    private let value = Mutex(false)
 
     /// Sets the flag; `false` when it was already set.
     func set() -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        if value { return false }
-        value = true
-        return true
+        value.withLock { value in
+            if value { return false }
+            value = true
+            return true
+        }
     }
 
     func clear() {
-        lock.lock()
-        value = false
-        lock.unlock()
+        value.withLock { $0 = false }
     }
 }

@@ -5,6 +5,7 @@ public import Logging
 public import Rules
 public import Screening
 public import State
+import Synchronization
 
 /// Takes one claimed event file through the protocol: read safely, decode and validate, evaluate,
 /// record the ledger row, alerts and outbox rows in one transaction, and only then move the file to
@@ -28,7 +29,7 @@ public final class EventProcessor {
     }
 
     let home: Home
-    let store: any StateStore
+    let store: any EventLedger
     /// The one decision step: the rules, then the alert policy.
     public var screener: Screener
     /// The rules in use (swapped on reload).
@@ -42,7 +43,7 @@ public final class EventProcessor {
         get { screener.policy }
         set { screener.policy = newValue }
     }
-    let sinks: [String]
+    let sinks: [SinkName]
     /// Files larger than this are refused without reading.
     public var sizeLimit = 1 << 20
     let logger: Logger
@@ -55,7 +56,7 @@ public final class EventProcessor {
     /// When stored event contents older than `stale_after` were last forgotten (monotonic seconds).
     private var forgottenAt: Double?
 
-    public init(home: Home, store: any StateStore, ruleSet: RuleSet, sinks: [String], logger: Logger) {
+    public init(home: Home, store: any EventLedger, ruleSet: RuleSet, sinks: [SinkName], logger: Logger) {
         self.home = home
         self.store = store
         screener = Screener(ruleSet: ruleSet)
@@ -355,12 +356,12 @@ public final class EventProcessor {
 /// its rows (attempts counted) and is left alone for a back-off that doubles with each failure in a
 /// row (1 s, 2 s, 4 s, … at most 60 s), while the other sinks go on.
 public struct Deliverer {
-    let store: any StateStore
+    let store: any Outbox
     let sinks: [any Sink]
     let logger: Logger
     private let health = SinkHealth()
 
-    public init(store: any StateStore, sinks: [any Sink], logger: Logger) {
+    public init(store: any Outbox, sinks: [any Sink], logger: Logger) {
         self.store = store
         self.sinks = sinks
         self.logger = logger
@@ -368,8 +369,11 @@ public struct Deliverer {
 
     /// The deliveries still waiting in the outbox, all sinks together.
     public func undelivered() throws -> Int {
-        try store.summary().outbox.values.reduce(0, +)
+        try store.waiting().values.reduce(0, +)
     }
+
+    /// The deliveries still waiting in the outbox, by sink.
+    public func waiting() throws -> [SinkName: Int] { try store.waiting() }
 
     /// Seconds until the first sink in back-off may be tried again, or `nil` when none waits.
     public var nextRetryIn: Double? { health.nextRetry(now: WallClock.monotonic) }
@@ -407,7 +411,7 @@ public struct Deliverer {
                     logger.error(
                         "delivery failed; the outbox keeps the alert",
                         metadata: [
-                            "sink": "\(sink.name)", "alert_id": "\(failed.alertID)",
+                            "sink": "\(sink.name.rawValue)", "alert_id": "\(failed.alertID)",
                             "retry_in_seconds": "\(Int(wait))", "error": "\(failure)",
                         ])
                     break
@@ -422,38 +426,37 @@ public struct Deliverer {
 }
 
 /// Per sink: consecutive failures and when it may be tried again.
-final class SinkHealth: @unchecked Sendable {
-    private let lock = NSLock()
-    private var failures: [String: Int] = [:]
-    private var retryAt: [String: Double] = [:]
+final class SinkHealth: Sendable {
+    private struct Record {
+        var failures: [SinkName: Int] = [:]
+        var retryAt: [SinkName: Double] = [:]
+    }
 
-    func mayTry(_ sink: String, now: Double) -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return (retryAt[sink] ?? 0) <= now
+    private let record = Mutex(Record())
+
+    func mayTry(_ sink: SinkName, now: Double) -> Bool {
+        record.withLock { ($0.retryAt[sink] ?? 0) <= now }
     }
 
     /// Records a failure; returns the back-off in seconds.
-    func failed(_ sink: String, now: Double) -> Double {
-        lock.lock()
-        defer { lock.unlock() }
-        let count = (failures[sink] ?? 0) + 1
-        failures[sink] = count
-        let wait = min(60, pow(2, Double(count - 1)))
-        retryAt[sink] = now + wait
-        return wait
+    func failed(_ sink: SinkName, now: Double) -> Double {
+        record.withLock { record in
+            let count = (record.failures[sink] ?? 0) + 1
+            record.failures[sink] = count
+            let wait = min(60, pow(2, Double(count - 1)))
+            record.retryAt[sink] = now + wait
+            return wait
+        }
     }
 
-    func succeeded(_ sink: String) {
-        lock.lock()
-        failures[sink] = nil
-        retryAt[sink] = nil
-        lock.unlock()
+    func succeeded(_ sink: SinkName) {
+        record.withLock { record in
+            record.failures[sink] = nil
+            record.retryAt[sink] = nil
+        }
     }
 
     func nextRetry(now: Double) -> Double? {
-        lock.lock()
-        defer { lock.unlock() }
-        return retryAt.values.min().map { max(0, $0 - now) }
+        record.withLock { record in record.retryAt.values.min().map { max(0, $0 - now) } }
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 /// One daemon per home: the running daemon holds an exclusive `flock` on `riskscreen.lock` and
 /// keeps `daemon.json` (its pid, start time, rules version) beside it; `riskscreen status` learns
 /// from the lock whether it runs.
-public final class HomeLock: @unchecked Sendable {
+public final class HomeLock: Sendable {
     private let descriptor: Int32
 
     /// Takes the lock; throws when another process holds it.

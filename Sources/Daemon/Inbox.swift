@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The inbox as the feed fills it: which names are events, which are not, and in what order to
 /// take them.
@@ -96,24 +97,23 @@ struct Inbox {
 /// The files waiting for their minimum age: when each was first seen with its current size and
 /// modification time, on the monotonic clock, so a wall clock set back cannot make a file wait
 /// for the hours until its time comes again.
-final class Sightings: @unchecked Sendable {
-    private let lock = NSLock()
-    private var seen: [String: (size: Int64, modified: Double, since: Double)] = [:]
+final class Sightings: Sendable {
+    private let seen = Mutex<[String: (size: Int64, modified: Double, since: Double)]>([:])
 
     /// How long (monotonic seconds) `name` has been seen unchanged; 0 when new or changed.
     func unchangedFor(_ name: String, size: Int64, modified: Double) -> Double {
-        lock.lock()
-        defer { lock.unlock() }
         let now = WallClock.monotonic
-        if let earlier = seen[name], earlier.size == size, earlier.modified == modified { return now - earlier.since }
-        seen[name] = (size, modified, now)
-        return 0
+        return seen.withLock { seen in
+            if let earlier = seen[name], earlier.size == size, earlier.modified == modified {
+                return now - earlier.since
+            }
+            seen[name] = (size, modified, now)
+            return 0
+        }
     }
 
     /// Forgets the names not in `names` (taken, or gone): the memory is bounded by one listing.
     func keep(_ names: Set<String>) {
-        lock.lock()
-        seen = seen.filter { names.contains($0.key) }
-        lock.unlock()
+        seen.withLock { seen in seen = seen.filter { names.contains($0.key) } }
     }
 }

@@ -6,7 +6,7 @@ public import State
 /// Somewhere alerts are delivered: the outbox holds each alert once per sink until its sink has it.
 public protocol Sink: Sendable {
     /// The sink's name in the outbox.
-    var name: String { get }
+    var name: SinkName { get }
     /// Delivers one alert; must be idempotent (the same delivery may come again after a crash).
     func deliver(_ delivery: Delivery) throws
     /// Delivers alerts in order, durably by the time it returns: how many were delivered before
@@ -38,7 +38,7 @@ extension Sink {
 /// repeated delivery rewrites the same name (and removes the open file again), so the queue holds
 /// each alert exactly once.
 public struct DirectoryQueueSink: Sink {
-    public let name = "queue"
+    public let name = SinkName.queue
     public let directory: String
     /// Owner read-write (0600) unless `file_access: group` (0640) lets the team's group read it.
     public var mode: mode_t = 0o600
@@ -122,7 +122,7 @@ public struct DirectoryQueueSink: Sink {
 
 /// `alerts.jsonl`: one line per alert, appended and fsynced.
 public struct JSONLinesSink: Sink {
-    public let name = "jsonl"
+    public let name = SinkName.jsonl
     public let path: String
     public var mode: mode_t = 0o600
 

@@ -2,6 +2,7 @@ import Events
 import Foundation
 public import Rules
 public import State
+import Synchronization
 
 /// How the syslog sink is set up (`syslog:` in the configuration file).
 public struct SyslogConfiguration: Sendable, Equatable {
@@ -56,12 +57,11 @@ public struct SyslogConfiguration: Sendable, Equatable {
 /// socket, UDP or TCP (octet-counted). Severity follows the priority: critical → crit, high → err,
 /// medium → warning, low → notice; withdrawals at notice. Every control character in every field is
 /// escaped, so no value can forge a log line.
-public final class SyslogSink: Sink, @unchecked Sendable {
-    public let name = "syslog"
+public final class SyslogSink: Sink, Sendable {
+    public let name = SinkName.syslog
     public let configuration: SyslogConfiguration
-    private let lock = NSLock()
-    /// The open TCP connection, reused until it fails.
-    private var connection: Int32 = -1
+    /// The open TCP connection (a descriptor, -1 when none), reused until it fails.
+    private let connection = Mutex<Int32>(-1)
     private let hostname: String
 
     public init(configuration: SyslogConfiguration) {
@@ -76,7 +76,7 @@ public final class SyslogSink: Sink, @unchecked Sendable {
         hostname = name.isEmpty ? "-" : String(name.filter { $0.isASCII && $0 > " " }.prefix(255))
     }
 
-    deinit { if connection >= 0 { close(connection) } }
+    deinit { connection.withLock { if $0 >= 0 { close($0) } } }
 
     public func deliver(_ delivery: Delivery) throws {
         guard let alert = JSONValue.parse(Array(delivery.payload.utf8)) else {
@@ -210,49 +210,53 @@ public final class SyslogSink: Sink, @unchecked Sendable {
     }
 
     private func stream(host: String, port: UInt16, frame: [UInt8]) throws {
-        lock.lock()
-        defer { lock.unlock() }
-        // A receiver that went away has sent its FIN: reconnect rather than write into a dead socket
-        // (the kernel would accept the bytes and the receiver never see them).
-        if connection >= 0 && Self.peerClosed(connection) {
-            close(connection)
-            connection = -1
-        }
-        if connection < 0 {
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = port.bigEndian
-            guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else {
-                throw DaemonError("\(host) is not an IPv4 address")
-            }
-            let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-            guard descriptor >= 0 else { throw FileSystem.failure("cannot open a socket to \(host):\(port)") }
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-            guard connected == 0 else {
-                let error = FileSystem.failure("cannot connect to syslog at \(host):\(port); will retry")
-                close(descriptor)
-                throw error
-            }
-            connection = descriptor
-        }
-        var written = 0
-        while written < frame.count {
-            let count = frame.withUnsafeBytes {
-                Glibc.send(connection, $0.baseAddress! + written, $0.count - written, Int32(MSG_NOSIGNAL))
-            }
-            if count < 0 {
-                if errno == EINTR { continue }
-                let error = FileSystem.failure("the syslog connection to \(host):\(port) failed; will reconnect")
+        try connection.withLock { connection in
+            // A receiver that went away has sent its FIN: reconnect rather than write into a dead socket
+            // (the kernel would accept the bytes and the receiver never see them).
+            if connection >= 0 && Self.peerClosed(connection) {
                 close(connection)
                 connection = -1
-                throw error
             }
-            written += count
+            if connection < 0 { connection = try Self.connect(host: host, port: port) }
+            var written = 0
+            while written < frame.count {
+                let descriptor = connection
+                let count = frame.withUnsafeBytes {
+                    Glibc.send(descriptor, $0.baseAddress! + written, $0.count - written, Int32(MSG_NOSIGNAL))
+                }
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    let error = FileSystem.failure("the syslog connection to \(host):\(port) failed; will reconnect")
+                    close(connection)
+                    connection = -1
+                    throw error
+                }
+                written += count
+            }
         }
+    }
+
+    /// A new TCP connection to the receiver.
+    private static func connect(host: String, port: UInt16) throws -> Int32 {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else {
+            throw DaemonError("\(host) is not an IPv4 address")
+        }
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard descriptor >= 0 else { throw FileSystem.failure("cannot open a socket to \(host):\(port)") }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else {
+            let error = FileSystem.failure("cannot connect to syslog at \(host):\(port); will retry")
+            close(descriptor)
+            throw error
+        }
+        return descriptor
     }
 }
 

@@ -287,11 +287,11 @@ public final class SQLiteStateStore: StateStore {
         try db.drop(table: "encounters")
     }
 
-    public func record(batch: [RecordRequest], sinks: [String]) throws -> [(RecordResult, PolicyDecision?)] {
+    public func record(batch: [RecordRequest], sinks: [SinkName]) throws -> [(RecordResult, PolicyDecision?)] {
         try pool.write { db in try batch.map { try Self.record($0, db, sinks: sinks) } }
     }
 
-    private static func record(_ request: RecordRequest, _ db: Database, sinks: [String]) throws -> (
+    private static func record(_ request: RecordRequest, _ db: Database, sinks: [SinkName]) throws -> (
         RecordResult, PolicyDecision?
     ) {
         let entry = request.entry
@@ -320,7 +320,7 @@ public final class SQLiteStateStore: StateStore {
     }
 
     private static func write(
-        _ decision: PolicyDecision, _ db: Database, sinks: [String], patientID: String?, content: [UInt8]?,
+        _ decision: PolicyDecision, _ db: Database, sinks: [SinkName], patientID: String?, content: [UInt8]?,
         at time: Timestamp
     ) throws {
         for alert in decision.opened {
@@ -339,7 +339,7 @@ public final class SQLiteStateStore: StateStore {
             for sink in sinks {
                 try db.executeCached(
                     sql: "INSERT INTO outbox (sink, alert_id, kind, payload) VALUES (?, ?, 'open', ?)",
-                    arguments: [sink, alert.alertID, payload])
+                    arguments: [sink.rawValue, alert.alertID, payload])
             }
         }
         for withdrawal in decision.withdrawn {
@@ -354,7 +354,7 @@ public final class SQLiteStateStore: StateStore {
             for sink in sinks {
                 try db.executeCached(
                     sql: "INSERT OR IGNORE INTO outbox (sink, alert_id, kind, payload) VALUES (?, ?, 'withdrawn', ?)",
-                    arguments: [sink, withdrawal.alertID, withdrawal.record])
+                    arguments: [sink.rawValue, withdrawal.alertID, withdrawal.record])
             }
         }
         guard let patientID else { return }
@@ -501,7 +501,7 @@ public final class SQLiteStateStore: StateStore {
     }
 
     /// The stale events that had findings, most recent first (at most `limit`).
-    public func staleEvents(limit: Int = 1000) throws -> [StaleEvent] {
+    public func staleEvents(limit: Int) throws -> [StaleEvent] {
         try pool.read { db in
             var events: [StaleEvent] = []
             var index: [String: Int] = [:]
@@ -541,7 +541,7 @@ public final class SQLiteStateStore: StateStore {
         try pool.read { db in try Self.entry(db, eventID: eventID) }
     }
 
-    public func pendingDeliveries(sink: String, after: Int64, limit: Int) throws -> [Delivery] {
+    public func pendingDeliveries(sink: SinkName, after: Int64, limit: Int) throws -> [Delivery] {
         try pool.read { db in
             try db.cachedRows(
                 sql: """
@@ -549,10 +549,10 @@ public final class SQLiteStateStore: StateStore {
                     FROM outbox o JOIN alerts a ON a.alert_id = o.alert_id
                     WHERE o.sink = ? AND o.delivered_at IS NULL AND o.id > ? ORDER BY o.id LIMIT ?
                     """,
-                arguments: [sink, after, limit]
+                arguments: [sink.rawValue, after, limit]
             ).map { row in
                 Delivery(
-                    id: row["id"], sink: row["sink"], alertID: row["alert_id"], payload: row["payload"],
+                    id: row["id"], sink: sink, alertID: row["alert_id"], payload: row["payload"],
                     attempts: row["attempts"], priority: row["priority"], createdAt: row["created_at"],
                     kind: Alert.Status(rawValue: row["kind"]) ?? .open)
             }
@@ -577,6 +577,18 @@ public final class SQLiteStateStore: StateStore {
 
     public func ledgerCount() throws -> Int {
         try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM events") ?? 0 }
+    }
+
+    public func waiting() throws -> [SinkName: Int] {
+        try pool.read { db in
+            var waiting: [SinkName: Int] = [:]
+            for row in try db.cachedRows(
+                sql: "SELECT sink, count(*) AS n FROM outbox WHERE delivered_at IS NULL GROUP BY sink")
+            {
+                if let sink = SinkName(rawValue: row["sink"]) { waiting[sink] = row["n"] }
+            }
+            return waiting
+        }
     }
 
     public func summary() throws -> StateSummary {
@@ -648,13 +660,17 @@ public final class SQLiteStateStore: StateStore {
                 sql: "UPDATE alerts SET status = ? WHERE alert_id = ?", arguments: [newStatus.rawValue, alertID])
             // The directory queue mirrors the team's work: an acknowledged alert's file says so, a
             // closed one leaves the open queue for alerts/closed/DATE/. Only when that sink is in use.
+            let queue = SinkName.queue.rawValue
             let usesQueue =
-                try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM outbox WHERE sink = 'queue')") ?? false
+                try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM outbox WHERE sink = ?)", arguments: [queue])
+                ?? false
             if usesQueue {
                 let record: String = row["record"]
                 try db.executeCached(
-                    sql: "INSERT OR IGNORE INTO outbox (sink, alert_id, kind, payload) VALUES ('queue', ?, ?, ?)",
-                    arguments: [alertID, newStatus.rawValue, Self.actedRecord(record, action, status: newStatus)])
+                    sql: "INSERT OR IGNORE INTO outbox (sink, alert_id, kind, payload) VALUES (?, ?, ?, ?)",
+                    arguments: [
+                        queue, alertID, newStatus.rawValue, Self.actedRecord(record, action, status: newStatus),
+                    ])
             }
         }
     }

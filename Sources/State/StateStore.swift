@@ -56,7 +56,7 @@ public enum RecordResult: Sendable, Equatable {
 public struct Delivery: Sendable, Equatable {
     /// The outbox row.
     public var id: Int64
-    public var sink: String
+    public var sink: SinkName
     public var alertID: String
     /// The alert record exactly as the sink must write it (one JSON line).
     public var payload: String
@@ -74,7 +74,7 @@ public struct Delivery: Sendable, Equatable {
 
     /// Creates a delivery (the store makes them; tests and other stores may too).
     public init(
-        id: Int64, sink: String, alertID: String, payload: String, attempts: Int, priority: String, createdAt: String,
+        id: Int64, sink: SinkName, alertID: String, payload: String, attempts: Int, priority: String, createdAt: String,
         kind: Alert.Status = .open
     ) {
         self.kind = kind
@@ -88,46 +88,73 @@ public struct Delivery: Sendable, Equatable {
     }
 }
 
-/// The daemon's durable state: the ledger of events, the alerts, and the outbox each sink drains.
+/// The ledger: every event RiskScreen took, exactly once, with what each patient's history holds
+/// for the alert policy.
 ///
-/// One call to ``record(_:alerts:sinks:)`` is one transaction: after it returns, the event is in the
-/// ledger exactly once and each of its alerts is in the outbox once per sink, or nothing was written.
-/// That is what makes the daemon's processing exactly-once across crashes.
+/// One call to ``record(batch:sinks:)`` is one transaction: after it returns, each event is in the
+/// ledger exactly once and each of its alerts is in the outbox once per sink, or nothing was
+/// written. That is what makes the daemon's processing exactly-once across crashes.
 ///
 /// - Important: Implementations must make each call atomic and durable before returning; the
 ///   SQLite store commits with `synchronous=FULL` in WAL mode.
-public protocol StateStore: Sendable {
+public protocol EventLedger: Sendable {
     /// Records a group of events in one transaction (group commit: one durable commit for many
-    /// events), in order: each as ``record(_:patientID:sinks:decide:)`` describes, each seeing the
-    /// ones before it. Either all are recorded or, when it throws, none.
-    func record(batch: [RecordRequest], sinks: [String]) throws -> [(RecordResult, PolicyDecision?)]
+    /// events), in order: each as ``record(_:patientID:content:sinks:decide:)`` describes, each
+    /// seeing the ones before it. Either all are recorded or, when it throws, none.
+    func record(batch: [RecordRequest], sinks: [SinkName]) throws -> [(RecordResult, PolicyDecision?)]
     /// What the state knows of a patient: earlier encounters and alerts.
     func patientState(_ patientID: String) throws -> PatientState
+    /// The content of a recorded event of `patientID`, while the state keeps it (see
+    /// ``forgetContent(occurredBefore:)``); `nil` otherwise.
+    func recordedEvent(_ eventID: String, patientID: String) throws -> Event?
     /// Forgets the content of events that happened before `time` (kept only while an event may be
     /// decided again); returns how many.
     @discardableResult
     func forgetContent(occurredBefore time: Timestamp) throws -> Int
     /// The ledger entry of an event id.
     func ledgerEntry(eventID: String) throws -> LedgerEntry?
+    /// The number of ledger entries.
+    func ledgerCount() throws -> Int
+    /// Stale events that had findings, newest first (`riskscreen queue list --stale`).
+    func staleEvents(limit: Int) throws -> [StaleEvent]
+}
+
+/// The outbox: each alert (opened, acknowledged, closed, withdrawn) once per sink until that sink
+/// has it.
+public protocol Outbox: Sendable {
     /// Up to `limit` deliveries waiting for `sink` with an outbox id above `after`, oldest first.
-    func pendingDeliveries(sink: String, after: Int64, limit: Int) throws -> [Delivery]
+    func pendingDeliveries(sink: SinkName, after: Int64, limit: Int) throws -> [Delivery]
     /// Marks deliveries done.
     func markDelivered(_ ids: [Int64], at time: Timestamp) throws
     /// Counts a failed attempt.
     func markFailed(_ id: Int64) throws
-    /// The number of ledger entries.
-    func ledgerCount() throws -> Int
-    /// Counts for `riskscreen status`.
-    func summary() throws -> StateSummary
+    /// The deliveries not yet made, by sink (sinks with none are absent).
+    func waiting() throws -> [SinkName: Int]
+}
+
+/// The alert queue the social work team works: alerts with their status, repeats, explanation and
+/// the audit trail of what the team did.
+public protocol AlertQueue: Sendable {
     /// The alerts in the queue (open and acknowledged; with `includeClosed`, all).
     func queuedAlerts(includeClosed: Bool) throws -> [QueuedAlert]
     /// One alert, whatever its status.
     func queuedAlert(id: String) throws -> QueuedAlert?
+    /// The findings recorded against an alert instead of opening one, oldest first.
+    func repeats(alertID: String) throws -> [RepeatRecord]
+    /// The explanation of why an alert fired, as recorded when it was raised.
+    func explanation(alertID: String) throws -> String?
     /// What the team did with an alert, oldest first.
     func actions(alertID: String) throws -> [AlertAction]
     /// Records an action (acknowledge, close) and updates the alert's status, in one transaction;
     /// throws ``QueueError`` for an unknown, withdrawn or closed alert.
     func act(on alertID: String, _ action: AlertAction) throws
+}
+
+/// The daemon's durable state: the ledger of events, the outbox each sink drains and the alert
+/// queue, kept together so that one transaction covers an event, its alerts and their deliveries.
+public protocol StateStore: EventLedger, Outbox, AlertQueue {
+    /// Counts for `riskscreen status`, read in one transaction so they agree with each other.
+    func summary() throws -> StateSummary
 }
 
 /// Gives the content of a recorded event of the patient being decided, by event id, while the state
@@ -154,18 +181,23 @@ public struct RecordRequest {
     }
 }
 
-extension StateStore {
+extension Outbox {
     /// Up to `limit` deliveries waiting for `sink`, oldest first.
-    public func pendingDeliveries(sink: String, limit: Int) throws -> [Delivery] {
+    public func pendingDeliveries(sink: SinkName, limit: Int) throws -> [Delivery] {
         try pendingDeliveries(sink: sink, after: 0, limit: limit)
     }
+}
+
+extension EventLedger {
+    /// Stale events that had findings, newest first, at most 1,000.
+    public func staleEvents() throws -> [StaleEvent] { try staleEvents(limit: 1000) }
 
     /// Records one event unless its id is already known: in one transaction, reads what the state
     /// knows of `patientID`, calls `decide` with it, and writes the ledger row with the decision's
     /// alerts, repeats, withdrawals (each alert once per sink in the outbox) and the patient's
     /// encounter. `decide` is not called for a duplicate or a conflict.
     public func record(
-        _ entry: LedgerEntry, patientID: String?, content: [UInt8]? = nil, sinks: [String],
+        _ entry: LedgerEntry, patientID: String?, content: [UInt8]? = nil, sinks: [SinkName],
         decide: (PatientState, RecordedEvents) throws -> PolicyDecision
     ) throws -> (RecordResult, PolicyDecision?) {
         try withoutActuallyEscaping(decide) { decide in
@@ -176,7 +208,7 @@ extension StateStore {
 
     /// Records an event and exactly these alerts, with no policy and no patient history (invalid
     /// events, tests).
-    public func record(_ entry: LedgerEntry, alerts: [Alert], sinks: [String]) throws -> RecordResult {
+    public func record(_ entry: LedgerEntry, alerts: [Alert], sinks: [SinkName]) throws -> RecordResult {
         try record(entry, patientID: nil, sinks: sinks) { _, _ in PolicyDecision(opened: alerts) }.0
     }
 }

@@ -93,10 +93,10 @@ struct EvalCommand: ParsableCommand {
         let builder = policy.builder
         var screener = Screener(ruleSet: ruleSet, policy: policy)
         screener.explainsAlerts = false
-        var store: SQLiteStateStore?
+        var store: (any EventLedger)?
         if let state {
             do {
-                store = try SQLiteStateStore(readingFrom: state)
+                store = try StateDatabase.openForReading(state)
             } catch {
                 printError("eval: \(error)")
                 throw ExitCode(2)

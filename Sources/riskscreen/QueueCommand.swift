@@ -19,13 +19,13 @@ struct QueueCommand: ParsableCommand {
         @Option(help: "The daemon's home.")
         var home = "var"
 
-        func store() throws -> SQLiteStateStore {
+        func store() throws -> any StateStore {
             let home = Home(self.home)
             guard FileManager.default.fileExists(atPath: home.stateDatabase) else {
                 printError("queue: no state database at \(home.stateDatabase); has the daemon run on this home?")
                 throw ExitCode(1)
             }
-            return try SQLiteStateStore(path: home.stateDatabase)
+            return try StateDatabase.open(home.stateDatabase)
         }
     }
 

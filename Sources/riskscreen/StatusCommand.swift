@@ -11,7 +11,8 @@ struct StatusCommand: ParsableCommand {
         commandName: "status",
         abstract: "Say whether the daemon runs and is healthy: exit 0 healthy, 1 degraded, 2 not running.",
         discussion: """
-            Degraded: a sink is failing (undelivered alerts that have failed at least once), the oldest \
+            Degraded: a sink is failing (a delivery waiting in the outbox has failed at least once), the \
+            state database cannot be read, the oldest \
             file waiting in the inbox is older than --max-inbox-age seconds, a file in the inbox will \
             never be taken (not *.json), or the last reload of the rules was refused.
             """
@@ -54,8 +55,13 @@ struct StatusCommand: ParsableCommand {
         let running = HomeLock.isHeld(home: home)
         let state = try? DaemonState.read(home: home)
         var summary = StateSummary()
+        var problems: [String] = []
         if FileManager.default.fileExists(atPath: home.stateDatabase) {
-            summary = (try? SQLiteStateStore(path: home.stateDatabase).summary()) ?? summary
+            do {
+                summary = try StateDatabase.open(home.stateDatabase).summary()
+            } catch {
+                problems.append("the state database cannot be read (\(error)); the counts below are not known")
+            }
         }
         let backlog = home.inboxBacklog()
         let neverTaken = home.inboxNeverTaken()
@@ -63,9 +69,11 @@ struct StatusCommand: ParsableCommand {
         let quarantined = ((try? FileManager.default.contentsOfDirectory(atPath: home.quarantine)) ?? []).filter {
             !$0.hasSuffix(".reason.json") && !$0.hasPrefix(".")
         }.count
-        var problems: [String] = []
         for (sink, count) in summary.failing.sorted(by: { $0.key < $1.key }) where count > 0 {
-            problems.append("the \(sink) sink is failing (\(count) alert\(count == 1 ? "" : "s") not delivered)")
+            let waiting = summary.outbox[sink] ?? count
+            problems.append(
+                "the \(sink) sink is failing: \(waiting) deliver\(waiting == 1 ? "y" : "ies") waiting, \(count) failed at least once"
+            )
         }
         if !neverTaken.isEmpty {
             problems.append(
@@ -79,6 +87,11 @@ struct StatusCommand: ParsableCommand {
         }
         if let oldestAge, oldestAge > maxInboxAge {
             problems.append("the oldest inbox file has waited \(Int(oldestAge)) s (over \(Int(maxInboxAge)) s)")
+        }
+        let undelivered = summary.outbox.values.reduce(0, +)
+        if !running && undelivered > 0 {
+            problems.append(
+                "\(undelivered) deliver\(undelivered == 1 ? "y waits" : "ies wait") in the outbox for the next run")
         }
         let health = !running ? "not running" : (problems.isEmpty ? "healthy" : "degraded")
         let status: Int32 = !running ? 2 : (problems.isEmpty ? 0 : 1)
@@ -125,7 +138,10 @@ struct StatusCommand: ParsableCommand {
             print(
                 "stale events: \(summary.stale) (older than stale_after when they arrived: recorded, no alert\(summary.stale > 0 ? "; `riskscreen queue list --stale`" : ""))"
             )
-            let outbox = summary.outbox.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+            let outbox = summary.outbox.sorted { $0.key < $1.key }.map { sink, waiting in
+                let failing = summary.failing[sink] ?? 0
+                return "\(sink) \(waiting) waiting\(failing > 0 ? " (\(failing) failed at least once)" : "")"
+            }
             print("outbox: \(outbox.isEmpty ? "empty" : outbox.joined(separator: ", "))")
             let open = Priority.mostUrgentFirst.map { "\($0.rawValue) \(summary.openAlerts[$0.rawValue] ?? 0)" }
             print("open alerts: \(open.joined(separator: ", "))")

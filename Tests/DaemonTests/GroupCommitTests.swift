@@ -31,7 +31,7 @@ struct GroupCommitTests {
                 RuleSetLoader().load(paths: [GroupCommitTests.packageRoot.appendingPathComponent("rules").path])
                     .ruleSet)
             processor = EventProcessor(
-                home: home, store: store, ruleSet: ruleSet, sinks: ["queue"], logger: Logger(label: "test"))
+                home: home, store: store, ruleSet: ruleSet, sinks: [.queue], logger: Logger(label: "test"))
             // Moved with the clock: an event from last month would be stale and open no alert.
             let sample = SampleClock.move(
                 [
@@ -71,7 +71,7 @@ struct GroupCommitTests {
         // 4 rounds (7, 7, 7, 4 → 2 + 2 + 2 + 1 = 7 groups); `between` runs between them.
         #expect(groups == 6)
         // 25 critical + 25 medium alerts, each once in the outbox.
-        #expect(try fixture.store.pendingDeliveries(sink: "queue", limit: 1000).count == 50)
+        #expect(try fixture.store.pendingDeliveries(sink: .queue, limit: 1000).count == 50)
     }
 
     @Test("one group is one transaction: the events of a group see each other (a duplicate id inside it)")
@@ -89,7 +89,7 @@ struct GroupCommitTests {
     }
 
     /// A store that refuses any group holding one event id, as a full disk or a bug might.
-    final class RefusingStore: StateStore, @unchecked Sendable {
+    final class RefusingStore: EventLedger {
         let inner: SQLiteStateStore
         let refused: String
         init(_ inner: SQLiteStateStore, refusing id: String) {
@@ -97,28 +97,20 @@ struct GroupCommitTests {
             refused = id
         }
         struct Refused: Error {}
-        func record(batch: [RecordRequest], sinks: [String]) throws -> [(RecordResult, PolicyDecision?)] {
+        func record(batch: [RecordRequest], sinks: [SinkName]) throws -> [(RecordResult, PolicyDecision?)] {
             if batch.contains(where: { $0.entry.eventID == refused }) { throw Refused() }
             return try inner.record(batch: batch, sinks: sinks)
         }
         func patientState(_ patientID: String) throws -> PatientState { try inner.patientState(patientID) }
+        func recordedEvent(_ eventID: String, patientID: String) throws -> Event? {
+            try inner.recordedEvent(eventID, patientID: patientID)
+        }
         func forgetContent(occurredBefore time: Timestamp) throws -> Int {
             try inner.forgetContent(occurredBefore: time)
         }
         func ledgerEntry(eventID: String) throws -> LedgerEntry? { try inner.ledgerEntry(eventID: eventID) }
-        func pendingDeliveries(sink: String, after: Int64, limit: Int) throws -> [Delivery] {
-            try inner.pendingDeliveries(sink: sink, after: after, limit: limit)
-        }
-        func markDelivered(_ ids: [Int64], at time: Timestamp) throws { try inner.markDelivered(ids, at: time) }
-        func markFailed(_ id: Int64) throws { try inner.markFailed(id) }
         func ledgerCount() throws -> Int { try inner.ledgerCount() }
-        func summary() throws -> StateSummary { try inner.summary() }
-        func queuedAlerts(includeClosed: Bool) throws -> [QueuedAlert] {
-            try inner.queuedAlerts(includeClosed: includeClosed)
-        }
-        func queuedAlert(id: String) throws -> QueuedAlert? { try inner.queuedAlert(id: id) }
-        func actions(alertID: String) throws -> [AlertAction] { try inner.actions(alertID: alertID) }
-        func act(on alertID: String, _ action: AlertAction) throws { try inner.act(on: alertID, action) }
+        func staleEvents(limit: Int) throws -> [StaleEvent] { try inner.staleEvents(limit: limit) }
     }
 
     @Test("when a group's transaction fails, its events are recorded one by one: one bad event holds back no other")
@@ -126,7 +118,7 @@ struct GroupCommitTests {
         let fixture = try Fixture(count: 5)
         let processor = EventProcessor(
             home: fixture.home, store: RefusingStore(fixture.store, refusing: "G-2"),
-            ruleSet: fixture.processor.ruleSet, sinks: ["queue"], logger: Logger(label: "t"))
+            ruleSet: fixture.processor.ruleSet, sinks: [.queue], logger: Logger(label: "t"))
         let drain = InboxDrain(home: fixture.home, processor: processor, minimumAge: 0, logger: Logger(label: "t"))
         let summary = drain.runOnce(now: WallClock.now, group: 100)
         #expect(summary.processed == 4)

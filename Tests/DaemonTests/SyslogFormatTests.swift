@@ -104,11 +104,11 @@ struct SyslogFormatTests {
                 return configuration
             }())
         let low = Delivery(
-            id: 1, sink: "syslog", alertID: "rs-x", payload: alert(priority: "low").serialized, attempts: 0,
+            id: 1, sink: .syslog, alertID: "rs-x", payload: alert(priority: "low").serialized, attempts: 0,
             priority: "low", createdAt: "2026-11-22T15:00:00Z")
         #expect(throws: Never.self) { try skipping.deliver(low) }
         let high = Delivery(
-            id: 2, sink: "syslog", alertID: "rs-y", payload: alert(priority: "high").serialized, attempts: 0,
+            id: 2, sink: .syslog, alertID: "rs-y", payload: alert(priority: "high").serialized, attempts: 0,
             priority: "high", createdAt: "2026-11-22T15:00:00Z")
         #expect(throws: (any Error).self) { try skipping.deliver(high) }
     }

@@ -41,7 +41,7 @@ struct CrashTests {
 
         let store = try SQLiteStateStore(path: home + "/state.db")
         #expect(try store.ledgerCount() == 19)
-        #expect(try store.pendingDeliveries(sink: "queue", limit: 100).isEmpty)
+        #expect(try store.pendingDeliveries(sink: .queue, limit: 100).isEmpty)
         let queue = (try FileManager.default.contentsOfDirectory(atPath: home + "/alerts")).filter {
             $0.hasSuffix(".json") && !$0.hasPrefix(".")
         }

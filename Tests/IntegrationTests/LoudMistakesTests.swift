@@ -107,6 +107,18 @@ struct LoudMistakesTests {
         #expect(run.status == 3, "\(run.stdout)\(run.stderr)")
         #expect(run.stdout.contains("undelivered (a sink is failing; retried next run)"), "\(run.stdout)")
         #expect(run.stderr.contains("could not be made; the outbox keeps them for the next run"))
+        // status tells the same story: the count the run left, in the outbox line and the problems.
+        let undelivered = try #require(run.stdout.firstMatch(of: /(\d+) undelivered/)?.output.1, "\(run.stdout)")
+        #expect(undelivered == "2")
+        let status = try RiskScreenProcess.run(["status", "--home", home])
+        #expect(status.status == 2)
+        #expect(status.stdout.contains("outbox: jsonl 2 waiting (1 failed at least once)"), "\(status.stdout)")
+        #expect(
+            status.stdoutLines.last
+                == "status: not running: the jsonl sink is failing: 2 deliveries waiting, 1 failed at least once; 2 deliveries wait in the outbox for the next run",
+            "\(status.stdout)")
+        let json = try RiskScreenProcess.run(["status", "--home", home, "--json"])
+        #expect(json.stdout.contains(#""outbox":{"jsonl":2}"#), "\(json.stdout)")
         // Once the file can be written, the next run delivers them and exits 0.
         try FileManager.default.removeItem(atPath: home + "/alerts.jsonl")
         let again = try RiskScreenProcess.run(["run", "--once", "--home", home, "--minimum-age", "0"])

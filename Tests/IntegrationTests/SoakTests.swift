@@ -56,7 +56,7 @@ struct SoakTests {
         #expect(try store.ledgerCount() == count)
         for index in 0..<count { #expect(try store.ledgerEntry(eventID: "SOAK-\(index)")?.duplicates ?? -1 >= 0) }
         #expect(try store.queuedAlerts(includeClosed: true).count == expectedAlerts)
-        #expect(try store.pendingDeliveries(sink: "queue", limit: 10).isEmpty)
+        #expect(try store.pendingDeliveries(sink: .queue, limit: 10).isEmpty)
         let queue = daemon.files("alerts").filter { !$0.hasPrefix(".") }
         let ids = Set(queue.map { String($0.split(separator: "-").suffix(2).joined(separator: "-").dropLast(5)) })
         #expect(ids.count == expectedAlerts && queue.count == expectedAlerts, "an alert is in the queue twice")

@@ -53,7 +53,9 @@ struct StatusCommandTests {
         #expect(daemon.wait { daemon.log.contains("delivery failed") })
         let failing = try RiskScreenProcess.run(["status", "--home", home])
         #expect(failing.status == 1)
-        #expect(failing.stdoutLines.last == "status: degraded: the queue sink is failing (1 alert not delivered)")
+        #expect(
+            failing.stdoutLines.last
+                == "status: degraded: the queue sink is failing: 1 delivery waiting, 1 failed at least once")
         try FileManager.default.removeItem(atPath: home + "/alerts")
         try FileManager.default.createDirectory(atPath: home + "/alerts", withIntermediateDirectories: false)
         #expect(daemon.wait(seconds: 20) { daemon.files("alerts").count == 1 })

@@ -43,7 +43,7 @@ struct PolicyStateTests {
         let entry = LedgerEntry(
             eventID: event.eventID, digest: "d-\(event.eventID)", outcome: .processed, recordedAt: event.occurredAt,
             fileName: "\(event.eventID).json", rulesVersion: "v")
-        let (result, decision) = try store.record(entry, patientID: "S-1", sinks: ["queue", "jsonl"]) { state, _ in
+        let (result, decision) = try store.record(entry, patientID: "S-1", sinks: [.queue, .jsonl]) { state, _ in
             policy.decide(
                 event, state: state, rulesVersion: "v", now: event.occurredAt,
                 evaluate: { _, _ in Evaluation(scores: [], findings: findings) })
@@ -103,7 +103,7 @@ struct PolicyStateTests {
         #expect(repeats.first?.reason == "strain because")
         #expect(repeats.first?.eventType == "transfer")
         // Nothing new for the sinks.
-        #expect(try store.pendingDeliveries(sink: "queue", limit: 10).count == 1)
+        #expect(try store.pendingDeliveries(sink: .queue, limit: 10).count == 1)
     }
 
     @Test("a withdrawal reaches every sink as a second record with the same alert id, after the first")
@@ -116,7 +116,7 @@ struct PolicyStateTests {
             [finding("unsafe", .critical, "safety")])
         try step(store, &memory, try event("X", "cancel_admission", at: "2026-11-01T09:00:00-05:00"), [])
         let id = admission.opened[0].alertID
-        for sink in ["queue", "jsonl"] {
+        for sink: SinkName in [.queue, .jsonl] {
             let pending = try store.pendingDeliveries(sink: sink, limit: 10)
             #expect(pending.map(\.alertID) == [id, id])
             #expect(pending.map(\.kind) == [.open, .withdrawn])
@@ -166,7 +166,7 @@ struct PolicyStateTests {
         try pool.close()
 
         let store = try home.store()
-        #expect(try store.pendingDeliveries(sink: "queue", limit: 10).map(\.alertID) == [alert.alertID])
+        #expect(try store.pendingDeliveries(sink: .queue, limit: 10).map(\.alertID) == [alert.alertID])
         let state = try store.patientState("S-1")
         #expect(state.findings.map(\.ruleID) == ["strain"])
         #expect(state.findings.first?.fate == .opened(alertID: alert.alertID))
@@ -259,7 +259,7 @@ struct PolicyStateTests {
                 eventID: event.eventID, digest: "d-\(event.eventID)", outcome: .processed, recordedAt: event.occurredAt,
                 fileName: "\(event.eventID).json", rulesVersion: "v")
             let (_, decision) = try store.record(
-                entry, patientID: "S-1", content: Array(content.utf8), sinks: ["queue"]
+                entry, patientID: "S-1", content: Array(content.utf8), sinks: [.queue]
             ) {
                 state, recorded in
                 policy.decide(

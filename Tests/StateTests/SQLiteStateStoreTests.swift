@@ -49,13 +49,13 @@ struct SQLiteStateStoreTests {
         let store = try home.store()
         let event = try event()
         let result = try store.record(
-            entry(), alerts: alerts(for: event, referrals: ["a", "b"]), sinks: ["queue", "jsonl"])
+            entry(), alerts: alerts(for: event, referrals: ["a", "b"]), sinks: [.queue, .jsonl])
         #expect(result == .recorded)
         #expect(try store.ledgerEntry(eventID: "T-1")?.digest == "d1")
         #expect(try store.ledgerCount() == 1)
-        #expect(try store.pendingDeliveries(sink: "queue", limit: 10).count == 2)
-        #expect(try store.pendingDeliveries(sink: "jsonl", limit: 10).count == 2)
-        let payload = try #require(try store.pendingDeliveries(sink: "queue", limit: 10).first?.payload)
+        #expect(try store.pendingDeliveries(sink: .queue, limit: 10).count == 2)
+        #expect(try store.pendingDeliveries(sink: .jsonl, limit: 10).count == 2)
+        let payload = try #require(try store.pendingDeliveries(sink: .queue, limit: 10).first?.payload)
         #expect(payload.hasPrefix("{\"alert_id\":\"rs-"))
         #expect(!payload.contains("\n"))
     }
@@ -65,15 +65,15 @@ struct SQLiteStateStoreTests {
         let home = try Home()
         let store = try home.store()
         let event = try event()
-        _ = try store.record(entry(), alerts: alerts(for: event, referrals: ["a"]), sinks: ["queue"])
-        let again = try store.record(entry(), alerts: alerts(for: event, referrals: ["a"]), sinks: ["queue"])
+        _ = try store.record(entry(), alerts: alerts(for: event, referrals: ["a"]), sinks: [.queue])
+        let again = try store.record(entry(), alerts: alerts(for: event, referrals: ["a"]), sinks: [.queue])
         guard case .duplicate(let existing) = again else {
             Issue.record("expected a duplicate, got \(again)")
             return
         }
         #expect(existing.digest == "d1")
         #expect(try store.ledgerEntry(eventID: "T-1")?.duplicates == 1)
-        #expect(try store.pendingDeliveries(sink: "queue", limit: 10).count == 1)
+        #expect(try store.pendingDeliveries(sink: .queue, limit: 10).count == 1)
     }
 
     @Test("the same id with different content is a conflict: nothing written, both digests known")
@@ -81,12 +81,12 @@ struct SQLiteStateStoreTests {
         let home = try Home()
         let store = try home.store()
         let event = try event()
-        _ = try store.record(entry(digest: "d1"), alerts: alerts(for: event, referrals: ["a"]), sinks: ["queue"])
+        _ = try store.record(entry(digest: "d1"), alerts: alerts(for: event, referrals: ["a"]), sinks: [.queue])
         let result = try store.record(
-            entry(digest: "d2"), alerts: alerts(for: event, referrals: ["b"]), sinks: ["queue"])
+            entry(digest: "d2"), alerts: alerts(for: event, referrals: ["b"]), sinks: [.queue])
         #expect(result == .conflict(entry(digest: "d1")))
         #expect(
-            try store.pendingDeliveries(sink: "queue", limit: 10).map(\.alertID) == [
+            try store.pendingDeliveries(sink: .queue, limit: 10).map(\.alertID) == [
                 Alert.id(eventID: "T-1", referral: "a")
             ])
     }
@@ -98,10 +98,10 @@ struct SQLiteStateStoreTests {
         let event = try event()
         let alert = try #require(alerts(for: event, referrals: ["a"]).first)
         // The same alert twice violates the alerts table's key after the ledger row is written.
-        #expect(throws: (any Error).self) { try store.record(entry(), alerts: [alert, alert], sinks: ["queue"]) }
+        #expect(throws: (any Error).self) { try store.record(entry(), alerts: [alert, alert], sinks: [.queue]) }
         #expect(try store.ledgerEntry(eventID: "T-1") == nil)
-        #expect(try store.pendingDeliveries(sink: "queue", limit: 10).isEmpty)
-        #expect(try store.record(entry(), alerts: [alert], sinks: ["queue"]) == .recorded)
+        #expect(try store.pendingDeliveries(sink: .queue, limit: 10).isEmpty)
+        #expect(try store.record(entry(), alerts: [alert], sinks: [.queue]) == .recorded)
     }
 
     @Test("an invalid event is in the ledger with its reason and no alerts")
@@ -110,7 +110,7 @@ struct SQLiteStateStoreTests {
         let store = try home.store()
         var invalid = entry("file:bad.json", outcome: .invalid)
         invalid.reason = "$.encounter.admitted_at: expected RFC 3339 date-time, got \"yesterday\""
-        #expect(try store.record(invalid, alerts: [], sinks: ["queue"]) == .recorded)
+        #expect(try store.record(invalid, alerts: [], sinks: [.queue]) == .recorded)
         #expect(try store.ledgerEntry(eventID: "file:bad.json")?.reason == invalid.reason)
         #expect(try store.ledgerEntry(eventID: "file:bad.json")?.outcome == .invalid)
     }
@@ -121,13 +121,13 @@ struct SQLiteStateStoreTests {
         let store = try home.store()
         for id in ["T-1", "T-2", "T-3"] {
             _ = try store.record(
-                entry(id, digest: id), alerts: alerts(for: try event(id), referrals: ["a"]), sinks: ["queue"])
+                entry(id, digest: id), alerts: alerts(for: try event(id), referrals: ["a"]), sinks: [.queue])
         }
-        let pending = try store.pendingDeliveries(sink: "queue", limit: 2)
+        let pending = try store.pendingDeliveries(sink: .queue, limit: 2)
         #expect(pending.map(\.alertID) == ["T-1", "T-2"].map { Alert.id(eventID: $0, referral: "a") })
         try store.markFailed(pending[0].id)
         try store.markDelivered([pending[1].id], at: Self.now)
-        let after = try store.pendingDeliveries(sink: "queue", limit: 10)
+        let after = try store.pendingDeliveries(sink: .queue, limit: 10)
         #expect(after.map(\.alertID) == ["T-1", "T-3"].map { Alert.id(eventID: $0, referral: "a") })
         #expect(after.first?.attempts == 1)
     }
@@ -137,11 +137,11 @@ struct SQLiteStateStoreTests {
         let home = try Home()
         do {
             let store = try home.store()
-            _ = try store.record(entry(), alerts: alerts(for: try event(), referrals: ["a"]), sinks: ["queue"])
+            _ = try store.record(entry(), alerts: alerts(for: try event(), referrals: ["a"]), sinks: [.queue])
         }
         let reopened = try home.store()
         #expect(try reopened.ledgerCount() == 1)
-        #expect(try reopened.pendingDeliveries(sink: "queue", limit: 10).count == 1)
+        #expect(try reopened.pendingDeliveries(sink: .queue, limit: 10).count == 1)
     }
 
     @Test("the database is owner-only, in WAL mode, and commits with synchronous=FULL")
