@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.7.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // libyaml from the system (Debian libyaml-dev); never vendored.
@@ -45,7 +46,7 @@ let package = Package(
         ),
         .target(
             name: "Rules",
-            dependencies: ["YAMLDocument", "Events"],
+            dependencies: ["YAMLDocument", "Events", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
         .target(

@@ -49,6 +49,6 @@ public struct Alert: Sendable {
     /// after its first alert was withdrawn gets 2, 3, ….
     public static func id(eventID: String, referral: String, generation: Int = 1) -> String {
         let key = eventID + "\u{0}" + referral + (generation > 1 ? "\u{0}\(generation)" : "")
-        return "rs-" + SHA256.hex(key).prefix(24)
+        return "rs-" + SHA256Digest.hex(key).prefix(24)
     }
 }

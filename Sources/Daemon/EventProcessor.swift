@@ -181,7 +181,7 @@ public final class EventProcessor {
         case .failure(.failed(let message)):
             throw DaemonError("cannot read \(path): \(message); it stays in inbox/.work and is tried again")
         }
-        var hasher = SHA256()
+        var hasher = SHA256Digest()
         hasher.update(bytes)
         let digest = hasher.hexDigest()
         do {

@@ -152,25 +152,47 @@ struct AlertBuilderTests {
 struct SHA256Tests {
     @Test("matches the FIPS 180-4 test vectors")
     func vectors() {
-        #expect(SHA256.hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        #expect(SHA256.hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256Digest.hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256Digest.hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         #expect(
-            SHA256.hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")
+            SHA256Digest.hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")
                 == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
         #expect(
-            SHA256.hex(String(repeating: "a", count: 1_000_000))
+            SHA256Digest.hex(String(repeating: "a", count: 1_000_000))
                 == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+
+    @Test("alert ids and rule-set versions recorded before keep their values")
+    func recordedValues() throws {
+        // Computed with the hand-written SHA-256 this replaced (and Python's hashlib).
+        #expect(Alert.id(eventID: "E-1", referral: "caregiver-support") == "rs-4907759a7f77a32798822425")
+        #expect(Alert.id(eventID: "E-1", referral: "caregiver-support", generation: 2) == "rs-a6e0a445177190fbcbc9538f")
+        let rules = """
+            rules:
+              - id: pin.one
+                title: A rule whose file digest is pinned
+                category: social-needs
+                when: event_type == "admission"
+                priority: low
+                referral: social-needs
+                reason: "pinned"
+
+            """
+        let loaded = RuleSetLoader().load(sources: [(name: "rules/one.yaml", bytes: Array(rules.utf8))])
+        #expect(
+            try #require(loaded.ruleSet).version
+                == "sha256:6e369a0526442c5c6a6b0088b9f3b69c3957ebecd2f0d28feff373af932f13e5")
     }
 
     @Test("bytes fed in pieces of any size give the digest of the whole, at every padding length")
     func pieces() {
         for length in [0, 1, 55, 56, 63, 64, 65, 119, 120, 1000] {
             let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
-            var whole = SHA256()
+            var whole = SHA256Digest()
             whole.update(bytes)
             let expected = whole.hexDigest()
             for size in [1, 3, 63, 64, 65, 200] {
-                var digest = SHA256()
+                var digest = SHA256Digest()
                 var offset = 0
                 while offset < bytes.count {
                     digest.update(bytes[offset..<min(offset + size, bytes.count)])
@@ -179,7 +201,7 @@ struct SHA256Tests {
                 #expect(digest.hexDigest() == expected, "length \(length), pieces of \(size)")
             }
             // A sequence without contiguous storage takes the same path.
-            var lazy = SHA256()
+            var lazy = SHA256Digest()
             lazy.update(bytes.lazy.map { $0 })
             #expect(lazy.hexDigest() == expected)
         }

@@ -86,7 +86,7 @@ public struct RuleSetLoader: Sendable {
         var scores: [ScoreDeclaration] = []
         var rules: [RuleDeclaration] = []
         var overrides: [OverrideDeclaration] = []
-        var digest = SHA256()
+        var digest = SHA256Digest()
         for (name, bytes) in sources {
             digest.update(name.split(separator: "/").last.map(String.init) ?? name)
             digest.update([0])
