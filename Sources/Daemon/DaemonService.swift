@@ -50,6 +50,10 @@ public struct DaemonConfiguration: Sendable {
     public var sinks: [SinkName] = [.queue, .jsonl]
     /// How the syslog sink sends, when `sinks` names it.
     public var syslog = SyslogConfiguration()
+    /// The wall clock: the system's, or one the test suite moved.
+    public var clock = WallClock.system
+    /// Where the crash tests make the process kill itself; `nil` in production.
+    public var crashAt: CrashPoint?
 
     public init(home: Home, rulePaths: [String]) {
         self.home = home
@@ -78,23 +82,22 @@ public struct DaemonService: Service {
     public func run() async throws {
         let notifier = SystemdNotifier()
         let home = configuration.home
-        // The rules first: a daemon that cannot start creates nothing.
-        let loaded = configuration.ruleLoader.load(paths: configuration.rulePaths)
-        guard let ruleSet = loaded.ruleSet else {
-            for diagnostic in loaded.diagnostics where diagnostic.severity == .error {
+        // Trap SIGHUP before anything that takes time, so an early one does not terminate the process.
+        let hangups = await UnixSignalsSequence(trapping: .sighup, .sigusr1)
+        let started: Startup.Started
+        do {
+            started = try Startup.begin(configuration, logger: logger)
+        } catch {
+            for diagnostic in error.diagnostics {
                 logger.error("rule error", metadata: ["diagnostic": "\(diagnostic.description)"])
             }
-            throw DaemonError("the rules do not load; nothing was started (run `riskscreen check` on them)")
+            throw DaemonError(error.description)
         }
-        umask(configuration.fileAccess.umask)
-        try home.create(access: configuration.fileAccess)
-        let lock = try HomeLock(home: home)
-        defer { withExtendedLifetime(lock) {} }
-        let seeded = try Pipeline.seed(configuration.seedFiles, into: home)
-        let startedAt = WallClock.seconds
-        // Trap SIGHUP before anything else that takes time, so an early one does not terminate the process.
-        let hangups = await UnixSignalsSequence(trapping: .sighup, .sigusr1)
-        let (processor, drain, deliverer) = try Pipeline.make(configuration, ruleSet: ruleSet, logger: logger)
+        defer { withExtendedLifetime(started.lock) {} }
+        let (ruleSet, processor, drain, deliverer, seeded) = (
+            started.ruleSet, started.processor, started.drain, started.deliverer, started.seeded
+        )
+        let startedAt = configuration.clock.seconds
         let metrics = DaemonMetrics()
         processor.metrics = metrics
         let inbox = Inbox(home: home, minimumAge: configuration.minimumAge)
@@ -185,11 +188,11 @@ public struct DaemonService: Service {
                     notifier.reloading()
                     switch reload(processor) {
                     case .loaded:
-                        rulesLoadedAt = WallClock.seconds
+                        rulesLoadedAt = configuration.clock.seconds
                         refusedReload = nil
                         metrics.reload(refused: false)
                     case .refused(let errors):
-                        refusedReload = (WallClock.seconds, errors)
+                        refusedReload = (configuration.clock.seconds, errors)
                         metrics.reload(refused: true)
                     }
                     recordState()
@@ -216,13 +219,13 @@ public struct DaemonService: Service {
         func deliver() {
             do {
                 try deliverer.deliverPending(
-                    now: WallClock.now)
+                    now: configuration.clock.now)
             } catch {
                 logger.error(
                     "delivery stopped; the outbox keeps the alerts and is retried", metadata: ["error": "\(error)"])
             }
         }
-        let now = WallClock.now
+        let now = configuration.clock.now
         // During a backlog, deliver between groups at most every `deliveryInterval`: each delivery
         // costs a sync per sink, and the backlog's own queueing dwarfs the wait.
         var lastDelivery = ContinuousClock.now
@@ -309,53 +312,6 @@ public struct DaemonService: Service {
             }
         }
         return result
-    }
-}
-
-/// Builds the processing pipeline both `run` and `run --once` use.
-public enum Pipeline {
-    /// Writes `files` into the home's inbox (each under a temporary dot-name, then renamed in, as a
-    /// feed should), skipping names already there; returns the names written, for the first pass to
-    /// take at once.
-    public static func seed(_ files: [(name: String, text: String)], into home: Home) throws -> Set<String> {
-        var written = Set<String>()
-        for (name, text) in files {
-            let target = home.inbox + "/" + name
-            guard !FileManager.default.fileExists(atPath: target) else { continue }
-            try FileSystem.writeAtomically(Array(text.utf8), to: target, mode: 0o600)
-            written.insert(name)
-        }
-        return written
-    }
-
-    /// The processor, the inbox drain and the deliverer for `configuration`, on its state database.
-    public static func make(
-        _ configuration: DaemonConfiguration, ruleSet: RuleSet, logger: Logger
-    ) throws -> (EventProcessor, InboxDrain, Deliverer) {
-        let home = configuration.home
-        let access = configuration.fileAccess
-        let store = try StateDatabase.open(home.stateDatabase, mode: access.databaseMode)
-        var sinks: [any Sink] = []
-        if configuration.sinks.contains(.queue) {
-            var queue = DirectoryQueueSink(directory: home.alerts)
-            queue.mode = access.fileMode
-            sinks.append(queue)
-        }
-        if configuration.sinks.contains(.jsonl) {
-            var lines = JSONLinesSink(path: home.alertsLog)
-            lines.mode = access.fileMode
-            sinks.append(lines)
-        }
-        if configuration.sinks.contains(.syslog) { sinks.append(SyslogSink(configuration: configuration.syslog)) }
-        let processor = EventProcessor(
-            home: home, store: store, ruleSet: ruleSet, sinks: sinks.map(\.name), logger: logger)
-        processor.sizeLimit = configuration.sizeLimit
-        processor.fileMode = access.fileMode
-        processor.policy = AlertPolicy(
-            builder: AlertBuilder(serviceLevels: configuration.serviceLevels.with(configuration.referrals)),
-            defaultSuppressFor: configuration.suppressFor, staleAfter: configuration.staleAfter)
-        let drain = InboxDrain(home: home, processor: processor, minimumAge: configuration.minimumAge, logger: logger)
-        return (processor, drain, Deliverer(store: store, sinks: sinks, logger: logger))
     }
 }
 

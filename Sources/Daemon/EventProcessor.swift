@@ -51,6 +51,8 @@ public final class EventProcessor {
     var metrics: DaemonMetrics?
     /// The mode of archived and quarantined files (and their reasons).
     public var fileMode: UInt32 = 0o600
+    /// Where to kill the process, for the crash tests; `nil` in production.
+    public var crashAt: CrashPoint?
     /// Archive folders known to exist, so each is created once.
     private var archiveDirectories = Set<String>()
     /// When stored event contents older than `stale_after` were last forgotten (monotonic seconds).
@@ -116,7 +118,7 @@ public final class EventProcessor {
                 }
             }
         }
-        if !pending.isEmpty { CrashPoint.reached(.afterCommit) }
+        if !pending.isEmpty { crashAt.reached(.afterCommit) }
         var archived = Set<String>()
         for (item, outcome) in zip(pending, recorded) {
             guard let (result, decision) = outcome else { continue }
@@ -130,7 +132,7 @@ public final class EventProcessor {
         // exactly-once — the ledger is: a rename lost in a crash leaves the file in .work/, and it
         // is recorded again as a duplicate.)
         for directory in archived { try? FileSystem.syncDirectory(directory) }
-        if !archived.isEmpty { CrashPoint.reached(.afterArchive) }
+        if !archived.isEmpty { crashAt.reached(.afterArchive) }
         forgetOldContent(now: now)
         let outcomes = results.map { $0 ?? .failure(DaemonError("not processed")) }
         if let metrics {
@@ -360,6 +362,8 @@ public struct Deliverer {
     let sinks: [any Sink]
     let logger: Logger
     private let health = SinkHealth()
+    /// Where to kill the process, for the crash tests; `nil` in production.
+    public var crashAt: CrashPoint?
 
     public init(store: any Outbox, sinks: [any Sink], logger: Logger) {
         self.store = store
@@ -403,7 +407,7 @@ public struct Deliverer {
                 if pending.isEmpty { break }
                 let (count, failure) = sink.deliver(batch: pending)
                 done += pending.prefix(count).map(\.id)
-                if count > 0 { CrashPoint.reached(.midDelivery) }
+                if count > 0 { crashAt.reached(.midDelivery) }
                 if let failure {
                     let failed = pending[count]
                     try store.markFailed(failed.id)

@@ -28,11 +28,16 @@ public struct InboxDrain {
     let processor: EventProcessor
     let inbox: Inbox
     let logger: Logger
+    /// The wall clock a file's age is measured on.
+    let clock: WallClock
 
-    public init(home: Home, processor: EventProcessor, minimumAge: Double, logger: Logger) {
+    public init(
+        home: Home, processor: EventProcessor, minimumAge: Double, clock: WallClock = .system, logger: Logger
+    ) {
         self.home = home
         self.processor = processor
         inbox = Inbox(home: home, minimumAge: minimumAge)
+        self.clock = clock
         self.logger = logger
     }
 
@@ -57,7 +62,7 @@ public struct InboxDrain {
         for chunk in inbox.claimed().chunked(group) { run(Array(chunk)) }
         while true {
             let (ready, wait, more) = inbox.ready(
-                now: WallClock.seconds, renamedIn: renamedIn, limit: listLimit)
+                now: clock.seconds, renamedIn: renamedIn, limit: listLimit)
             summary.nextReadyIn = wait
             var taken = 0
             for chunk in ready.chunked(group) {
@@ -69,7 +74,7 @@ public struct InboxDrain {
                 for name in chunk {
                     do {
                         guard try inbox.claim(name) else { continue }
-                        CrashPoint.reached(.afterClaim)
+                        processor.crashAt.reached(.afterClaim)
                         claimed.append(name)
                     } catch {
                         logger.error("cannot claim a file; it stays in the inbox", metadata: ["file": "\(name)"])

@@ -81,7 +81,7 @@ struct EvalCommand: ParsableCommand {
             printError("eval: the rules do not load; run `riskscreen check \(rulePaths.joined(separator: " "))`")
             throw ExitCode(2)
         }
-        let clock = now.flatMap { Timestamp(rfc3339: $0) } ?? WallClock.now
+        let clock = now.flatMap { Timestamp(rfc3339: $0) } ?? TestHooks.clock.now
         let decoder = EventDecoder()
         var policy = AlertPolicy(builder: AlertBuilder(serviceLevels: ServiceLevels.defaults.with(referrals)))
         if let file = configurationFile {

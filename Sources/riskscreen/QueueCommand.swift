@@ -100,7 +100,7 @@ struct QueueCommand: ParsableCommand {
         }
 
         func run() throws {
-            let now = WallClock.seconds
+            let now = TestHooks.clock.seconds
             if let referral {
                 // The site's targets, and any referral an alert in this home carries.
                 var known = ReferralTarget.shipped.map(\.id)
@@ -350,7 +350,7 @@ struct QueueCommand: ParsableCommand {
         func run() throws {
             try QueueCommand.act(
                 options, alertID,
-                AlertAction(action: "ack", by: by, note: note, at: StatusCommand.time(WallClock.seconds)))
+                AlertAction(action: "ack", by: by, note: note, at: StatusCommand.time(TestHooks.clock.seconds)))
             print("acknowledged \(alertID) by \(by)")
         }
     }
@@ -376,7 +376,7 @@ struct QueueCommand: ParsableCommand {
                 options, alertID,
                 AlertAction(
                     action: "close", by: by, outcome: outcome.rawValue, note: note,
-                    at: StatusCommand.time(WallClock.seconds)))
+                    at: StatusCommand.time(TestHooks.clock.seconds)))
             print("closed \(alertID) by \(by): \(outcome.rawValue)")
         }
     }

@@ -60,6 +60,14 @@ struct RunCommand: AsyncParsableCommand {
         let logger = global.bootstrapLogging()
         var configuration = try resolvedConfiguration()
         if demo { configuration.seedFiles = try samples() }
+        if TestHooks.anySet {
+            logger.warning(
+                "a test hook is set (RISKSCREEN_TEST_CLOCK_OFFSET or RISKSCREEN_TEST_CRASH_AT); never in production",
+                metadata: [
+                    "clock_offset_seconds": "\(TestHooks.clock.offset)",
+                    "crash_at": "\(TestHooks.crashAt?.rawValue ?? "-")",
+                ])
+        }
         if !once {
             let group = ServiceGroup(
                 configuration: .init(
@@ -96,46 +104,27 @@ struct RunCommand: AsyncParsableCommand {
         configuration.syslog = file.syslog ?? configuration.syslog
         configuration.allowsEmptyRules = allowEmptyRules || (file.allowEmptyRules ?? false)
         configuration.referrals = file.referrals ?? configuration.referrals
+        configuration.clock = TestHooks.clock
+        configuration.crashAt = TestHooks.crashAt
         return configuration
     }
 
     private func runOnce(_ configuration: DaemonConfiguration, logger: Logger) throws {
-        let home = configuration.home
-        // The rules first: a run that cannot work creates nothing.
-        let loaded = configuration.ruleLoader.load(paths: configuration.rulePaths)
-        guard let ruleSet = loaded.ruleSet else {
-            for diagnostic in loaded.diagnostics where diagnostic.severity == .error { printError(diagnostic.rendered) }
-            printError("run: the rules do not load; nothing was created or processed")
-            throw ExitCode(2)
-        }
-        umask(configuration.fileAccess.umask)
+        let started: Startup.Started
         do {
-            try home.create(access: configuration.fileAccess)
+            started = try Startup.begin(configuration, logger: logger)
         } catch {
-            printError("run: cannot create the home \(home.root): \(error)")
-            throw ExitCode(1)
-        }
-        let lock: HomeLock
-        do {
-            lock = try HomeLock(home: home)
-        } catch {
+            for diagnostic in error.diagnostics { printError(diagnostic.rendered) }
             printError("run: \(error)")
+            if case .rules = error { throw ExitCode(2) }
             throw ExitCode(1)
         }
-        defer { withExtendedLifetime(lock) {} }
-        let (drain, deliverer): (InboxDrain, Deliverer)
-        do {
-            (_, drain, deliverer) = try Pipeline.make(configuration, ruleSet: ruleSet, logger: logger)
-        } catch {
-            printError("run: cannot open the state database \(home.stateDatabase): \(error)")
-            throw ExitCode(1)
-        }
-        // Dropped now that the home is ours, and taken in this run whatever their age.
-        let seeded = try Pipeline.seed(configuration.seedFiles, into: home)
-        let summary = drain.runOnce(now: WallClock.now, renamedIn: seeded)
+        defer { withExtendedLifetime(started.lock) {} }
+        let (drain, deliverer, seeded) = (started.drain, started.deliverer, started.seeded)
+        let summary = drain.runOnce(now: TestHooks.clock.now, renamedIn: seeded)
         let delivered: Int
         do {
-            delivered = try deliverer.deliverPending(now: WallClock.now)
+            delivered = try deliverer.deliverPending(now: TestHooks.clock.now)
         } catch {
             printError("run: delivery stopped: \(error); the outbox keeps the alerts for the next run")
             throw ExitCode(1)
@@ -163,7 +152,7 @@ struct RunCommand: AsyncParsableCommand {
                 $0.hasSuffix(".json")
             }
             let texts = try names.map { try String(contentsOfFile: directory + "/" + $0, encoding: .utf8) }
-            files += zip(names, SampleClock.move(texts, before: WallClock.now)).map { ($0, $1) }
+            files += zip(names, SampleClock.move(texts, before: TestHooks.clock.now)).map { ($0, $1) }
         }
         return files
     }

@@ -51,7 +51,7 @@ struct StatusCommand: ParsableCommand {
             }
             throw ExitCode(2)
         }
-        let now = WallClock.seconds
+        let now = TestHooks.clock.seconds
         let running = HomeLock.isHeld(home: home)
         let state = try? DaemonState.read(home: home)
         var summary = StateSummary()

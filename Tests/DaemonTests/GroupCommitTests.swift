@@ -38,7 +38,7 @@ struct GroupCommitTests {
                     try String(
                         contentsOf: GroupCommitTests.packageRoot.appendingPathComponent(
                             "samples/08-discharge-homeless.json"), encoding: .utf8)
-                ], before: WallClock.now)[0]
+                ], before: WallClock.system.now)[0]
             for index in 0..<count {
                 let text = sample.replacingOccurrences(of: "NF-2026-11-23-0008", with: "G-\(index)")
                     .replacingOccurrences(of: "\"S-100866\"", with: "\"S-G\(index)\"")
@@ -62,7 +62,7 @@ struct GroupCommitTests {
         let drain = InboxDrain(
             home: fixture.home, processor: fixture.processor, minimumAge: 0, logger: Logger(label: "t"))
         var groups = 0
-        let summary = drain.runOnce(now: WallClock.now, group: 4, listLimit: 7, between: { groups += 1 })
+        let summary = drain.runOnce(now: WallClock.system.now, group: 4, listLimit: 7, between: { groups += 1 })
         #expect(summary.processed == 25)
         #expect(summary.failed == 0)
         #expect(try fixture.store.ledgerCount() == 25)
@@ -82,7 +82,7 @@ struct GroupCommitTests {
             atPath: fixture.home.inbox + "/g1.json", toPath: fixture.home.inbox + "/g1-again.json")
         let drain = InboxDrain(
             home: fixture.home, processor: fixture.processor, minimumAge: 0, logger: Logger(label: "t"))
-        let summary = drain.runOnce(now: WallClock.now, group: 100)
+        let summary = drain.runOnce(now: WallClock.system.now, group: 100)
         #expect(summary.processed == 3)
         #expect(summary.duplicates == 1)
         #expect(try fixture.store.ledgerEntry(eventID: "G-1")?.duplicates == 1)
@@ -120,7 +120,7 @@ struct GroupCommitTests {
             home: fixture.home, store: RefusingStore(fixture.store, refusing: "G-2"),
             ruleSet: fixture.processor.ruleSet, sinks: [.queue], logger: Logger(label: "t"))
         let drain = InboxDrain(home: fixture.home, processor: processor, minimumAge: 0, logger: Logger(label: "t"))
-        let summary = drain.runOnce(now: WallClock.now, group: 100)
+        let summary = drain.runOnce(now: WallClock.system.now, group: 100)
         #expect(summary.processed == 4)
         #expect(summary.failed == 1)
         #expect(try fixture.store.ledgerCount() == 4)
@@ -137,7 +137,7 @@ struct GroupCommitTests {
             home: fixture.home, processor: fixture.processor, minimumAge: 0, logger: Logger(label: "t"))
         chmod(fixture.home.inbox + "/g2.json", 0)
         defer { chmod(fixture.home.work + "/g2.json", 0o600) }
-        let summary = drain.runOnce(now: WallClock.now, group: 100)
+        let summary = drain.runOnce(now: WallClock.system.now, group: 100)
         if getuid() == 0 {
             #expect(summary.processed == 4)  // root reads anything
         } else {
@@ -155,7 +155,7 @@ struct GroupCommitTests {
                 try String(
                     contentsOf: GroupCommitTests.packageRoot.appendingPathComponent(
                         "samples/05-transfer-strained-elderly-caregiver.json"), encoding: .utf8)
-            ], before: WallClock.now)[0]
+            ], before: WallClock.system.now)[0]
         let event = try EventDecoder().decode(Array(transfer.utf8))
         // The admission of the same stay, listed after the transfer (a later modification time).
         let admission = transfer.replacingOccurrences(of: "\"transfer\"", with: "\"admission\"")
@@ -174,7 +174,7 @@ struct GroupCommitTests {
         }
         let drain = InboxDrain(
             home: fixture.home, processor: fixture.processor, minimumAge: 0, logger: Logger(label: "t"))
-        let summary = drain.runOnce(now: WallClock.now, group: 100)
+        let summary = drain.runOnce(now: WallClock.system.now, group: 100)
         #expect(summary.processed == 2)
         let state = try fixture.store.patientState(event.patient.id)
         // The admission opened the caregiver alert; the transfer, a day and a half later, repeats it.
