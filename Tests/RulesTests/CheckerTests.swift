@@ -1,5 +1,7 @@
-import Rules
+import Foundation
 import Testing
+
+@testable import Rules
 
 @Suite("Checking rule files before they run")
 struct CheckerTests {
@@ -288,5 +290,49 @@ struct IndependentMistakesTests {
         #expect(problems.contains { $0.hasPrefix("8:9: error: the rule \"r2\" is missing `title:`") })
         #expect(problems.contains { $0.contains("unknown field or name \"agee\"") })
         #expect(problems.count == 5, "\(problems)")
+    }
+}
+
+@Suite("the function table")
+struct FunctionTableTests {
+    @Test("every function the checker takes is documented in docs/rules.md, called by its name")
+    func documented() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let reference = try String(contentsOf: root.appendingPathComponent("docs/rules.md"), encoding: .utf8)
+        let missing = FunctionTable.all.map(\.name).filter {
+            !reference.contains("`\($0)(") && !reference.contains(" \($0)(")
+        }
+        #expect(missing.isEmpty, "not in docs/rules.md: \(missing)")
+        #expect(FunctionTable.all.count == Set(FunctionTable.all.map(\.name)).count, "a name twice")
+    }
+
+    @Test(
+        "a call with the wrong number of arguments is refused with the function's usage; an unknown one with a did-you-mean"
+    )
+    func arity() throws {
+        for (expression, message) in [
+            ("any(diagnoses)", "any(COLLECTION, CONDITION) takes two arguments"),
+            ("starts_with(encounter.unit)", "starts_with(TEXT, PREFIX) takes two pieces of text"),
+            ("days_since()", "days_since(DATE-TIME) takes one date-time"),
+            ("coalesce(age)", "coalesce(A, B, …) takes two values or more: the first that is not missing"),
+            ("has(age, age)", "has(FIELD) takes one field, e.g. has(social.caregiver.age)"),
+            ("conut(diagnoses) > 1", "unknown function conut() (did you mean \"count\"?)"),
+        ] {
+            let yaml = """
+                rules:
+                  - id: t.arity
+                    title: Arity
+                    category: social-needs
+                    when: \(expression)
+                    priority: low
+                    referral: social-needs
+                    reason: "r"
+
+                """
+            let loaded = RuleSetLoader().load(sources: [(name: "rules/t.yaml", bytes: Array(yaml.utf8))])
+            #expect(loaded.ruleSet == nil, "\(expression)")
+            #expect(loaded.diagnostics.contains { $0.message == message }, "\(expression): \(loaded.diagnostics)")
+        }
     }
 }

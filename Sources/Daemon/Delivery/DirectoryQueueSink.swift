@@ -3,30 +3,6 @@ public import Foundation
 import Rules
 public import State
 
-/// Somewhere alerts are delivered: the outbox holds each alert once per sink until its sink has it.
-public protocol Sink: Sendable {
-    /// The sink's name in the outbox.
-    var name: SinkName { get }
-    /// Delivers one alert; must be idempotent (the same delivery may come again after a crash).
-    func deliver(_ delivery: Delivery) throws
-    /// Delivers alerts in order, durably by the time it returns: how many were delivered before
-    /// a failure, and the failure. (The default delivers them one by one.)
-    func deliver(batch: [Delivery]) -> (delivered: Int, failure: (any Error)?)
-}
-
-extension Sink {
-    public func deliver(batch: [Delivery]) -> (delivered: Int, failure: (any Error)?) {
-        for (index, delivery) in batch.enumerated() {
-            do {
-                try deliver(delivery)
-            } catch {
-                return (index, error)
-            }
-        }
-        return (batch.count, nil)
-    }
-}
-
 /// The social work team's queue: `alerts/`, one JSON file per open alert, named so that `ls` lists
 /// the queue by priority, then time: `1-critical-20261122T150000Z-rs-….json`.
 ///
@@ -117,28 +93,5 @@ public struct DirectoryQueueSink: Sink {
             }
         }
         return directory + "/closed/" + day
-    }
-}
-
-/// `alerts.jsonl`: one line per alert, appended and fsynced.
-public struct JSONLinesSink: Sink {
-    public let name = SinkName.jsonl
-    public let path: String
-    public var mode: mode_t = 0o600
-
-    public init(path: String) { self.path = path }
-
-    public func deliver(_ delivery: Delivery) throws {
-        try FileSystem.appendLine(delivery.payload, to: path, mode: mode)
-    }
-
-    /// Appends the group's lines in one write and one fsync.
-    public func deliver(batch: [Delivery]) -> (delivered: Int, failure: (any Error)?) {
-        do {
-            try FileSystem.appendLines(batch.map(\.payload), to: path, mode: mode)
-            return (batch.count, nil)
-        } catch {
-            return (0, error)
-        }
     }
 }

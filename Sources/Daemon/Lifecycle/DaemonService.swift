@@ -1,65 +1,10 @@
-public import Alerts
 import Events
 import Foundation
 public import Logging
-public import Rules
+import Rules
 public import ServiceLifecycle
-public import State
-import Synchronization
+import State
 import UnixSignals
-
-/// How the daemon runs: where, with which rules, and its limits.
-public struct DaemonConfiguration: Sendable {
-    public var home: Home
-    /// Rule directories or files, in load order.
-    public var rulePaths: [String]
-    /// Seconds a file must be unchanged before it is taken.
-    public var minimumAge: Double = 1
-    /// Seconds between safety-net rescans of the inbox.
-    public var rescanInterval: Double = 30
-    /// Files larger than this are quarantined unread.
-    public var sizeLimit = 1 << 20
-    /// Seconds to wait after a change in a rules directory before reloading (edits come in bursts).
-    public var reloadDebounce: Double = 0.5
-    /// Deadlines per priority for `respond_by`.
-    public var serviceLevels = ServiceLevels.defaults
-    /// Who may read the files with protected health information (owner-only by default).
-    public var fileAccess = FileAccess.owner
-    /// Events recorded together in one transaction when a backlog drains (group commit).
-    public var groupSize = 100
-    /// While a backlog drains, alerts are delivered at least this often (and at the end of the
-    /// pass); a live feed's alerts are delivered at once, at the end of each short pass.
-    public var deliveryInterval = Duration.milliseconds(500)
-    /// The suppression window of a rule without `suppress_for`, in seconds.
-    public var suppressFor = AlertPolicy.standardSuppressFor
-    /// Events that happened longer ago than this (seconds) are recorded but open no alert.
-    public var staleAfter = AlertPolicy.standardStaleAfter
-    /// Whether a rule set with no rule is accepted (it is not by default: it would screen nothing).
-    public var allowsEmptyRules = false
-    /// The teams alerts go to; a rule naming any other is refused at start and reload.
-    public var referrals = ReferralTarget.shipped
-
-    /// The loader for this configuration's rules: its referral targets, empty rule sets allowed or not.
-    public var ruleLoader: RuleSetLoader {
-        RuleSetLoader(allowsEmpty: allowsEmptyRules, referrals: referrals.map(\.id))
-    }
-    /// Files to drop into the inbox once the home is locked, taken at once whatever their age
-    /// (`run --demo`'s samples): name and content.
-    public var seedFiles: [(name: String, text: String)] = []
-    /// The sinks alerts are delivered to, by name (`queue`, `jsonl`, `syslog`).
-    public var sinks: [SinkName] = [.queue, .jsonl]
-    /// How the syslog sink sends, when `sinks` names it.
-    public var syslog = SyslogConfiguration()
-    /// The wall clock: the system's, or one the test suite moved.
-    public var clock = WallClock.system
-    /// Where the crash tests make the process kill itself; `nil` in production.
-    public var crashAt: CrashPoint?
-
-    public init(home: Home, rulePaths: [String]) {
-        self.home = home
-        self.rulePaths = rulePaths
-    }
-}
 
 /// The daemon as a service: drains the inbox whenever inotify, a rescan or a fresh file's minimum
 /// age says so; delivers the outbox after each pass; reloads the rules on SIGHUP or a change in a
@@ -312,39 +257,5 @@ public struct DaemonService: Service {
             }
         }
         return result
-    }
-}
-
-/// Names collected on the watcher's queue and taken by the service's loop.
-final class LockedNames: Sendable {
-    private let names = Mutex<Set<String>>([])
-
-    func add(_ more: [String]) {
-        names.withLock { $0.formUnion(more) }
-    }
-
-    func take() -> Set<String> {
-        names.withLock { names in
-            defer { names = [] }
-            return names
-        }
-    }
-}
-
-/// A flag that can be set once until cleared, from any thread.
-final class LockedFlag: Sendable {
-    private let value = Mutex(false)
-
-    /// Sets the flag; `false` when it was already set.
-    func set() -> Bool {
-        value.withLock { value in
-            if value { return false }
-            value = true
-            return true
-        }
-    }
-
-    func clear() {
-        value.withLock { $0 = false }
     }
 }
