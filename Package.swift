@@ -98,6 +98,13 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // What several test modules share: key-path edits of JSON, a seeded random generator, a
+        // real rsyslog receiver.
+        .target(
+            name: "TestSupport",
+            path: "Tests/TestSupport",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "YAMLDocumentTests",
             dependencies: ["YAMLDocument"],
@@ -105,12 +112,12 @@ let package = Package(
         ),
         .testTarget(
             name: "EventsTests",
-            dependencies: ["Events"],
+            dependencies: ["TestSupport", "Events"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "RulesTests",
-            dependencies: ["Rules", "Events", "YAMLDocument"],
+            dependencies: ["TestSupport", "Rules", "Events", "YAMLDocument"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -120,7 +127,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ScreeningTests",
-            dependencies: ["Screening", "Alerts", "Rules", "Events"],
+            dependencies: ["TestSupport", "Screening", "Alerts", "Rules", "Events"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -140,7 +147,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["riskscreen", "State", "Events", "Alerts", "Rules"],
+            dependencies: ["TestSupport", "riskscreen", "State", "Events", "Alerts", "Rules"],
             swiftSettings: strictSettings
         ),
     ],

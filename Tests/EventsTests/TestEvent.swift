@@ -1,5 +1,6 @@
 import Events
 import Foundation
+import TestSupport
 
 /// A minimal valid discharge event that a test changes in one place, so each test shows only what
 /// it is about.
@@ -42,13 +43,6 @@ enum TestEvent {
 
     /// Sets `value` at a nested key path such as `["encounter", "admitted_at"]`.
     static func set(_ object: inout [String: Any], _ path: [String], _ value: Any?) {
-        guard let first = path.first else { return }
-        if path.count == 1 {
-            object[first] = value
-            return
-        }
-        var inner = object[first] as? [String: Any] ?? [:]
-        set(&inner, Array(path.dropFirst()), value)
-        object[first] = inner
+        KeyPaths.set(&object, path, value)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import State
+import TestSupport
 import Testing
 
 /// Events made from a sample by changing some of its properties, dropped the way a feed drops them.
@@ -19,20 +20,10 @@ struct EventMaker {
     /// removes it).
     func make(_ changes: [String: Any]) throws -> Data {
         var copy = object
-        for (path, value) in changes { Self.set(&copy, path.split(separator: ".").map(String.init), value) }
+        for (path, value) in changes { KeyPaths.set(&copy, dotted: path, value) }
         return try JSONSerialization.data(withJSONObject: copy, options: [.sortedKeys])
     }
 
-    private static func set(_ object: inout [String: Any], _ path: [String], _ value: Any) {
-        guard let first = path.first else { return }
-        if path.count == 1 {
-            object[first] = value is NSNull ? nil : value
-            return
-        }
-        var inner = object[first] as? [String: Any] ?? [:]
-        set(&inner, Array(path.dropFirst()), value)
-        object[first] = inner
-    }
 }
 
 extension RunningDaemon {
@@ -159,12 +150,8 @@ struct AlertPolicyIntegrationTests {
 
     @Test("a cancelled admission withdraws its alert in every sink: the queue file, alerts.jsonl and syslog")
     func cancelWithdrawsEverywhere() throws {
-        guard Rsyslog.isInstalled else {
-            Issue.record("rsyslogd is not installed; scripts/install-system-packages installs it")
-            return
-        }
         let directory = try TemporaryDirectory()
-        let rsyslog = try Rsyslog(directory: directory.path)
+        guard let rsyslog = try Rsyslog.required(in: directory.path) else { return }
         defer { rsyslog.stop() }
         let home = directory.path + "/home"
         try FileManager.default.createDirectory(atPath: home + "/inbox", withIntermediateDirectories: true)

@@ -1,5 +1,6 @@
 import Foundation
 import State
+import TestSupport
 import Testing
 
 /// The hostile corpus (`Tests/Fixtures/hostile`, made by `scripts/make-hostile-corpus`, plus its
@@ -22,12 +23,8 @@ struct HostileCorpusTests {
         "each hostile file is quarantined with its reason or processed; good events after them go through; no symlink is followed, no FIFO blocks, memory stays bounded, nothing forges a line"
     )
     func corpus() throws {
-        guard Rsyslog.isInstalled else {
-            Issue.record("rsyslogd is not installed; scripts/install-system-packages installs it")
-            return
-        }
         let directory = try TemporaryDirectory()
-        let rsyslog = try Rsyslog(directory: directory.path)
+        guard let rsyslog = try Rsyslog.required(in: directory.path) else { return }
         defer { rsyslog.stop() }
         let home = directory.path + "/home"
         try FileManager.default.createDirectory(atPath: home + "/inbox", withIntermediateDirectories: true)

@@ -3,6 +3,7 @@ import Events
 import Foundation
 import Rules
 import State
+import TestSupport
 import Testing
 
 /// A feed's worth of events for many patients, built to meet the shipped rules: caregiver strain
@@ -72,17 +73,6 @@ enum FeedMaker {
         return items
     }
 
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 }
 
 @Suite("Order independence through the real daemon", .serialized)
@@ -138,7 +128,7 @@ struct OrderIndependenceIntegrationTests {
         #expect(expected.values.contains { $0.hasSuffix("at high") })
 
         // One backlog in a shuffled order: groups of 100 in random order across groups.
-        var random = FeedMaker.SplitMix(seed: 7)
+        var random = SplitMix(seed: 7)
         let (shuffled, shuffledConfig) = try home(directory, "backlog")
         try backlog(feed.shuffled(using: &random), in: shuffled)
         let second = try RiskScreenProcess.run([

@@ -1,6 +1,7 @@
 import Events
 import Foundation
 import Rules
+import TestSupport
 import YAMLDocument
 
 /// Helpers that load rules from text and build events from a minimal valid one, so each test shows
@@ -55,16 +56,9 @@ enum RuleTestSupport {
         return try EventDecoder().decode([UInt8](data))
     }
 
-    /// Sets `value` at a key path, creating objects on the way.
+    /// Sets `value` at a nested key path such as `["encounter", "admitted_at"]`.
     static func set(_ object: inout [String: Any], _ path: [String], _ value: Any?) {
-        guard let first = path.first else { return }
-        if path.count == 1 {
-            object[first] = value
-            return
-        }
-        var inner = object[first] as? [String: Any] ?? [:]
-        set(&inner, Array(path.dropFirst()), value)
-        object[first] = inner
+        KeyPaths.set(&object, path, value)
     }
 
     /// Diagnostics as `line:column: severity: message`, without the file.

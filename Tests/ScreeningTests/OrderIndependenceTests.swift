@@ -3,6 +3,7 @@ import Events
 import Foundation
 import Rules
 import Screening
+import TestSupport
 import Testing
 
 /// Random multi-patient histories: stays with admissions, transfers, updates and discharges;
@@ -10,7 +11,7 @@ import Testing
 /// admissions and cancelled discharges (some followed by the real discharge).
 enum HistoryMaker {
     static func history(seed: UInt64) throws -> [Event] {
-        var random = SeededGenerator(seed: seed)
+        var random = SplitMix(seed: seed)
         var events: [Event] = []
         for patientIndex in 0..<Int.random(in: 1...3, using: &random) {
             let patient = "S-\(seed)-\(patientIndex)"
@@ -86,7 +87,7 @@ struct OrderIndependenceTests {
         #expect(!expected.isEmpty)
         #expect(inOrder.breaches.isEmpty, "seed \(seed), in order: \(inOrder.breaches)")
 
-        var random = SeededGenerator(seed: UInt64(10_000 + seed))
+        var random = SplitMix(seed: UInt64(10_000 + seed))
         for order in 0..<Self.orders {
             var arrival = events.shuffled(using: &random)
             if order % 2 == 1 {
