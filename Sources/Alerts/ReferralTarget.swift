@@ -12,11 +12,14 @@ public struct ReferralTarget: Sendable, Equatable {
     public var name: String
     /// Seconds per priority for this team's alerts, where they differ from the site's service levels.
     public var serviceLevels: [Priority: Double]
+    /// Where its alerts go instead for some facilities or units (the first route that applies).
+    public var routes: [ReferralRoute]
 
-    public init(id: String, name: String, serviceLevels: [Priority: Double] = [:]) {
+    public init(id: String, name: String, serviceLevels: [Priority: Double] = [:], routes: [ReferralRoute] = []) {
         self.id = id
         self.name = name
         self.serviceLevels = serviceLevels
+        self.routes = routes
     }
 
     /// The five teams the shipped rules refer to: the targets when the configuration declares none.

@@ -32,10 +32,11 @@ public struct Screener: Sendable {
         _ event: Event, state: PatientState, now: Timestamp, recorded: (String) -> Event? = { _ in nil }
     ) -> PolicyDecision {
         let ruleSet = self.ruleSet
+        let routing = policy.routing
         var loaded: [String: Event] = [event.eventID: event]
         var decision = policy.decide(
             event, state: state, rulesVersion: ruleSet.version, now: now,
-            evaluate: { ruleSet.evaluate($0, now: now, history: $1) },
+            evaluate: { routing.route(ruleSet.evaluate($0, now: now, history: $1), for: $0) },
             recorded: { id in
                 let found = recorded(id)
                 if let found { loaded[id] = found }

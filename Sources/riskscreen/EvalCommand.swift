@@ -83,13 +83,10 @@ struct EvalCommand: ParsableCommand {
         }
         let clock = now.flatMap { Timestamp(rfc3339: $0) } ?? TestHooks.clock.now
         let decoder = EventDecoder()
-        var policy = AlertPolicy(builder: AlertBuilder(serviceLevels: ServiceLevels.defaults.with(referrals)))
-        if let file = configurationFile {
-            policy = AlertPolicy(
-                builder: AlertBuilder(serviceLevels: (file.serviceLevels ?? .defaults).with(referrals)),
-                defaultSuppressFor: file.suppressFor ?? AlertPolicy.standardSuppressFor,
-                staleAfter: file.staleAfter ?? AlertPolicy.standardStaleAfter)
-        }
+        let policy = AlertPolicy(
+            serviceLevels: configurationFile?.serviceLevels ?? .defaults, referrals: referrals,
+            defaultSuppressFor: configurationFile?.suppressFor ?? AlertPolicy.standardSuppressFor,
+            staleAfter: configurationFile?.staleAfter ?? AlertPolicy.standardStaleAfter)
         let builder = policy.builder
         var screener = Screener(ruleSet: ruleSet, policy: policy)
         screener.explainsAlerts = false
@@ -137,6 +134,7 @@ struct EvalCommand: ParsableCommand {
                 if explain {
                     (evaluation, explanations) = ruleSet.explain(
                         event, now: clock, history: patient.history.before(event))
+                    evaluation = policy.routing.route(evaluation, for: event)
                 }
                 alerts = decision.opened
                 tail = [
@@ -154,6 +152,7 @@ struct EvalCommand: ParsableCommand {
                 } else {
                     evaluation = ruleSet.evaluate(event, now: clock)
                 }
+                evaluation = policy.routing.route(evaluation, for: event)
                 alerts = builder.alerts(for: event, evaluation: evaluation, rulesVersion: ruleSet.version, now: clock)
                 tail = [JSONMember(key: "alerts", value: .array(alerts.map(\.json)))]
             }

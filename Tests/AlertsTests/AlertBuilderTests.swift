@@ -233,3 +233,44 @@ struct JSONWriterTests {
         #expect((parsed?["x"] as? [Any])?.count == 4)
     }
 }
+
+@Suite("Routing referrals by facility and unit")
+struct ReferralRoutingUnitTests {
+    /// An event at `facility` (sent by the source, the encounter silent) and `unit`.
+    private func event(facility: String?, unit: String?) throws -> Event {
+        let source = facility.map { #","source":{"facility_id":"\#($0)"}"# } ?? ""
+        let unitField = unit.map { #","unit":"\#($0)""# } ?? ""
+        let text =
+            #"{"schema_version":1,"event_id":"R-1","event_type":"admission","occurred_at":"2026-11-22T10:00:00-05:00"\#(source),"patient":{"id":"S-1"},"encounter":{"id":"E-1","admitted_at":"2026-11-22T09:00:00-05:00"\#(unitField)}}"#
+        return try EventDecoder().decode(Array(text.utf8))
+    }
+
+    let routing = ReferralRouting([
+        ReferralTarget(
+            id: "social-needs", name: "Social needs",
+            routes: [
+                ReferralRoute(facilities: ["NORTH"], units: ["4W"], to: "social-needs-north-4w"),
+                ReferralRoute(facilities: ["NORTH"], to: "social-needs-north"),
+                ReferralRoute(units: ["ED"], to: "social-needs-ed"),
+            ]),
+        ReferralTarget(id: "social-needs-north-4w", name: "4W"),
+        ReferralTarget(id: "social-needs-north", name: "North"),
+        ReferralTarget(id: "social-needs-ed", name: "ED"),
+    ])
+
+    @Test("the first route that applies decides; facility and unit must both hold where both are named")
+    func firstThatApplies() throws {
+        #expect(
+            routing.referral("social-needs", for: try event(facility: "NORTH", unit: "4W")) == "social-needs-north-4w")
+        #expect(routing.referral("social-needs", for: try event(facility: "NORTH", unit: "5W")) == "social-needs-north")
+        #expect(routing.referral("social-needs", for: try event(facility: "SOUTH", unit: "ED")) == "social-needs-ed")
+    }
+
+    @Test(
+        "no route applies, or the referral has none: the rule's referral stands; a missing unit matches no unit route")
+    func standsOtherwise() throws {
+        #expect(routing.referral("social-needs", for: try event(facility: "SOUTH", unit: "4W")) == "social-needs")
+        #expect(routing.referral("social-needs", for: try event(facility: nil, unit: nil)) == "social-needs")
+        #expect(routing.referral("safety", for: try event(facility: "NORTH", unit: "4W")) == "safety")
+    }
+}

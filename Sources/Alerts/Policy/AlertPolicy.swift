@@ -99,6 +99,8 @@ public struct AlertPolicy: Sendable {
     /// Events that happened more than this many seconds before `now` open no alert; `nil`: none is
     /// stale.
     public var staleAfter: Double?
+    /// Which team a finding goes to, by the patient's facility and unit.
+    public var routing: ReferralRouting
 
     /// Seven days: a stay and the week after it.
     public static let standardSuppressFor: Double = 7 * 86_400
@@ -107,11 +109,12 @@ public struct AlertPolicy: Sendable {
 
     public init(
         builder: AlertBuilder = AlertBuilder(), defaultSuppressFor: Double = AlertPolicy.standardSuppressFor,
-        staleAfter: Double? = AlertPolicy.standardStaleAfter
+        staleAfter: Double? = AlertPolicy.standardStaleAfter, routing: ReferralRouting = .none
     ) {
         self.builder = builder
         self.defaultSuppressFor = defaultSuppressFor
         self.staleAfter = staleAfter
+        self.routing = routing
     }
 
     /// The decision for `event` given what the state knew before it.

@@ -21,6 +21,8 @@ import YAMLDocument
 /// sinks: [queue, jsonl]
 /// referrals:                # the teams alerts go to; rules naming any other are refused
 ///   - { id: discharge-planning, name: Discharge planning, service_levels: { critical: 30m } }
+///   - { id: social-needs, name: Social needs, routes: [{ unit: [4W, 5W], to: social-needs-medicine }] }
+///   - { id: social-needs-medicine, name: Social needs, medicine wards }
 /// ```
 ///
 /// Every key is optional; a command-line option wins over the file, the file over the defaults.
@@ -271,7 +273,14 @@ public struct ConfigurationFile: Sendable {
         }
     }
 
-    static let referralKeys = ["id", "name", "service_levels"]
+    static let referralKeys = ["id", "name", "service_levels", "routes"]
+    static let routeKeys = ["facility", "unit", "to"]
+
+    /// A did-you-mean for `name` among `keys`, or the list of them when none is close.
+    static func hintOrList(_ name: String, _ keys: [String]) -> String {
+        let hint = Suggestions.hint(for: name, among: keys)
+        return hint.isEmpty ? "; expected one of \(keys.joined(separator: ", "))" : hint
+    }
 
     /// The `referrals:` list: each team's id (lower case, digits and dashes), name and optional
     /// service levels per priority.
@@ -281,6 +290,9 @@ public struct ConfigurationFile: Sendable {
             return nil
         }
         var targets: [ReferralTarget] = []
+        /// Each route's target, where it was written, and the referral it belongs to: checked once
+        /// every target is known.
+        var routeTargets: [(to: String, mark: SourceMark, from: String)] = []
         for item in items {
             guard let fields = item.mapping else {
                 report(item.mark, "a referral target is a mapping of \(referralKeys.joined(separator: ", "))")
@@ -289,6 +301,8 @@ public struct ConfigurationFile: Sendable {
             var id: String?
             var name: String?
             var levels: [Priority: Double] = [:]
+            var routes: [ReferralRoute] = []
+            var routeMarks: [SourceMark] = []
             for field in fields {
                 switch field.key.text {
                 case "id":
@@ -316,10 +330,15 @@ public struct ConfigurationFile: Sendable {
                     for entry in entries {
                         if let (priority, seconds) = serviceLevel(entry, report: report) { levels[priority] = seconds }
                     }
+                case "routes":
+                    for (route, mark) in Self.routes(field.value, report: report) {
+                        routes.append(route)
+                        routeMarks.append(mark)
+                    }
                 default:
                     report(
                         field.keyMark,
-                        "unknown key \"\(field.key.text)\" in a referral target\(Suggestions.hint(for: field.key.text, among: referralKeys))"
+                        "unknown key \"\(field.key.text)\" in a referral target\(Self.hintOrList(field.key.text, referralKeys))"
                     )
                 }
             }
@@ -327,9 +346,76 @@ public struct ConfigurationFile: Sendable {
                 report(item.mark, "a referral target needs an id")
                 continue
             }
-            targets.append(ReferralTarget(id: id, name: name ?? id, serviceLevels: levels))
+            targets.append(ReferralTarget(id: id, name: name ?? id, serviceLevels: levels, routes: routes))
+            routeTargets += zip(routes, routeMarks).map { ($0.to, $1, id) }
+        }
+        let ids = targets.map(\.id)
+        for (to, mark, from) in routeTargets {
+            if to == from {
+                report(mark, "the referral \"\(from)\" routes to itself")
+            } else if let target = targets.first(where: { $0.id == to }) {
+                if !target.routes.isEmpty {
+                    report(
+                        mark,
+                        "\"\(to)\" has routes of its own; a route goes to a team, not to another routing (routes are followed once)"
+                    )
+                }
+            } else {
+                report(
+                    mark,
+                    "a route goes to \"\(to)\", which is not a declared referral target\(Suggestions.hint(for: to, among: ids)); declare the team under referrals"
+                )
+            }
         }
         return targets
+    }
+
+    /// A referral target's `routes:` list: `{ facility: …, unit: …, to: … }`, each with a facility
+    /// or a unit (one, or a list) and the target that takes the alerts there.
+    private static func routes(_ value: YAMLNode, report: (SourceMark, String) -> Void) -> [(ReferralRoute, SourceMark)]
+    {
+        guard let items = value.sequence else {
+            report(value.mark, "routes is a list: - { unit: [4W, 5W], to: social-needs-medicine }")
+            return []
+        }
+        var routes: [(ReferralRoute, SourceMark)] = []
+        for item in items {
+            guard let fields = item.mapping else {
+                report(item.mark, "a route is a mapping of \(routeKeys.joined(separator: ", "))")
+                continue
+            }
+            var route = ReferralRoute(to: "")
+            var toMark = item.mark
+            var valid = true
+            for field in fields {
+                let names = (field.value.sequence ?? [field.value]).compactMap { $0.scalar?.text }.filter {
+                    !$0.isEmpty
+                }
+                switch field.key.text {
+                case "facility": route.facilities = names
+                case "unit": route.units = names
+                case "to":
+                    route.to = field.value.scalar?.text ?? ""
+                    toMark = field.value.mark
+                default:
+                    report(
+                        field.keyMark,
+                        "unknown key \"\(field.key.text)\" in a route\(Self.hintOrList(field.key.text, routeKeys))"
+                    )
+                    valid = false
+                }
+            }
+            if route.facilities.isEmpty && route.units.isEmpty {
+                report(item.mark, "a route names a facility or a unit (or both): where it applies")
+                valid = false
+            }
+            if route.to.isEmpty {
+                report(item.mark, "a route needs `to:`, the referral target that takes the alerts there")
+                valid = false
+            }
+            if valid { routes.append((route, toMark)) }
+        }
+        return routes
     }
 
     /// Whether there is any error.

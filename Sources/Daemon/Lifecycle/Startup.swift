@@ -108,7 +108,7 @@ public enum Startup {
         processor.sizeLimit = configuration.sizeLimit
         processor.fileMode = access.fileMode
         processor.policy = AlertPolicy(
-            builder: AlertBuilder(serviceLevels: configuration.serviceLevels.with(configuration.referrals)),
+            serviceLevels: configuration.serviceLevels, referrals: configuration.referrals,
             defaultSuppressFor: configuration.suppressFor, staleAfter: configuration.staleAfter)
         processor.crashAt = configuration.crashAt
         let drain = InboxDrain(

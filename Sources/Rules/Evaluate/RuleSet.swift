@@ -313,7 +313,15 @@ public struct Finding: Sendable, Equatable {
     public var category: String { identity.category }
     /// Before escalation.
     public var basePriority: Priority { identity.basePriority }
-    public var referral: String { identity.referral }
+    /// The team the finding goes to: the rule's `referral:`, or where the site's routing sends it
+    /// (``ReferralRouting`` in Alerts) for the patient's facility and unit.
+    public var referral: String {
+        get { routedReferral ?? identity.referral }
+        set { routedReferral = newValue == identity.referral ? nil : newValue }
+    }
+    /// The rule's own `referral:`, before any routing.
+    public var ruleReferral: String { identity.referral }
+    private var routedReferral: String?
     public var references: [String] { identity.references }
     public var suppressFor: Double? { identity.suppressFor }
     public var tags: [String] { identity.tags }
