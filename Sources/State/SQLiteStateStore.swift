@@ -338,23 +338,24 @@ public final class SQLiteStateStore: StateStore {
                 ])
             for sink in sinks {
                 try db.executeCached(
-                    sql: "INSERT INTO outbox (sink, alert_id, kind, payload) VALUES (?, ?, 'open', ?)",
-                    arguments: [sink.rawValue, alert.alertID, payload])
+                    sql: "INSERT INTO outbox (sink, alert_id, kind, payload) VALUES (?, ?, ?, ?)",
+                    arguments: [sink.rawValue, alert.alertID, Alert.Status.open.rawValue, payload])
             }
         }
         for withdrawal in decision.withdrawn {
             try db.executeCached(
                 sql: """
-                    UPDATE alerts SET status = 'withdrawn', record = ?, withdrawn_at = ?, withdrawn_by_event_id = ?
+                    UPDATE alerts SET status = ?, record = ?, withdrawn_at = ?, withdrawn_by_event_id = ?
                     WHERE alert_id = ?
                     """,
                 arguments: [
-                    withdrawal.record, withdrawal.at.text, withdrawal.byEventID, withdrawal.alertID,
+                    Alert.Status.withdrawn.rawValue, withdrawal.record, withdrawal.at.text, withdrawal.byEventID,
+                    withdrawal.alertID,
                 ])
             for sink in sinks {
                 try db.executeCached(
-                    sql: "INSERT OR IGNORE INTO outbox (sink, alert_id, kind, payload) VALUES (?, ?, 'withdrawn', ?)",
-                    arguments: [sink.rawValue, withdrawal.alertID, withdrawal.record])
+                    sql: "INSERT OR IGNORE INTO outbox (sink, alert_id, kind, payload) VALUES (?, ?, ?, ?)",
+                    arguments: [sink.rawValue, withdrawal.alertID, Alert.Status.withdrawn.rawValue, withdrawal.record])
             }
         }
         guard let patientID else { return }
@@ -494,7 +495,8 @@ public final class SQLiteStateStore: StateStore {
                 arguments: [alertID]
             ).map { row in
                 RepeatRecord(
-                    ruleID: row["rule_id"], priority: row["priority"], reason: row["reason"], eventID: row["event_id"],
+                    ruleID: row["rule_id"], priority: Self.priority(row["priority"]), reason: row["reason"],
+                    eventID: row["event_id"],
                     eventType: row["event_type"], occurredAt: row["occurred_at"], recordedAt: row["recorded_at"])
             }
         }
@@ -513,7 +515,8 @@ public final class SQLiteStateStore: StateStore {
             {
                 let id: String = row["event_id"]
                 let finding = StaleEvent.Finding(
-                    ruleID: row["rule_id"], priority: row["priority"], referral: row["referral"], reason: row["reason"])
+                    ruleID: row["rule_id"], priority: Self.priority(row["priority"]), referral: row["referral"],
+                    reason: row["reason"])
                 if let position = index[id] {
                     events[position].findings.append(finding)
                     continue
@@ -553,7 +556,7 @@ public final class SQLiteStateStore: StateStore {
             ).map { row in
                 Delivery(
                     id: row["id"], sink: sink, alertID: row["alert_id"], payload: row["payload"],
-                    attempts: row["attempts"], priority: row["priority"], createdAt: row["created_at"],
+                    attempts: row["attempts"], priority: Self.priority(row["priority"]), createdAt: row["created_at"],
                     kind: Alert.Status(rawValue: row["kind"]) ?? .open)
             }
         }
@@ -579,6 +582,10 @@ public final class SQLiteStateStore: StateStore {
         try pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM events") ?? 0 }
     }
 
+    /// A stored priority; text that is none (the file was edited by hand) reads as critical, so that
+    /// it is looked at rather than ranked last.
+    static func priority(_ text: String) -> Priority { Priority(rawValue: text) ?? .critical }
+
     public func waiting() throws -> [SinkName: Int] {
         try pool.read { db in
             var waiting: [SinkName: Int] = [:]
@@ -598,7 +605,8 @@ public final class SQLiteStateStore: StateStore {
                 summary.events[row["outcome"]] = row["n"]
             }
             for row in try db.cachedRows(
-                sql: "SELECT priority, count(*) AS n FROM alerts WHERE status = 'open' GROUP BY priority")
+                sql: "SELECT priority, count(*) AS n FROM alerts WHERE status = ? GROUP BY priority",
+                arguments: [Alert.Status.open.rawValue])
             {
                 summary.openAlerts[row["priority"]] = row["n"]
             }
@@ -617,8 +625,13 @@ public final class SQLiteStateStore: StateStore {
 
     public func queuedAlerts(includeClosed: Bool) throws -> [QueuedAlert] {
         try pool.read { db in
-            let condition = includeClosed ? "" : "WHERE status IN ('open', 'acknowledged')"
-            return try db.cachedRows(sql: "SELECT \(Self.queuedColumns) FROM alerts \(condition)").map(Self.queued)
+            let active = Alert.Status.allCases.filter(\.isActive).map(\.rawValue)
+            let condition =
+                includeClosed ? "" : "WHERE status IN (\(active.map { _ in "?" }.joined(separator: ", ")))"
+            return try db.cachedRows(
+                sql: "SELECT \(Self.queuedColumns) FROM alerts \(condition)",
+                arguments: StatementArguments(includeClosed ? [] : active)
+            ).map(Self.queued)
         }
     }
 

@@ -1,5 +1,6 @@
 public import Alerts
 public import Events
+public import Rules
 
 /// What happened to one event file, as the ledger records it.
 public enum EventOutcome: String, Sendable {
@@ -63,7 +64,7 @@ public struct Delivery: Sendable, Equatable {
     /// Failed attempts so far.
     public var attempts: Int
     /// The alert's priority and creation time, which name its file in the directory queue.
-    public var priority: String
+    public var priority: Priority
     public var createdAt: String
     /// What the record says of the alert: `open` when raised, `withdrawn`, and — for the directory
     /// queue only, which mirrors the team's work — `acknowledged` and `closed`.
@@ -74,7 +75,8 @@ public struct Delivery: Sendable, Equatable {
 
     /// Creates a delivery (the store makes them; tests and other stores may too).
     public init(
-        id: Int64, sink: SinkName, alertID: String, payload: String, attempts: Int, priority: String, createdAt: String,
+        id: Int64, sink: SinkName, alertID: String, payload: String, attempts: Int, priority: Priority,
+        createdAt: String,
         kind: Alert.Status = .open
     ) {
         self.kind = kind
@@ -219,7 +221,7 @@ public struct StaleEvent: Sendable, Equatable {
     /// One rule that fired on it.
     public struct Finding: Sendable, Equatable {
         public var ruleID: String
-        public var priority: String
+        public var priority: Priority
         public var referral: String
         public var reason: String
     }
@@ -237,7 +239,7 @@ public struct StaleEvent: Sendable, Equatable {
 /// A finding recorded against an earlier alert instead of opening a new one.
 public struct RepeatRecord: Sendable, Equatable {
     public var ruleID: String
-    public var priority: String
+    public var priority: Priority
     public var reason: String
     /// The event it was seen on.
     public var eventID: String

@@ -180,7 +180,7 @@ struct QueueCommand: ParsableCommand {
                 var event = event
                 event.findings = event.findings.filter { finding in
                     (referral.map { $0 == finding.referral } ?? true)
-                        && (priority.map { $0 == finding.priority } ?? true)
+                        && (priority.map { $0 == finding.priority.rawValue } ?? true)
                 }
                 return event.findings.isEmpty ? nil : event
             }
@@ -200,7 +200,7 @@ struct QueueCommand: ParsableCommand {
                                     event.findings.map { (finding: StaleEvent.Finding) -> JSONValue in
                                         .object([
                                             JSONMember(key: "rule_id", value: .string(finding.ruleID)),
-                                            JSONMember(key: "priority", value: .string(finding.priority)),
+                                            JSONMember(key: "priority", value: .string(finding.priority.rawValue)),
                                             JSONMember(key: "referral", value: .string(finding.referral)),
                                             JSONMember(key: "reason", value: .string(finding.reason)),
                                         ])

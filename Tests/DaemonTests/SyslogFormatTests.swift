@@ -32,7 +32,7 @@ struct SyslogFormatTests {
 
     @Test("RFC 5424: PRI from facility and priority, MSGID the referral, structured data under riskscreen@PEN")
     func rfc5424() {
-        let message = sink().format(alert(), priority: .high, payload: "")
+        let message = sink().format(alert(), priority: .high, status: .open, payload: "")
         #expect(message.hasPrefix("<131>1 2026-11-22T15:00:00Z "))
         #expect(message.contains(" riskscreen "))
         #expect(
@@ -45,19 +45,23 @@ struct SyslogFormatTests {
     func severities() {
         let local0 = sink()
         for (priority, pri) in [(Priority.critical, "<130>"), (.high, "<131>"), (.medium, "<132>"), (.low, "<133>")] {
-            #expect(local0.format(alert(priority: priority.rawValue), priority: priority, payload: "").hasPrefix(pri))
+            #expect(
+                local0.format(alert(priority: priority.rawValue), priority: priority, status: .open, payload: "")
+                    .hasPrefix(pri))
         }
         #expect(
-            local0.format(alert(priority: "critical", status: "withdrawn"), priority: .critical, payload: "").hasPrefix(
+            local0.format(
+                alert(priority: "critical", status: "withdrawn"), priority: .critical, status: .withdrawn, payload: ""
+            ).hasPrefix(
                 "<133>"))
         let local3 = sink { $0.facility = 19 }
-        #expect(local3.format(alert(), priority: .high, payload: "").hasPrefix("<155>"))
+        #expect(local3.format(alert(), priority: .high, status: .open, payload: "").hasPrefix("<155>"))
     }
 
     @Test("a newline or control character in any field is escaped, so nobody can forge a log line")
     func escaping() {
         let hostile = alert(referral: "x\"]\nFAKE", summary: "one\ntwo\u{1B}[31m")
-        let message = sink { $0.content = .standard }.format(hostile, priority: .high, payload: "")
+        let message = sink { $0.content = .standard }.format(hostile, priority: .high, status: .open, payload: "")
         #expect(!message.contains("\n"))
         #expect(!message.contains("\u{1B}"))
         #expect(message.contains("summary=one\\ntwo\\u001b[31m"))
@@ -70,7 +74,7 @@ struct SyslogFormatTests {
         let long = String(repeating: "é", count: 2000)
         let message = sink {
             $0.content = .standard; $0.maximumMessageBytes = 300
-        }.format(alert(summary: long), priority: .high, payload: "")
+        }.format(alert(summary: long), priority: .high, status: .open, payload: "")
         #expect(message.utf8.count <= 300)
         #expect(message.hasSuffix("…[truncated]"))
         #expect(String(validating: Array(message.utf8), as: UTF8.self) != nil)
@@ -80,12 +84,12 @@ struct SyslogFormatTests {
     func rfc3164() {
         let local = sink {
             $0.format = .rfc3164; $0.transport = .unix("/dev/log")
-        }.format(alert(), priority: .high, payload: "")
+        }.format(alert(), priority: .high, status: .open, payload: "")
         #expect(
             local.range(
                 of: #"^<131>[A-Z][a-z]{2} [ 0-9]\d \d\d:\d\d:\d\d riskscreen\[\d+\]: alert_id="#,
                 options: .regularExpression) != nil)
-        let network = sink { $0.format = .rfc3164 }.format(alert(), priority: .high, payload: "")
+        let network = sink { $0.format = .rfc3164 }.format(alert(), priority: .high, status: .open, payload: "")
         #expect(
             network.range(
                 of: #"^<131>[A-Z][a-z]{2} [ 0-9]\d \d\d:\d\d:\d\d \S+ riskscreen\[\d+\]: "#, options: .regularExpression
@@ -105,11 +109,11 @@ struct SyslogFormatTests {
             }())
         let low = Delivery(
             id: 1, sink: .syslog, alertID: "rs-x", payload: alert(priority: "low").serialized, attempts: 0,
-            priority: "low", createdAt: "2026-11-22T15:00:00Z")
+            priority: .low, createdAt: "2026-11-22T15:00:00Z")
         #expect(throws: Never.self) { try skipping.deliver(low) }
         let high = Delivery(
             id: 2, sink: .syslog, alertID: "rs-y", payload: alert(priority: "high").serialized, attempts: 0,
-            priority: "high", createdAt: "2026-11-22T15:00:00Z")
+            priority: .high, createdAt: "2026-11-22T15:00:00Z")
         #expect(throws: (any Error).self) { try skipping.deliver(high) }
     }
 }

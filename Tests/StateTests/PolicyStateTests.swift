@@ -99,7 +99,7 @@ struct PolicyStateTests {
             [finding("strain", .low, "caregiver-support")])
         let repeats = try store.repeats(alertID: first.opened[0].alertID)
         #expect(repeats.map(\.eventID) == ["B"])
-        #expect(repeats.first?.priority == "low")
+        #expect(repeats.first?.priority == .low)
         #expect(repeats.first?.reason == "strain because")
         #expect(repeats.first?.eventType == "transfer")
         // Nothing new for the sinks.
@@ -121,7 +121,7 @@ struct PolicyStateTests {
             #expect(pending.map(\.alertID) == [id, id])
             #expect(pending.map(\.kind) == [.open, .withdrawn])
             #expect(pending[1].payload.contains(#""status":"withdrawn""#))
-            #expect(pending[1].priority == "critical")
+            #expect(pending[1].priority == .critical)
         }
         #expect(try store.queuedAlert(id: id)?.status == .withdrawn)
         #expect(try store.queuedAlerts(includeClosed: false).isEmpty)

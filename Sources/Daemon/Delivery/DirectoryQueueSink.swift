@@ -76,9 +76,9 @@ public struct DirectoryQueueSink: Sink {
 
     /// `RANK-PRIORITY-CREATEDAT-ALERTID.json`: the same name for every delivery of one alert.
     func name(for delivery: Delivery) -> String {
-        let rank = Priority(rawValue: delivery.priority)?.queueRank ?? 4
+        let rank = delivery.priority.queueRank
         let time = delivery.createdAt.filter { $0.isNumber || $0 == "T" || $0 == "Z" }
-        return "\(rank)-\(delivery.priority)-\(time)-\(delivery.alertID).json"
+        return "\(rank)-\(delivery.priority.rawValue)-\(time)-\(delivery.alertID).json"
     }
 
     /// `alerts/closed/YYYY-MM-DD`: the day the record says it was closed or withdrawn (UTC), so a

@@ -1,3 +1,4 @@
+import Alerts
 import Events
 import Foundation
 import Rules
@@ -36,13 +37,13 @@ public final class SyslogSink: Sink, Sendable {
         }
         let priority = Priority(rawValue: alert["priority"]?.text ?? "") ?? .low
         guard priority >= configuration.minimumPriority else { return }
-        let message = Array(format(alert, priority: priority, payload: delivery.payload).utf8)
+        let message = Array(format(alert, priority: priority, status: delivery.kind, payload: delivery.payload).utf8)
         try send(message)
     }
 
     /// The whole syslog message for one alert.
-    func format(_ alert: JSONValue, priority: Priority, payload: String) -> String {
-        let withdrawn = alert["status"]?.text == "withdrawn"
+    func format(_ alert: JSONValue, priority: Priority, status: Alert.Status, payload: String) -> String {
+        let withdrawn = status == .withdrawn
         let bySeverity: Int =
             switch priority {
             case .critical: 2
@@ -55,7 +56,7 @@ public final class SyslogSink: Sink, Sendable {
         let fields: [(String, String)] = [
             ("alert_id", alert["alert_id"]?.text ?? "-"), ("priority", priority.rawValue),
             ("referral", alert["referral"]?.text ?? "-"), ("rules_version", alert["rules_version"]?.text ?? "-"),
-            ("status", alert["status"]?.text ?? "open"),
+            ("status", status.rawValue),
         ]
         var text = fields.map { "\($0.0)=\($0.1)" }.joined(separator: " ")
         switch configuration.content {

@@ -1,6 +1,7 @@
 import CoreMetrics
 import Foundation
 import Prometheus
+import Rules
 import State
 
 /// The daemon's metrics, through swift-metrics, written as a Prometheus text exposition to
@@ -54,8 +55,8 @@ public final class DaemonMetrics: Sendable {
         }
     }
 
-    func alert(priority: String, referral: String) {
-        counter("riskscreen_alerts_total", [("priority", priority), ("referral", referral)]).increment()
+    func alert(priority: Priority, referral: String) {
+        counter("riskscreen_alerts_total", [("priority", priority.rawValue), ("referral", referral)]).increment()
     }
 
     /// Findings recorded against an earlier alert instead of opening one.

@@ -224,7 +224,7 @@ public final class EventProcessor {
             archived.insert(try archive(name, now: now, digest: digest))
             let opened = decision?.opened ?? []
             let stale = decision?.stale ?? false
-            for alert in opened { metrics?.alert(priority: alert.priority.rawValue, referral: alert.referral) }
+            for alert in opened { metrics?.alert(priority: alert.priority, referral: alert.referral) }
             metrics?.suppressed(decision?.repeats.count ?? 0)
             metrics?.withdrawn(decision?.withdrawn.count ?? 0)
             if stale { metrics?.stale() }
