@@ -140,7 +140,9 @@ struct TestCommand: ParsableCommand {
                 continue
             }
             let base = path.hasSuffix("/") ? String(path.dropLast()) : path
-            let enumerator = FileManager.default.enumerator(atPath: base)
+            // A directory named through a symbolic link is followed, like the rules' own.
+            let enumerator = FileManager.default.enumerator(
+                atPath: URL(fileURLWithPath: base).resolvingSymlinksInPath().path)
             while let relative = enumerator?.nextObject() as? String {
                 if relative.hasSuffix(".test.yaml") || relative.hasSuffix(".test.yml") {
                     files.append(base + "/" + relative)

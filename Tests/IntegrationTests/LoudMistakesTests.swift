@@ -6,6 +6,27 @@ import Testing
 /// reload reported as healthy, a missing home, a filter that matches nothing.
 @Suite("Every mistake loud: operators and rule authors are told", .serialized)
 struct LoudMistakesTests {
+    @Test("a rules directory named through a symbolic link is read, by check and by test, not taken for an empty one")
+    func symlinkedRules() throws {
+        let directory = try TemporaryDirectory()
+        let root = RiskScreenProcess.packageRoot
+        // The shipped rules' tests name ../samples: link both, as an installation would.
+        try FileManager.default.createDirectory(atPath: directory.path + "/release", withIntermediateDirectories: true)
+        for name in ["rules", "samples"] {
+            try FileManager.default.createSymbolicLink(
+                atPath: directory.path + "/release/" + name, withDestinationPath: root.appendingPathComponent(name).path
+            )
+        }
+        try FileManager.default.createSymbolicLink(
+            atPath: directory.path + "/rules", withDestinationPath: directory.path + "/release/rules")
+        let check = try RiskScreenProcess.run(["check", directory.path + "/rules"])
+        #expect(check.status == 0, "\(check.stdout)")
+        #expect(check.stdout.firstMatch(of: /^ok: [1-9]\d* files, [1-9]\d* rules/) != nil, "\(check.stdout)")
+        let test = try RiskScreenProcess.run(["test", directory.path + "/release/rules"])
+        #expect(test.status == 0, "\(test.stdout)")
+        #expect(test.stdoutLines.last?.firstMatch(of: /^[1-9]\d* passed, 0 failed$/) != nil, "\(test.stdout)")
+    }
+
     @Test("an empty or mistyped rules directory is refused by check, run and a reload, unless allowed")
     func emptyRules() throws {
         let directory = try TemporaryDirectory()

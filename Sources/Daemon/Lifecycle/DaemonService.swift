@@ -247,7 +247,9 @@ public struct DaemonService: Service {
                 continue
             }
             result.append(path)
-            let enumerator = FileManager.default.enumerator(atPath: path)
+            // A directory named through a symbolic link is followed, as the loader does.
+            let enumerator = FileManager.default.enumerator(
+                atPath: URL(fileURLWithPath: path).resolvingSymlinksInPath().path)
             while let relative = enumerator?.nextObject() as? String {
                 var inner: ObjCBool = false
                 let full = path + "/" + relative

@@ -187,10 +187,14 @@ public struct RuleSetLoader: Sendable {
         return compiled
     }
 
-    /// Every `*.yaml`/`*.yml` file under `directory` that is not a rule test, in path order.
+    /// Every `*.yaml`/`*.yml` file under `directory` that is not a rule test, in path order, named
+    /// under `directory` as given.
     public static func ruleFiles(under directory: String) -> [String] {
         let base = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
-        guard let enumerator = FileManager.default.enumerator(atPath: base) else { return [] }
+        // The directory named may be a symbolic link (/etc/riskscreen/rules → a release's rules): it is
+        // followed; links inside it are not.
+        let root = URL(fileURLWithPath: base).resolvingSymlinksInPath().path
+        guard let enumerator = FileManager.default.enumerator(atPath: root) else { return [] }
         var files: [String] = []
         while let relative = enumerator.nextObject() as? String {
             let isYAML = relative.hasSuffix(".yaml") || relative.hasSuffix(".yml")
