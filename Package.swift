@@ -76,6 +76,13 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // How alerts read for people, in the terminal and (later) the browser: the site's time zone,
+        // deadlines in words, short rules versions, aligned tables.
+        .target(
+            name: "Presentation",
+            dependencies: ["Events"],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "RuleTesting",
             dependencies: ["Alerts", "Events", "Rules", "Screening", "YAMLDocument"],
@@ -86,6 +93,7 @@ let package = Package(
             dependencies: [
                 "Alerts",
                 "Daemon",
+                "Presentation",
                 "RuleTesting",
                 "Screening",
                 "State",
@@ -128,6 +136,11 @@ let package = Package(
         .testTarget(
             name: "ScreeningTests",
             dependencies: ["TestSupport", "Screening", "Alerts", "Rules", "Events"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "PresentationTests",
+            dependencies: ["Presentation", "Events"],
             swiftSettings: strictSettings
         ),
         .testTarget(

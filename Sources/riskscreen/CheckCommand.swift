@@ -3,6 +3,7 @@ import ArgumentParser
 import Daemon
 import Events
 import Foundation
+import Presentation
 import Rules
 
 /// `riskscreen check PATH…`: loads rule files as the daemon would and reports every problem.
@@ -82,7 +83,7 @@ struct CheckCommand: ParsableCommand {
             if let ruleSet = result.ruleSet {
                 let scores = ruleSet.scoreNames.count
                 print(
-                    "ok: \(result.files.count) file\(result.files.count == 1 ? "" : "s"), \(ruleSet.rules.count) rule\(ruleSet.rules.count == 1 ? "" : "s"), \(scores) score\(scores == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s"); rules version \(ruleSet.version)"
+                    "ok: \(result.files.count) file\(result.files.count == 1 ? "" : "s"), \(ruleSet.rules.count) rule\(ruleSet.rules.count == 1 ? "" : "s"), \(scores) score\(scores == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s"); rules version \(RulesVersion.short(ruleSet.version))"
                 )
             } else {
                 print(

@@ -3,6 +3,7 @@ import ArgumentParser
 import Daemon
 import Events
 import Foundation
+import Presentation
 import Rules
 import State
 
@@ -16,11 +17,25 @@ struct QueueCommand: ParsableCommand {
     )
 
     struct HomeOption: ParsableArguments {
-        @Option(help: "The daemon's home.")
-        var home = "var"
+        @Option(help: "The daemon's home (default var, or the configuration's home).")
+        var home: String?
+
+        @Option(help: "The daemon's configuration file: its home, referral targets and time zone.")
+        var config: String?
+
+        /// The configuration file, when one is given.
+        func configuration() throws -> ConfigurationFile? {
+            guard let config else { return nil }
+            return try ConfigurationFile.load(config, for: "queue", consequence: "nothing was done")
+        }
+
+        /// The site's time zone: the configuration's `timezone`, else the system's.
+        func siteTime() throws -> SiteTime {
+            try configuration()?.timezone.flatMap(SiteTime.init(identifier:)) ?? .system
+        }
 
         func store() throws -> any StateStore {
-            let home = Home(self.home)
+            let home = Home(try self.home ?? configuration()?.home ?? "var")
             guard FileManager.default.fileExists(atPath: home.stateDatabase) else {
                 printError("queue: no state database at \(home.stateDatabase); has the daemon run on this home?")
                 throw ExitCode(1)
@@ -61,13 +76,6 @@ struct QueueCommand: ParsableCommand {
         var rank: Int { Priority(rawValue: priority)?.queueRank ?? 5 }
     }
 
-    static func due(_ respondBy: Timestamp?, now: Double) -> (text: String, overdue: Bool) {
-        guard let respondBy else { return ("-", false) }
-        let seconds = Double(respondBy.secondsSinceEpoch) - now
-        let magnitude = StatusCommand.duration(abs(seconds))
-        return seconds < 0 ? ("overdue \(magnitude)", true) : ("in \(magnitude)", false)
-    }
-
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Open alerts, most urgent first (priority, then respond-by).")
@@ -83,7 +91,6 @@ struct QueueCommand: ParsableCommand {
                 "Instead of alerts: the stale events (older than stale_after when they arrived) and what they would have raised."
         ) var stale = false
         @Flag(help: "One JSON object per line, for tools.") var json = false
-        @Option(help: "The daemon's configuration file, for the site's referral targets.") var config: String?
 
         func validate() throws {
             if let priority, Priority(rawValue: priority) == nil {
@@ -103,12 +110,7 @@ struct QueueCommand: ParsableCommand {
             let now = TestHooks.clock.seconds
             if let referral {
                 // The site's targets, and any referral an alert in this home carries.
-                var known = ReferralTarget.shipped.map(\.id)
-                if let config {
-                    known =
-                        try ConfigurationFile.load(config, for: "queue", consequence: "nothing was listed").referrals?
-                        .map(\.id) ?? known
-                }
+                var known = try options.configuration()?.referrals?.map(\.id) ?? ReferralTarget.shipped.map(\.id)
                 known += try options.store().queuedAlerts(includeClosed: true).compactMap {
                     if case .string(let value)? = JSONValue.parse(Array($0.record.utf8))?["referral"] { return value }
                     return nil
@@ -129,7 +131,7 @@ struct QueueCommand: ParsableCommand {
             rows = rows.filter { row in
                 (referral.map { $0 == row.referral } ?? true) && (priority.map { $0 == row.priority } ?? true)
                     && (unit.map { $0 == row.unit } ?? true)
-                    && (!overdue || QueueCommand.due(row.respondBy, now: now).overdue)
+                    && (!overdue || row.respondBy.map { Due($0, now: now).isOverdue } == true)
             }
             rows.sort {
                 ($0.rank, $0.respondBy?.secondsSinceEpoch ?? .max, $0.id) < (
@@ -138,14 +140,14 @@ struct QueueCommand: ParsableCommand {
             }
             if json {
                 for row in rows {
-                    let due = QueueCommand.due(row.respondBy, now: now)
+                    let overdue = row.respondBy.map { Due($0, now: now).isOverdue } ?? false
                     print(
                         JSONValue.object([
                             JSONMember(key: "alert_id", value: .string(row.id)),
                             JSONMember(key: "status", value: .string(row.status)),
                             JSONMember(key: "priority", value: .string(row.priority)),
                             JSONMember(key: "respond_by", value: .string(row.respondBy?.text ?? "-")),
-                            JSONMember(key: "overdue", value: .bool(due.overdue)),
+                            JSONMember(key: "overdue", value: .bool(overdue)),
                             JSONMember(key: "patient_id", value: .string(row.patient)),
                             JSONMember(key: "unit", value: .string(row.unit)),
                             JSONMember(key: "referral", value: .string(row.referral)),
@@ -156,19 +158,27 @@ struct QueueCommand: ParsableCommand {
                 return
             }
             let color = isatty(STDOUT_FILENO) == 1
-            print("PRIORITY  DUE                PATIENT      UNIT   REFERRAL                        SUMMARY")
+            let time = try options.siteTime()
+            // The deadline's clock time, headed by the site's zone (EST, UTC…).
+            let zone = time.format(Timestamp(secondsSinceEpoch: Int64(now)), "zzz")
+            var table = TextTable(headers: ["PRIORITY", "DUE", zone, "PATIENT", "UNIT", "REFERRAL", "SUMMARY"])
+            var overdueRows = Set<Int>()
             for row in rows {
-                let due = QueueCommand.due(row.respondBy, now: now)
-                var dueText = due.text.padding(toLength: 18, withPad: " ", startingAt: 0)
-                if color && due.overdue { dueText = "\u{1B}[31m" + dueText + "\u{1B}[0m" }
-                print(
-                    [
-                        row.priority.padding(toLength: 8, withPad: " ", startingAt: 0), dueText,
-                        row.patient.padding(toLength: 12, withPad: " ", startingAt: 0),
-                        row.unit.padding(toLength: 6, withPad: " ", startingAt: 0),
-                        row.referral.padding(toLength: 31, withPad: " ", startingAt: 0), row.summary,
-                    ].joined(separator: "  ") + (row.status == Alert.Status.open.rawValue ? "" : " [\(row.status)]")
-                        + (row.repeats > 0 ? " [seen again \(row.repeats)×]" : "") + "  (\(row.id))")
+                let due = row.respondBy.map { Due($0, now: now) }
+                if due?.isOverdue == true { overdueRows.insert(table.rows.count) }
+                table.append([
+                    row.priority, due?.text ?? "-", row.respondBy.map { time.short($0, now: now) } ?? "",
+                    row.patient, row.unit, row.referral,
+                    row.summary + (row.status == Alert.Status.open.rawValue ? "" : " [\(row.status)]")
+                        + (row.repeats > 0 ? " [seen again \(row.repeats)×]" : "") + "  (\(row.id))",
+                ])
+            }
+            if !rows.isEmpty {
+                for line in table.lines(style: { row, column, text in
+                    color && column == 1 && overdueRows.contains(row) ? "\u{1B}[31m" + text + "\u{1B}[0m" : text
+                }) {
+                    print(line)
+                }
             }
             if rows.isEmpty { print("(no alerts)") }
         }
@@ -246,23 +256,35 @@ struct QueueCommand: ParsableCommand {
                 case let other?: return other.serialized
                 }
             }
+            let time = try options.siteTime()
+            let now = TestHooks.clock.seconds
+            /// A time of the record in the site's zone (`2026-11-30 04:35 EST`).
+            func at(_ value: JSONValue?) -> String {
+                guard case .string(let string)? = value, let stamp = Timestamp(rfc3339: string) else {
+                    return text(value)
+                }
+                return time.dayAndTime(stamp)
+            }
+            func at(_ string: String) -> String { Timestamp(rfc3339: string).map(time.dayAndTime) ?? string }
             print("alert \(alert.alertID): \(text(record["priority"])) \(text(record["referral"])), \(alert.status)")
             print("  \(text(record["summary"]))")
             print(
                 "  patient \(text(record["patient_id"])), encounter \(text(record["encounter_id"])), unit \(text(record["unit"]))"
             )
-            print("  event \(text(record["event_id"])) (\(text(record["event_type"])), \(text(record["occurred_at"])))")
+            print("  event \(text(record["event_id"])) (\(text(record["event_type"])), \(at(record["occurred_at"])))")
+            let due = Timestamp(rfc3339: text(record["respond_by"])).map { Due($0, now: now).text }
             print(
-                "  created \(text(record["created_at"])), respond by \(text(record["respond_by"]))"
+                "  created \(at(record["created_at"])), respond by \(at(record["respond_by"]))"
+                    + (alert.status.isActive ? due.map { " (\($0))" } ?? "" : "")
                     + (record["raised_overdue"] == .bool(true)
-                        ? " (already overdue when raised: the event came late)" : ""))
-            print("  rules \(text(record["rules_version"]))")
+                        ? "; already overdue when raised: the event came late" : ""))
+            print("  rules \(RulesVersion.short(text(record["rules_version"])))")
             if alert.status == .withdrawn {
                 let reason =
                     record["withdrawn_reason"] == nil
                     ? "the event that raised it was cancelled" : text(record["withdrawn_reason"])
                 print(
-                    "  withdrawn \(text(record["withdrawn_at"])) after event \(text(record["withdrawn_by_event_id"])): \(reason)"
+                    "  withdrawn \(at(record["withdrawn_at"])) after event \(text(record["withdrawn_by_event_id"])): \(reason)"
                 )
             }
             let patient = try store.patientState(alert.patientID)
@@ -288,7 +310,9 @@ struct QueueCommand: ParsableCommand {
                     if case .object(let scores)? = finding["scores"], !scores.isEmpty {
                         print(
                             "    scores: "
-                                + scores.map { "\($0.key) \(text($0.value["value"])) \(text($0.value["parts"]))" }
+                                + scores.map {
+                                    "\($0.key) \(text($0.value["value"]))\(QueueCommand.parts($0.value["parts"]))"
+                                }
                                 .joined(separator: "; "))
                     }
                     if case .array(let references)? = finding["references"], !references.isEmpty {
@@ -300,7 +324,7 @@ struct QueueCommand: ParsableCommand {
             print("seen again:" + (repeats.isEmpty ? " no" : " \(repeats.count)× (recorded here, no new alert)"))
             for repeated in repeats {
                 print(
-                    "  - \(repeated.occurredAt) event \(repeated.eventID) (\(repeated.eventType)): \(repeated.ruleID) (\(repeated.priority)): \(repeated.reason)"
+                    "  - \(at(repeated.occurredAt)) event \(repeated.eventID) (\(repeated.eventType)): \(repeated.ruleID) (\(repeated.priority)): \(repeated.reason)"
                 )
             }
             if let explanation = try store.explanation(alertID: alert.alertID), !explanation.isEmpty {
@@ -311,9 +335,9 @@ struct QueueCommand: ParsableCommand {
             for encounter in patient.history.encounters {
                 var line = "  - \(encounter.encounterID)"
                 line +=
-                    " \(encounter.encounterClass?.rawValue ?? "class unknown"), admitted \(encounter.admittedAt.text)"
+                    " \(encounter.encounterClass?.rawValue ?? "class unknown"), admitted \(time.dayAndTime(encounter.admittedAt))"
                 if let discharged = encounter.dischargedAt {
-                    line += ", discharged \(discharged.text)"
+                    line += ", discharged \(time.dayAndTime(discharged))"
                     if let disposition = encounter.disposition { line += " (\(disposition.rawValue))" }
                 }
                 if encounter.cancelled { line += ", cancelled" }
@@ -332,10 +356,16 @@ struct QueueCommand: ParsableCommand {
             print("actions:" + (actions.isEmpty ? " none" : ""))
             for action in actions {
                 print(
-                    "  - \(action.at) \(action.action) by \(action.by)\(action.outcome.map { ", outcome \($0)" } ?? "")\(action.note.map { ": \($0)" } ?? "")"
+                    "  - \(at(action.at)) \(action.action) by \(action.by)\(action.outcome.map { ", outcome \($0)" } ?? "")\(action.note.map { ": \($0)" } ?? "")"
                 )
             }
         }
+    }
+
+    /// A score's parts as people read them: ` (L 4, A 3, C 2, E 3)`; empty when there are none.
+    static func parts(_ value: JSONValue?) -> String {
+        guard case .object(let members)? = value, !members.isEmpty else { return "" }
+        return " (" + members.map { "\($0.key) \($0.value.serialized)" }.joined(separator: ", ") + ")"
     }
 
     struct Acknowledge: ParsableCommand {

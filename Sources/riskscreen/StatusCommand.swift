@@ -2,6 +2,7 @@ import ArgumentParser
 import Daemon
 import Events
 import Foundation
+import Presentation
 import Rules
 import State
 
@@ -32,9 +33,14 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         var root = self.home
+        var site = SiteTime.system
         if let config {
-            root = try root ?? ConfigurationFile.load(config, for: "status", consequence: "no home to look at").home
+            let file = try ConfigurationFile.load(config, for: "status", consequence: "no home to look at")
+            root = root ?? file.home
+            site = file.timezone.flatMap(SiteTime.init(identifier:)) ?? site
         }
+        /// A time as people read it: in the site's zone, to the minute.
+        func time(_ seconds: Double) -> String { site.dayAndTime(Timestamp(secondsSinceEpoch: Int64(seconds))) }
         let home = Home(root ?? "var")
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: home.root, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -82,7 +88,7 @@ struct StatusCommand: ParsableCommand {
         }
         if running, let refused = state?.refusedReload {
             problems.append(
-                "the last reload was refused (\(refused.errors) error\(refused.errors == 1 ? "" : "s") at \(Self.time(refused.at))); the rules in use were loaded at \(Self.time(state?.rulesLoadedAt ?? 0))"
+                "the last reload was refused (\(refused.errors) error\(refused.errors == 1 ? "" : "s") at \(time(refused.at))); the rules in use were loaded at \(time(state?.rulesLoadedAt ?? 0))"
             )
         }
         if let oldestAge, oldestAge > maxInboxAge {
@@ -122,17 +128,18 @@ struct StatusCommand: ParsableCommand {
             print(JSONValue.object(members).serialized)
         } else {
             if running, let state {
-                print("riskscreen: running (pid \(state.pid), up \(Self.duration(now - state.startedAt)))")
+                print("riskscreen: running (pid \(state.pid), up \(Due.span(now - state.startedAt)))")
                 print(
-                    "rules: \(state.rulesVersion) (\(state.ruleCount) rules, loaded \(Self.time(state.rulesLoadedAt)))")
+                    "rules: \(RulesVersion.short(state.rulesVersion)) (\(state.ruleCount) rules, loaded \(time(state.rulesLoadedAt)))"
+                )
             } else {
                 print("riskscreen: not running on \(home.root)")
             }
             print(
-                "last event: \(summary.lastEventAt.map { "\(Self.time($0)) (\(Self.duration(now - $0)) ago)" } ?? "none")"
+                "last event: \(summary.lastEventAt.map { "\(time($0)) (\(Due.span(now - $0)) ago)" } ?? "none")"
             )
             print(
-                "inbox: \(backlog.count) waiting\(oldestAge.map { ", oldest \(Self.duration($0))" } ?? "")\(neverTaken.isEmpty ? "" : "; \(neverTaken.count) never taken (not *.json)")"
+                "inbox: \(backlog.count) waiting\(oldestAge.map { ", oldest \(Due.span($0))" } ?? "")\(neverTaken.isEmpty ? "" : "; \(neverTaken.count) never taken (not *.json)")"
             )
             print("quarantine: \(quarantined) file\(quarantined == 1 ? "" : "s")")
             print(
@@ -155,12 +162,4 @@ struct StatusCommand: ParsableCommand {
     }
 
     static func time(_ seconds: Double) -> String { Timestamp(secondsSinceEpoch: Int64(seconds)).text }
-
-    static func duration(_ seconds: Double) -> String {
-        let total = Int(max(0, seconds))
-        if total < 60 { return "\(total) s" }
-        if total < 3600 { return "\(total / 60) min \(total % 60) s" }
-        if total < 86_400 { return "\(total / 3600) h \(total % 3600 / 60) min" }
-        return "\(total / 86_400) d \(total % 86_400 / 3600) h"
-    }
 }

@@ -54,6 +54,46 @@ struct QueueCommandTests {
             "the safety alert of sample 10, admitted at 02:35 -05:00, was due at 09:35 -05:00: \(text.stdout)")
     }
 
+    @Test("in the site's time zone, aligned, in words: the list and an alert read as the team reads them")
+    func plainLanguage() throws {
+        let (directory, home) = try drainedHome()
+        let config = directory.path + "/riskscreen.yaml"
+        try "home: \(home)\ntimezone: America/New_York\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let text = try RiskScreenProcess.run(["queue", "list", "--config", config])
+        #expect(text.status == 0, "\(text.stderr)")
+        let lines = text.stdoutLines
+        #expect(lines.first?.hasPrefix("PRIORITY  DUE") == true)
+        #expect(lines.first?.contains("  EST  ") == true, "\(lines.first ?? "")")
+        // Sample 10's safety alert: admitted Tuesday 02:35 -05:00, critical, due two hours later: 04:35 EST.
+        #expect(lines.dropFirst().first?.contains("overdue 7 h 25 min   Tue 04:35") == true, "\(text.stdout)")
+        // Columns line up under their headers.
+        let referral = try #require(lines.first?.range(of: "REFERRAL")).lowerBound.utf16Offset(in: lines[0])
+        for line in lines.dropFirst() {
+            let cell = line.dropFirst(referral).prefix(while: { $0 != " " })
+            #expect(
+                ["safety", "discharge-planning", "caregiver-support", "pharmacy-financial-counseling", "social-needs"]
+                    .contains(String(cell)), "\(line)")
+        }
+        // Reasons say yes and no, not true and false ("sometimes true" is an AHC answer's own words).
+        #expect(text.stdout.contains("lives alone: yes"), "\(text.stdout)")
+        #expect(text.stdout.firstMatch(of: /(:|alone|coverage) (true|false)/) == nil, "\(text.stdout)")
+
+        let id = try #require(try list(home, ["--referral", "safety"]).first?["alert_id"] as? String)
+        let show = try RiskScreenProcess.run(["queue", "show", id, "--config", config])
+        #expect(show.status == 0, "\(show.stderr)")
+        #expect(show.stdout.contains("respond by 2026-11-24 04:35 EST (overdue 7 h 25 min)"), "\(show.stdout)")
+        #expect(show.stdout.contains("(admission, 2026-11-24 02:35 EST)"), "\(show.stdout)")
+        #expect(show.stdout.firstMatch(of: #/\n  rules sha256:[0-9a-f]{12}\n/#) != nil, "\(show.stdout)")
+
+        try "timezone: America/New_Yrok\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let check = try RiskScreenProcess.run(["check", "--config", config])
+        #expect(check.status == 1)
+        #expect(
+            check.stdout.contains(
+                #"1:11: error: unknown time zone "America/New_Yrok" (did you mean "America/New_York"?); timezone is an IANA name such as America/New_York"#
+            ), "\(check.stdout)")
+    }
+
     @Test(
         "ack and close are recorded in the audit trail; acting on an unknown, closed or re-acknowledged alert is an error"
     )

@@ -275,7 +275,7 @@ struct RealFeedPolicyTests {
         let show = try RiskScreenProcess.run(["queue", "show", id, "--home", home])
         #expect(show.stdout.contains("encounter E-LATE, unit -"), "\(show.stdout)")
         #expect(!show.stdout.contains("null"))
-        #expect(show.stdout.contains("(already overdue when raised: the event came late)"))
+        #expect(show.stdout.contains("; already overdue when raised: the event came late"), "\(show.stdout)")
     }
 
     @Test("a running daemon counts stale events and screening answers not in their question's list")

@@ -12,9 +12,10 @@ struct SoakTests {
 
     @Test("a backlog drained through repeated SIGKILLs: each event recorded once, each alert queued once")
     func killedWhileDraining() throws {
-        // 300 events and 6 kills here; scripts/soak sets 5,000 and 20.
+        // 600 events and 6 kills here; scripts/soak sets 5,000 and 20. Enough events that the first
+        // kill, soon after the first group is archived, comes while most are still waiting.
         let environment = ProcessInfo.processInfo.environment
-        let count = environment["RISKSCREEN_SOAK_EVENTS"].flatMap { Int($0) } ?? 300
+        let count = environment["RISKSCREEN_SOAK_EVENTS"].flatMap { Int($0) } ?? 600
         let killCount = environment["RISKSCREEN_SOAK_KILLS"].flatMap { Int($0) } ?? 6
         let directory = try TemporaryDirectory()
         let home = directory.path + "/home"
@@ -34,7 +35,7 @@ struct SoakTests {
             func done() -> Int { daemon.files("archive").flatMap { daemon.files("archive/" + $0) }.count }
             // Once it has made progress (later under a sanitizer), a random moment more, then kill.
             _ = daemon.wait(seconds: 60) { done() > previous || done() == count }
-            Thread.sleep(forTimeInterval: Double.random(in: 0...0.2, using: &generator))
+            Thread.sleep(forTimeInterval: Double.random(in: 0...0.05, using: &generator))
             kill(daemon.process.processIdentifier, SIGKILL)
             daemon.process.waitUntilExit()
             previous = done()

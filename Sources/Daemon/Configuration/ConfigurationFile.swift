@@ -19,6 +19,7 @@ import YAMLDocument
 /// stale_after: 7d           # events that happened longer ago open no alert (recorded, counted)
 /// file_access: owner        # or group: the team's group may read the queue and use `riskscreen queue`
 /// sinks: [queue, jsonl]
+/// timezone: America/New_York  # times people read (queue, status); default the system's
 /// referrals:                # the teams alerts go to; rules naming any other are refused
 ///   - { id: discharge-planning, name: Discharge planning, service_levels: { critical: 30m } }
 ///   - { id: social-needs, name: Social needs, routes: [{ unit: [4W, 5W], to: social-needs-medicine }] }
@@ -39,6 +40,8 @@ public struct ConfigurationFile: Sendable {
     public var staleAfter: Double?
     /// Whether a rule set with no rules is accepted.
     public var allowEmptyRules: Bool?
+    /// The site's time zone (IANA name) for the times people read; `nil`: the system's.
+    public var timezone: String?
     /// The referral targets (teams) the site declares; `nil`: the shipped five.
     public var referrals: [ReferralTarget]?
     /// Who may read the files with protected health information.
@@ -52,6 +55,7 @@ public struct ConfigurationFile: Sendable {
     static let keys = [
         "home", "rules", "minimum_age", "rescan_interval", "size_limit", "service_levels", "suppress_for",
         "stale_after", "sinks", "syslog", "file_access", "allow_empty_rules", "referrals",
+        "timezone",
     ]
     static let syslogKeys = [
         "transport", "address", "format", "facility", "content", "min_priority", "pen", "max_message_bytes",
@@ -167,6 +171,16 @@ public struct ConfigurationFile: Sendable {
                 suppressFor = seconds
             case "referrals":
                 referrals = Self.referrals(value, report: report)
+            case "timezone":
+                guard let text = value.scalar?.text, TimeZone(identifier: text) != nil else {
+                    let text = value.scalar?.text ?? ""
+                    report(
+                        value.mark,
+                        "unknown time zone \"\(text)\"\(Suggestions.hint(for: text, among: TimeZone.knownTimeZoneIdentifiers)); timezone is an IANA name such as America/New_York"
+                    )
+                    continue
+                }
+                timezone = text
             case "allow_empty_rules":
                 guard let text = value.scalar?.text, text == "true" || text == "false" else {
                     report(value.mark, "allow_empty_rules is true or false")

@@ -199,6 +199,20 @@ extension Compiler {
         }
     }
 
+    /// `words(TEXT)`: a code with its underscores as spaces.
+    mutating func words(_ call: Call, _ scope: inout Scope) -> Compiled? {
+        guard let text = compile(call.arguments[0], &scope) else { return nil }
+        guard text.type.fits(.string) else {
+            error(scope, call.arguments[0].range, "words needs text, but this is \(text.type)")
+            return nil
+        }
+        let evaluate = text.evaluate
+        return Compiled(type: .string) { context in
+            guard case .string(let code) = evaluate(context) else { return .missing }
+            return .string(String(code.map { $0 == "_" ? " " : $0 }))
+        }
+    }
+
     /// `date("YYYY-MM-DD")`.
     mutating func date(_ call: Call, _ scope: inout Scope) -> Compiled? {
         guard let text = literalString(call, &scope) else { return nil }

@@ -96,6 +96,11 @@ enum FunctionTable {
             help: "whole calendar days from the date to the event's occurred_at"
         ) { $0.days($1, &$2) },
         RuleFunction(
+            name: "words", arity: 1...1,
+            usage: "words(TEXT) takes one piece of text, e.g. words(encounter.discharge_disposition)", gives: "text",
+            help: "a code as words, for a reason: underscores become spaces (home_health → home health)"
+        ) { $0.words($1, &$2) },
+        RuleFunction(
             name: "date", arity: 1...1, usage: "date() takes a date, e.g. date(\"2026-01-01\")", gives: "a date",
             help: "a calendar date written in a rule"
         ) { $0.date($1, &$2) },

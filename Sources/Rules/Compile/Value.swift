@@ -45,6 +45,29 @@ public enum Value: Sendable, Equatable, CustomStringConvertible {
         return description
     }
 
+    /// The value as it reads in a sentence for people (a rule's reason): true and false as yes and
+    /// no, a date-time as the day and time where it happened (`2026-11-20 10:00`), a list joined
+    /// with commas, missing as "unknown".
+    public var prose: String {
+        switch self {
+        case .missing: "unknown"
+        case .bool(let flag): flag ? "yes" : "no"
+        case .string(let text): text
+        case .timestamp(let time): Value.dayAndTime(time)
+        case .list(let items): items.map(\.prose).joined(separator: ", ")
+        default: text
+        }
+    }
+
+    /// `YYYY-MM-DD HH:MM` in the date-time's own offset (the facility's local time).
+    static func dayAndTime(_ time: Timestamp) -> String {
+        let local = time.secondsSinceEpoch + Int64(time.utcOffsetMinutes) * 60
+        let minuteOfDay = Int(((local % 86_400) + 86_400) % 86_400) / 60
+        let hours = minuteOfDay / 60
+        let minutes = minuteOfDay % 60
+        return "\(time.localDate) \(hours < 10 ? "0" : "")\(hours):\(minutes < 10 ? "0" : "")\(minutes)"
+    }
+
     static func format(_ value: Double) -> String {
         if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
         let rounded = (value * 100).rounded() / 100

@@ -326,13 +326,14 @@ public struct Finding: Sendable, Equatable {
     public var suppressFor: Double? { identity.suppressFor }
     public var tags: [String] { identity.tags }
 
-    /// The rule's reason with the values that mattered filled in (a missing value reads "unknown").
+    /// The rule's reason with the values that mattered filled in, as people read them (yes and no,
+    /// local day and time, "unknown" for a missing value; see ``Value/prose``).
     public var reason: String {
         var text = ""
         for part in reasonParts {
             switch part {
             case .text(let piece): text += piece
-            case .value(let value): text += value == .missing ? "unknown" : value.text
+            case .value(let value): text += value.prose
             }
         }
         return text
