@@ -12,7 +12,7 @@ public final class SQLiteStateStore: StateStore {
         public var description: String
     }
 
-    private let pool: DatabasePool
+    let pool: DatabasePool
     /// The database file.
     public let path: String
 
@@ -183,6 +183,39 @@ public final class SQLiteStateStore: StateStore {
         migrator.registerMigration("4: decisions in any arrival order (event facts, findings and their fate, stale)") {
             db in
             try Self.migrateToFacts(db)
+        }
+        migrator.registerMigration("5: the worklist's accounts, sessions and audit trail") { db in
+            try db.create(table: "users") { table in
+                table.primaryKey("name", .text)
+                table.column("role", .text).notNull()
+                table.column("teams", .text).notNull().defaults(to: "")
+                table.column("password_hash", .text).notNull()
+                table.column("disabled", .boolean).notNull().defaults(to: false)
+                table.column("failed_logins", .integer).notNull().defaults(to: 0)
+                table.column("locked_until", .double)
+            }
+            try db.create(table: "sessions") { table in
+                table.primaryKey("token_digest", .text)
+                table.column("user", .text).notNull()
+                table.column("csrf", .text).notNull()
+                table.column("created_at", .double).notNull()
+                table.column("expires_at", .double).notNull()
+            }
+            try db.create(table: "audit") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.column("at", .text).notNull()
+                table.column("user", .text).notNull()
+                table.column("action", .text).notNull()
+                table.column("alert_id", .text)
+                table.column("patient_id", .text)
+                table.column("client", .text).notNull()
+                table.column("detail", .text)
+            }
+            try db.create(index: "audit_at", on: "audit", columns: ["at"])
+            try db.create(index: "audit_patient", on: "audit", columns: ["patient_id", "at"])
+            try db.alter(table: "alert_actions") { table in
+                table.add(column: "client", .text).notNull().defaults(to: "cli")
+            }
         }
         return migrator
     }
@@ -648,7 +681,8 @@ public final class SQLiteStateStore: StateStore {
                 sql: "SELECT * FROM alert_actions WHERE alert_id = ? ORDER BY id", arguments: [alertID]
             ).map { row in
                 AlertAction(
-                    action: row["action"], by: row["by"], outcome: row["outcome"], note: row["note"], at: row["at"])
+                    action: row["action"], by: row["by"], outcome: row["outcome"], note: row["note"], at: row["at"],
+                    client: row["client"])
             }
         }
     }
@@ -657,7 +691,7 @@ public final class SQLiteStateStore: StateStore {
         try pool.write { db in
             guard
                 let row = try db.cachedRow(
-                    sql: "SELECT status, record FROM alerts WHERE alert_id = ?", arguments: [alertID])
+                    sql: "SELECT status, record, patient_id FROM alerts WHERE alert_id = ?", arguments: [alertID])
             else {
                 throw QueueError.unknown(alertID)
             }
@@ -666,8 +700,20 @@ public final class SQLiteStateStore: StateStore {
             guard status.isActive else { throw QueueError.notOpen(alertID, status) }
             if action.action == "ack", status == .acknowledged { throw QueueError.notOpen(alertID, status) }
             try db.executeCached(
-                sql: "INSERT INTO alert_actions (alert_id, action, by, outcome, note, at) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [alertID, action.action, action.by, action.outcome, action.note, action.at])
+                sql: """
+                    INSERT INTO alert_actions (alert_id, action, by, outcome, note, at, client) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [alertID, action.action, action.by, action.outcome, action.note, action.at, action.client])
+            // The audit trail in the same transaction: no action without its line.
+            let detail = [action.outcome, action.note].compactMap { $0 }.joined(separator: ": ")
+            try db.executeCached(
+                sql: """
+                    INSERT INTO audit (at, user, action, alert_id, patient_id, client, detail) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    action.at, action.by, action.action, alertID, row["patient_id"] as String?, action.client,
+                    detail.isEmpty ? nil : detail,
+                ])
             let newStatus: Alert.Status = action.action == "close" ? .closed : .acknowledged
             try db.executeCached(
                 sql: "UPDATE alerts SET status = ? WHERE alert_id = ?", arguments: [newStatus.rawValue, alertID])

@@ -152,9 +152,10 @@ public protocol AlertQueue: Sendable {
     func act(on alertID: String, _ action: AlertAction) throws
 }
 
-/// The daemon's durable state: the ledger of events, the outbox each sink drains and the alert
-/// queue, kept together so that one transaction covers an event, its alerts and their deliveries.
-public protocol StateStore: EventLedger, Outbox, AlertQueue {
+/// The daemon's durable state: the ledger of events, the outbox each sink drains, the alert queue,
+/// and the worklist's accounts and audit trail, kept together so that one transaction covers an
+/// event, its alerts and their deliveries, and an action and its audit line.
+public protocol StateStore: EventLedger, Outbox, AlertQueue, Accounts, AuditLog {
     /// Counts for `riskscreen status`, read in one transaction so they agree with each other.
     func summary() throws -> StateSummary
 }
@@ -269,13 +270,18 @@ public struct AlertAction: Sendable, Equatable {
     public var note: String?
     /// RFC 3339, UTC.
     public var at: String
+    /// Where from: the client's address for the worklist, `cli` for `riskscreen queue`.
+    public var client: String
 
-    public init(action: String, by: String, outcome: String? = nil, note: String? = nil, at: String) {
+    public init(
+        action: String, by: String, outcome: String? = nil, note: String? = nil, at: String, client: String = "cli"
+    ) {
         self.action = action
         self.by = by
         self.outcome = outcome
         self.note = note
         self.at = at
+        self.client = client
     }
 }
 

@@ -16,34 +16,6 @@ struct QueueCommand: ParsableCommand {
         defaultSubcommand: List.self
     )
 
-    struct HomeOption: ParsableArguments {
-        @Option(help: "The daemon's home (default var, or the configuration's home).")
-        var home: String?
-
-        @Option(help: "The daemon's configuration file: its home, referral targets and time zone.")
-        var config: String?
-
-        /// The configuration file, when one is given.
-        func configuration() throws -> ConfigurationFile? {
-            guard let config else { return nil }
-            return try ConfigurationFile.load(config, for: "queue", consequence: "nothing was done")
-        }
-
-        /// The site's time zone: the configuration's `timezone`, else the system's.
-        func siteTime() throws -> SiteTime {
-            try configuration()?.timezone.flatMap(SiteTime.init(identifier:)) ?? .system
-        }
-
-        func store() throws -> any StateStore {
-            let home = Home(try self.home ?? configuration()?.home ?? "var")
-            guard FileManager.default.fileExists(atPath: home.stateDatabase) else {
-                printError("queue: no state database at \(home.stateDatabase); has the daemon run on this home?")
-                throw ExitCode(1)
-            }
-            return try StateDatabase.open(home.stateDatabase)
-        }
-    }
-
     /// One alert's fields for the list.
     struct Row {
         var id: String
@@ -80,7 +52,7 @@ struct QueueCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Open alerts, most urgent first (priority, then respond-by).")
 
-        @OptionGroup var options: HomeOption
+        @OptionGroup var options: StateOptions
         @Option(help: "Only this referral.") var referral: String?
         @Option(help: "Only this priority.") var priority: String?
         @Option(help: "Only this unit.") var unit: String?
@@ -239,7 +211,7 @@ struct QueueCommand: ParsableCommand {
                 "Everything about one alert: findings, reasons, scores, why the rules fired, what it supersedes, repeats, the patient's history, actions."
         )
 
-        @OptionGroup var options: HomeOption
+        @OptionGroup var options: StateOptions
         @Argument(help: "The alert id (rs-…).") var alertID: String
 
         func run() throws {
@@ -248,6 +220,10 @@ struct QueueCommand: ParsableCommand {
                 printError("queue: \(QueueError.unknown(alertID))")
                 throw ExitCode(1)
             }
+            try store.audit(
+                AuditEntry(
+                    at: StatusCommand.time(TestHooks.clock.seconds), user: UsersCommand.operatorName, action: "view",
+                    alertID: alert.alertID, patientID: alert.patientID, client: "cli"))
             let record = JSONValue.parse(Array(alert.record.utf8)) ?? .object([])
             func text(_ value: JSONValue?) -> String {
                 switch value {
@@ -372,7 +348,7 @@ struct QueueCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "ack", abstract: "Acknowledge an open alert: someone has it.")
 
-        @OptionGroup var options: HomeOption
+        @OptionGroup var options: StateOptions
         @Argument(help: "The alert id.") var alertID: String
         @Option(help: "Who acknowledges it.") var by: String
         @Option(help: "A note for the audit trail.") var note: String?
@@ -395,7 +371,7 @@ struct QueueCommand: ParsableCommand {
             case unableToReach = "unable-to-reach"
         }
 
-        @OptionGroup var options: HomeOption
+        @OptionGroup var options: StateOptions
         @Argument(help: "The alert id.") var alertID: String
         @Option(help: "Who closes it.") var by: String
         @Option(help: "What came of it.") var outcome: Outcome
@@ -411,7 +387,7 @@ struct QueueCommand: ParsableCommand {
         }
     }
 
-    static func act(_ options: HomeOption, _ alertID: String, _ action: AlertAction) throws {
+    static func act(_ options: StateOptions, _ alertID: String, _ action: AlertAction) throws {
         do {
             try options.store().act(on: alertID, action)
         } catch let error as QueueError {

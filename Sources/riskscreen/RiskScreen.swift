@@ -13,9 +13,8 @@ struct RiskScreen: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            CheckCommand.self, EvalCommand.self, QueueCommand.self, RunCommand.self, StatusCommand.self,
-            TestCommand.self,
-            ValidateCommand.self,
+            AuditCommand.self, CheckCommand.self, EvalCommand.self, QueueCommand.self, RunCommand.self,
+            StatusCommand.self, TestCommand.self, UsersCommand.self, ValidateCommand.self,
         ]
     )
 }

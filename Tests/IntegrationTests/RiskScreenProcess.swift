@@ -54,7 +54,7 @@ struct RiskScreenProcess {
     /// Runs `riskscreen ARGUMENTS` in `directory` (the package root by default); kills it after `timeout` seconds.
     static func run(
         _ arguments: [String], in directory: URL = packageRoot, timeout: TimeInterval = 60,
-        environment: [String: String] = [:]
+        environment: [String: String] = [:], input: String? = nil
     ) throws -> Result {
         let process = Process()
         process.environment = Self.environment(environment)
@@ -65,8 +65,13 @@ struct RiskScreenProcess {
         let stderr = Pipe()
         process.standardOutput = stdout
         process.standardError = stderr
-        process.standardInput = FileHandle.nullDevice
+        let stdin = Pipe()
+        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
         try process.run()
+        if let input {
+            stdin.fileHandleForWriting.write(Data(input.utf8))
+            try stdin.fileHandleForWriting.close()
+        }
         let watchdog = DispatchWorkItem { if process.isRunning { process.terminate() } }
         DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
         // Read both pipes to their end before waiting, so a full pipe cannot block the child.
