@@ -40,6 +40,8 @@ public struct Alert: Sendable {
     public var status: Status
     /// The earlier alerts this one escalates: the same patient and rule at a lower priority.
     public var supersedes: [String] = []
+    /// Who the patient is, as the event said (name, age at the event, sex), for the worklist.
+    public var patient: PatientIdentity?
 
     /// Whether it was already past its deadline when raised (an event from a backlog).
     public var raisedOverdue: Bool { !(createdAt < respondBy) }
@@ -50,5 +52,30 @@ public struct Alert: Sendable {
     public static func id(eventID: String, referral: String, generation: Int = 1) -> String {
         let key = eventID + "\u{0}" + referral + (generation > 1 ? "\u{0}\(generation)" : "")
         return "rs-" + SHA256Digest.hex(key).prefix(24)
+    }
+}
+
+/// Who the patient is, as the alert's event said: the worklist shows it behind its login (as
+/// `display.patient_identity` allows). Every field is optional: feeds send what they have.
+public struct PatientIdentity: Sendable, Equatable {
+    /// Given and family name.
+    public var name: String?
+    /// Whole years at the event.
+    public var age: Int?
+    /// Administrative sex.
+    public var sex: String?
+
+    public init(name: String? = nil, age: Int? = nil, sex: String? = nil) {
+        self.name = name
+        self.age = age
+        self.sex = sex
+    }
+
+    /// The identity `event` gives, or `nil` when it gives none.
+    public init?(_ event: Event) {
+        let patient = event.patient
+        let name = [patient.givenName, patient.familyName].compactMap { $0 }.joined(separator: " ")
+        self.init(name: name.isEmpty ? nil : name, age: event.derived.ageYears, sex: patient.sex?.rawValue)
+        if self.name == nil && age == nil && sex == nil { return nil }
     }
 }

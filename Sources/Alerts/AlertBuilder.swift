@@ -38,6 +38,8 @@ public struct AlertBuilder: Sendable {
                 referral: referral, summary: Self.summary(findings), findings: findings, rulesVersion: rulesVersion,
                 status: .open)
         }
+        let identity = PatientIdentity(event)
+        for index in alerts.indices { alerts[index].patient = identity }
         alerts.sort { ($0.priority, $1.referral) > ($1.priority, $0.referral) }
         return alerts
     }

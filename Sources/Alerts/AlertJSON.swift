@@ -28,6 +28,13 @@ extension Alert {
         if !supersedes.isEmpty {
             members.append(JSONMember(key: "supersedes", value: .array(supersedes.map(JSONValue.string))))
         }
+        if let patient {
+            var identity: [JSONMember] = []
+            if let name = patient.name { identity.append(JSONMember(key: "name", value: .string(name))) }
+            if let age = patient.age { identity.append(JSONMember(key: "age", value: .number(Double(age)))) }
+            if let sex = patient.sex { identity.append(JSONMember(key: "sex", value: .string(sex))) }
+            members.append(JSONMember(key: "patient", value: .object(identity)))
+        }
         return .object(members)
     }
 }

@@ -217,6 +217,10 @@ public final class SQLiteStateStore: StateStore {
                 table.add(column: "client", .text).notNull().defaults(to: "cli")
             }
         }
+        migrator.registerMigration("6: assignments, and the record kept as the team changed it") { db in
+            try db.alter(table: "alerts") { table in table.add(column: "assignee", .text) }
+            try db.alter(table: "alert_actions") { table in table.add(column: "assignee", .text) }
+        }
         return migrator
     }
 
@@ -680,14 +684,17 @@ public final class SQLiteStateStore: StateStore {
             try db.cachedRows(
                 sql: "SELECT * FROM alert_actions WHERE alert_id = ? ORDER BY id", arguments: [alertID]
             ).map { row in
-                AlertAction(
+                var action = AlertAction(
                     action: row["action"], by: row["by"], outcome: row["outcome"], note: row["note"], at: row["at"],
                     client: row["client"])
+                action.assignee = row["assignee"]
+                return action
             }
         }
     }
 
     public func act(on alertID: String, _ action: AlertAction) throws {
+        guard AlertAction.kinds.contains(action.action) else { throw QueueError.unknownAction(action.action) }
         try pool.write { db in
             guard
                 let row = try db.cachedRow(
@@ -697,15 +704,36 @@ public final class SQLiteStateStore: StateStore {
             }
             let statusText: String = row["status"]
             let status = Alert.Status(rawValue: statusText) ?? .closed
-            guard status.isActive else { throw QueueError.notOpen(alertID, status) }
-            if action.action == "ack", status == .acknowledged { throw QueueError.notOpen(alertID, status) }
+            // What the action needs of the alert, and the status it leaves (nil: unchanged).
+            let next: Alert.Status?
+            switch action.action {
+            case "ack":
+                guard status == .open else { throw QueueError.notOpen(alertID, status) }
+                next = .acknowledged
+            case "close":
+                guard status.isActive else { throw QueueError.notOpen(alertID, status) }
+                next = .closed
+            case "assign":
+                guard status.isActive else { throw QueueError.notOpen(alertID, status) }
+                next = nil
+            case "reopen":
+                guard status == .closed else { throw QueueError.notClosed(alertID, status) }
+                next = .open
+            default:  // a note, whatever the status
+                next = nil
+            }
             try db.executeCached(
                 sql: """
-                    INSERT INTO alert_actions (alert_id, action, by, outcome, note, at, client) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO alert_actions (alert_id, action, by, outcome, note, at, client, assignee)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [alertID, action.action, action.by, action.outcome, action.note, action.at, action.client])
+                arguments: [
+                    alertID, action.action, action.by, action.outcome, action.note, action.at, action.client,
+                    action.assignee,
+                ])
             // The audit trail in the same transaction: no action without its line.
-            let detail = [action.outcome, action.note].compactMap { $0 }.joined(separator: ": ")
+            let detail = [action.assignee.map { "to " + $0 }, action.outcome, action.note].compactMap { $0 }
+                .joined(separator: ": ")
             try db.executeCached(
                 sql: """
                     INSERT INTO audit (at, user, action, alert_id, patient_id, client, detail) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -714,32 +742,38 @@ public final class SQLiteStateStore: StateStore {
                     action.at, action.by, action.action, alertID, row["patient_id"] as String?, action.client,
                     detail.isEmpty ? nil : detail,
                 ])
-            let newStatus: Alert.Status = action.action == "close" ? .closed : .acknowledged
+            if action.action == "assign" {
+                try db.executeCached(
+                    sql: "UPDATE alerts SET assignee = ? WHERE alert_id = ?", arguments: [action.assignee, alertID])
+            }
+            guard let next else { return }
+            let record = Self.actedRecord(row["record"], action, status: next)
             try db.executeCached(
-                sql: "UPDATE alerts SET status = ? WHERE alert_id = ?", arguments: [newStatus.rawValue, alertID])
+                sql: "UPDATE alerts SET status = ?, record = ? WHERE alert_id = ?",
+                arguments: [next.rawValue, record, alertID])
             // The directory queue mirrors the team's work: an acknowledged alert's file says so, a
-            // closed one leaves the open queue for alerts/closed/DATE/. Only when that sink is in use.
+            // closed one leaves the open queue for alerts/closed/DATE/, a reopened one comes back.
+            // Only when that sink is in use; a later change of the same kind is delivered again.
             let queue = SinkName.queue.rawValue
             let usesQueue =
                 try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM outbox WHERE sink = ?)", arguments: [queue])
                 ?? false
             if usesQueue {
-                let record: String = row["record"]
                 try db.executeCached(
-                    sql: "INSERT OR IGNORE INTO outbox (sink, alert_id, kind, payload) VALUES (?, ?, ?, ?)",
-                    arguments: [
-                        queue, alertID, newStatus.rawValue, Self.actedRecord(record, action, status: newStatus),
-                    ])
+                    sql: "INSERT OR REPLACE INTO outbox (sink, alert_id, kind, payload) VALUES (?, ?, ?, ?)",
+                    arguments: [queue, alertID, next.rawValue, record])
             }
         }
     }
 
-    /// `record` with the team's action: its new status, by whom and when (and a closure's outcome).
+    /// `record` with the team's action: its new status, by whom and when (and a closure's outcome);
+    /// a reopened alert loses its closure.
     static func actedRecord(_ record: String, _ action: AlertAction, status: Alert.Status) -> String {
         guard case .object(var members)? = JSONValue.parse(Array(record.utf8)) else { return record }
-        let prefix = status.rawValue
-        let added = ["status", prefix + "_by", prefix + "_at", "close_outcome"]
-        members.removeAll { added.contains($0.key) }
+        let prefix = action.action == "reopen" ? "reopened" : status.rawValue
+        var removed = ["status", prefix + "_by", prefix + "_at", "close_outcome"]
+        if action.action == "reopen" { removed += ["closed_by", "closed_at"] }
+        members.removeAll { removed.contains($0.key) }
         members += [
             JSONMember(key: "status", value: .string(status.rawValue)),
             JSONMember(key: prefix + "_by", value: .string(action.by)),
@@ -750,7 +784,7 @@ public final class SQLiteStateStore: StateStore {
     }
 
     private static let queuedColumns = """
-        alert_id, status, record, patient_id,
+        alert_id, status, record, patient_id, assignee,
         (SELECT count(*) FROM findings f WHERE f.alert_id = alerts.alert_id AND f.fate = 'repeated') AS repeats
         """
 
@@ -759,7 +793,7 @@ public final class SQLiteStateStore: StateStore {
         let status: String = row["status"]
         return QueuedAlert(
             alertID: row["alert_id"], status: Alert.Status(rawValue: status) ?? .open, record: record,
-            patientID: row["patient_id"], repeats: row["repeats"])
+            patientID: row["patient_id"], repeats: row["repeats"], assignee: row["assignee"])
     }
 
     /// A PRAGMA's value as text, for checks and `riskscreen status`.

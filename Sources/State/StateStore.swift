@@ -258,6 +258,19 @@ public struct QueuedAlert: Sendable, Equatable {
     public var patientID: String
     /// How many later findings were recorded against it instead of opening an alert.
     public var repeats: Int
+    /// Who it is assigned to, if anyone.
+    public var assignee: String?
+
+    public init(
+        alertID: String, status: Alert.Status, record: String, patientID: String, repeats: Int, assignee: String? = nil
+    ) {
+        self.alertID = alertID
+        self.status = status
+        self.record = record
+        self.patientID = patientID
+        self.repeats = repeats
+        self.assignee = assignee
+    }
 }
 
 /// One entry of the audit trail: who did what to an alert, and when.
@@ -272,6 +285,12 @@ public struct AlertAction: Sendable, Equatable {
     public var at: String
     /// Where from: the client's address for the worklist, `cli` for `riskscreen queue`.
     public var client: String
+    /// For `assign`: who it is assigned to.
+    public var assignee: String?
+
+    /// `ack` (open → acknowledged), `close` (open or acknowledged → closed, with an outcome), `assign`
+    /// (to a colleague), `note` (a line in the trail), `reopen` (closed → open).
+    public static let kinds = ["ack", "close", "assign", "note", "reopen"]
 
     public init(
         action: String, by: String, outcome: String? = nil, note: String? = nil, at: String, client: String = "cli"
@@ -283,18 +302,33 @@ public struct AlertAction: Sendable, Equatable {
         self.at = at
         self.client = client
     }
+
+    /// An assignment of the alert to `assignee`.
+    public static func assign(to assignee: String, by: String, at: String, client: String = "cli") -> AlertAction {
+        var action = AlertAction(action: "assign", by: by, at: at, client: client)
+        action.assignee = assignee
+        return action
+    }
 }
 
 /// Why an action on an alert was refused.
 public enum QueueError: Error, CustomStringConvertible, Equatable {
     case unknown(String)
     case notOpen(String, Alert.Status)
+    /// Only a closed alert can be reopened.
+    case notClosed(String, Alert.Status)
+    /// An action the queue does not know.
+    case unknownAction(String)
 
     public var description: String {
         switch self {
         case .unknown(let id): "no alert has the id \(id)"
         case .notOpen(let id, let status):
-            "the alert \(id) is \(status.rawValue); only an open alert can be acknowledged, and an open or acknowledged one closed"
+            "the alert \(id) is \(status.rawValue); only an open alert can be acknowledged, and an open or acknowledged one closed or assigned"
+        case .notClosed(let id, let status):
+            "the alert \(id) is \(status.rawValue); only a closed alert can be reopened"
+        case .unknownAction(let action):
+            "unknown action \(action); the actions are \(AlertAction.kinds.joined(separator: ", "))"
         }
     }
 }
@@ -324,5 +358,25 @@ public struct StateSummary: Sendable, Equatable {
         self.outbox = outbox
         self.failing = failing
         self.lastEventAt = lastEventAt
+    }
+}
+
+/// What came of an alert when it was closed.
+public enum CloseOutcome: String, Sendable, CaseIterable {
+    case referred, declined
+    case notNeeded = "not-needed"
+    case unableToReach = "unable-to-reach"
+    /// Anything else: the note says what.
+    case other
+
+    /// The outcome in words, for people.
+    public var words: String {
+        switch self {
+        case .referred: "referred"
+        case .declined: "declined"
+        case .notNeeded: "not needed"
+        case .unableToReach: "unable to reach"
+        case .other: "other"
+        }
     }
 }

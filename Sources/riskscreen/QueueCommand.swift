@@ -11,8 +11,10 @@ import State
 struct QueueCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "queue",
-        abstract: "The alert queue for the social work team: list, show, acknowledge, close.",
-        subcommands: [List.self, Show.self, Acknowledge.self, Close.self],
+        abstract: "The alert queue for the social work team: list, show, ack, assign, note, close, reopen.",
+        subcommands: [
+            List.self, Show.self, Acknowledge.self, Assign.self, Note.self, Close.self, Reopen.self,
+        ],
         defaultSubcommand: List.self
     )
 
@@ -365,25 +367,81 @@ struct QueueCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Close an open or acknowledged alert with its outcome.")
 
-        enum Outcome: String, ExpressibleByArgument, CaseIterable {
-            case referred, declined
-            case notNeeded = "not-needed"
-            case unableToReach = "unable-to-reach"
-        }
-
         @OptionGroup var options: StateOptions
         @Argument(help: "The alert id.") var alertID: String
         @Option(help: "Who closes it.") var by: String
-        @Option(help: "What came of it.") var outcome: Outcome
-        @Option(help: "A note for the audit trail.") var note: String?
+        @Option(help: "What came of it: referred, declined, not-needed, unable-to-reach, or other (with --note).")
+        var outcome: String
+        @Option(help: "A note for the audit trail (what happened, for other).") var note: String?
+
+        func validate() throws {
+            guard let outcome = CloseOutcome(rawValue: outcome) else {
+                let names = CloseOutcome.allCases.map(\.rawValue)
+                throw ValidationError(
+                    "unknown outcome \"\(self.outcome)\"\(Suggestions.hint(for: self.outcome, among: names)); the outcomes are \(names.joined(separator: ", "))"
+                )
+            }
+            if outcome == .other && (note ?? "").isEmpty {
+                throw ValidationError("--outcome other needs --note: what came of it")
+            }
+        }
 
         func run() throws {
             try QueueCommand.act(
                 options, alertID,
                 AlertAction(
-                    action: "close", by: by, outcome: outcome.rawValue, note: note,
+                    action: "close", by: by, outcome: outcome, note: note,
                     at: StatusCommand.time(TestHooks.clock.seconds)))
-            print("closed \(alertID) by \(by): \(outcome.rawValue)")
+            print("closed \(alertID) by \(by): \(outcome)")
+        }
+    }
+
+    struct Assign: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Assign an open or acknowledged alert to someone.")
+
+        @OptionGroup var options: StateOptions
+        @Argument(help: "The alert id.") var alertID: String
+        @Option(help: "Who it goes to.") var to: String
+        @Option(help: "Who assigns it.") var by: String
+
+        func run() throws {
+            try QueueCommand.act(
+                options, alertID, .assign(to: to, by: by, at: StatusCommand.time(TestHooks.clock.seconds)))
+            print("assigned \(alertID) to \(to) by \(by)")
+        }
+    }
+
+    struct Note: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a note to an alert's trail, whatever its status.")
+
+        @OptionGroup var options: StateOptions
+        @Argument(help: "The alert id.") var alertID: String
+        @Option(help: "Who writes it.") var by: String
+        @Option(help: "The note.") var note: String
+
+        func run() throws {
+            try QueueCommand.act(
+                options, alertID,
+                AlertAction(action: "note", by: by, note: note, at: StatusCommand.time(TestHooks.clock.seconds)))
+            print("noted on \(alertID) by \(by)")
+        }
+    }
+
+    struct Reopen: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Reopen a closed alert: it is open in the queue again.")
+
+        @OptionGroup var options: StateOptions
+        @Argument(help: "The alert id.") var alertID: String
+        @Option(help: "Who reopens it.") var by: String
+        @Option(help: "Why, for the audit trail.") var note: String?
+
+        func run() throws {
+            try QueueCommand.act(
+                options, alertID,
+                AlertAction(action: "reopen", by: by, note: note, at: StatusCommand.time(TestHooks.clock.seconds)))
+            print("reopened \(alertID) by \(by)")
         }
     }
 

@@ -54,6 +54,40 @@ struct QueueCommandTests {
             "the safety alert of sample 10, admitted at 02:35 -05:00, was due at 09:35 -05:00: \(text.stdout)")
     }
 
+    @Test(
+        "assign, note and reopen from the command line; closing as other needs a note; the file comes back to alerts/")
+    func assignNoteReopen() throws {
+        let (directory, home) = try drainedHome()
+        _ = directory
+        let id = try #require(try list(home, ["--referral", "safety"]).first?["alert_id"] as? String)
+        func queue(_ arguments: [String]) throws -> RiskScreenProcess.Result {
+            try RiskScreenProcess.run(["queue"] + arguments + ["--home", home])
+        }
+        #expect(try queue(["assign", id, "--to", "bo", "--by", "ada"]).stdout == "assigned \(id) to bo by ada\n")
+        let other = try queue(["close", id, "--by", "ada", "--outcome", "other"])
+        #expect(other.status == 64)
+        #expect(other.stderr.contains("--outcome other needs --note"))
+        let typo = try queue(["close", id, "--by", "ada", "--outcome", "refered"])
+        #expect(typo.stderr.contains(#"unknown outcome "refered" (did you mean "referred"?)"#))
+        #expect(
+            try queue(["close", id, "--by", "ada", "--outcome", "other", "--note", "moved to a shelter"]).status == 0)
+        #expect(try queue(["note", id, "--by", "ada", "--note", "shelter confirmed"]).status == 0)
+        #expect(try RiskScreenProcess.run(["run", "--once", "--home", home]).status == 0)  // delivers the closure
+        #expect(!(try FileManager.default.contentsOfDirectory(atPath: home + "/alerts")).contains { $0.contains(id) })
+        #expect(try queue(["reopen", id, "--by", "bo", "--note", "shelter fell through"]).status == 0)
+        #expect(try queue(["reopen", id, "--by", "bo"]).stderr.contains("only a closed alert can be reopened"))
+        // The next run delivers the reopening: the file is back in the open queue, saying so.
+        #expect(try RiskScreenProcess.run(["run", "--once", "--home", home]).status == 0)
+        let file = try #require(
+            try FileManager.default.contentsOfDirectory(atPath: home + "/alerts").first { $0.contains(id) })
+        let record = try String(contentsOfFile: home + "/alerts/" + file, encoding: .utf8)
+        #expect(record.contains(#""status":"open""#) && record.contains(#""reopened_by":"bo""#), "\(record)")
+        let show = try queue(["show", id])
+        #expect(show.stdout.contains("assign by ada"), "\(show.stdout)")
+        #expect(show.stdout.contains("close by ada, outcome other: moved to a shelter"), "\(show.stdout)")
+        #expect(show.stdout.contains("reopen by bo: shelter fell through"), "\(show.stdout)")
+    }
+
     @Test("in the site's time zone, aligned, in words: the list and an alert read as the team reads them")
     func plainLanguage() throws {
         let (directory, home) = try drainedHome()

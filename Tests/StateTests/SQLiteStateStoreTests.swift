@@ -144,6 +144,50 @@ struct SQLiteStateStoreTests {
         #expect(try reopened.pendingDeliveries(sink: .queue, limit: 10).count == 1)
     }
 
+    @Test("the team's actions: ack, assign, note, close, reopen; each refused where it does not apply; each audited")
+    func teamActions() throws {
+        let home = try Home()
+        let store = try home.store()
+        let alert = alerts(for: try event(), referrals: ["safety"])[0]
+        #expect(try store.record(entry(), alerts: [alert], sinks: [.queue]) == .recorded)
+        let id = alert.alertID
+        func act(_ name: String, outcome: String? = nil, note: String? = nil) throws {
+            try store.act(
+                on: id,
+                AlertAction(
+                    action: name, by: "ada", outcome: outcome, note: note, at: "2026-11-22T16:00:00Z",
+                    client: "127.0.0.1"))
+        }
+        #expect(throws: QueueError.notClosed(id, .open)) { try act("reopen") }
+        #expect(throws: QueueError.unknownAction("escalate")) { try act("escalate") }
+        try act("ack")
+        try store.act(on: id, .assign(to: "bo", by: "ada", at: "2026-11-22T16:00:00Z", client: "127.0.0.1"))
+        #expect(try store.queuedAlert(id: id)?.assignee == "bo")
+        try act("close", outcome: "referred")
+        #expect(try store.queuedAlert(id: id)?.status == .closed)
+        #expect(throws: QueueError.notOpen(id, .closed)) {
+            try store.act(on: id, .assign(to: "cy", by: "ada", at: "2026-11-22T16:02:00Z"))
+        }
+        try act("note", note: "family called back")  // a note whatever the status
+        try act("reopen")
+        let reopened = try #require(try store.queuedAlert(id: id))
+        #expect(reopened.status == .open)
+        #expect(reopened.record.contains(#""status":"open""#))
+        #expect(reopened.record.contains(#""reopened_by":"ada""#))
+        #expect(!reopened.record.contains("close_outcome"))
+        // The queue folder gets it back: an open delivery, pending again, after the closure's.
+        let pending = try store.pendingDeliveries(sink: .queue, limit: 10).map(\.kind)
+        #expect(pending.suffix(2) == [.closed, .open], "\(pending)")
+        try act("close", outcome: "not-needed")  // closed a second time: delivered again
+        #expect(try store.pendingDeliveries(sink: .queue, limit: 10).last?.kind == .closed)
+        #expect(
+            try store.actions(alertID: id).map(\.action) == ["ack", "assign", "close", "note", "reopen", "close"])
+        let audit = try store.auditEntries(since: nil, user: "ada", patient: "S-1")
+        #expect(audit.map(\.action) == ["ack", "assign", "close", "note", "reopen", "close"])
+        #expect(audit.allSatisfy { $0.client == "127.0.0.1" && $0.alertID == id })
+        #expect(audit[1].detail == "to bo")
+    }
+
     @Test("the database is owner-only, in WAL mode, and commits with synchronous=FULL")
     func fileAndPragmas() throws {
         let home = try Home()
