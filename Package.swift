@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // libyaml from the system (Debian libyaml-dev); never vendored.
@@ -84,6 +85,20 @@ let package = Package(
             dependencies: ["Events"],
             swiftSettings: strictSettings
         ),
+        // The social work team's worklist in the browser (`riskscreen web`), on Hummingbird.
+        .target(
+            name: "Worklist",
+            dependencies: [
+                "Alerts", "Daemon", "Events", "Presentation", "Rules", "State",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "RuleTesting",
             dependencies: ["Alerts", "Events", "Rules", "Screening", "YAMLDocument"],
@@ -96,6 +111,7 @@ let package = Package(
                 "Daemon",
                 "Presentation",
                 "RuleTesting",
+                "Worklist",
                 "Screening",
                 "State",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -143,6 +159,17 @@ let package = Package(
         .testTarget(
             name: "PresentationTests",
             dependencies: ["Presentation", "Events"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "WorklistTests",
+            dependencies: [
+                "Worklist", "Alerts", "Daemon", "Events", "Presentation", "Rules", "State",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

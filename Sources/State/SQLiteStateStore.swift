@@ -221,6 +221,24 @@ public final class SQLiteStateStore: StateStore {
             try db.alter(table: "alerts") { table in table.add(column: "assignee", .text) }
             try db.alter(table: "alert_actions") { table in table.add(column: "assignee", .text) }
         }
+        migrator.registerMigration("7: the worklist's columns (unit, rank, deadlines as instants)") { db in
+            try db.alter(table: "alerts") { table in
+                table.add(column: "unit", .text)
+                table.add(column: "priority_rank", .integer)
+                table.add(column: "respond_by_epoch", .double)
+                table.add(column: "created_epoch", .double)
+            }
+            // From the records and texts already there (SQLite reads RFC 3339 offsets).
+            try db.execute(
+                sql: """
+                    UPDATE alerts SET unit = json_extract(record, '$.unit'),
+                        priority_rank = CASE priority WHEN 'critical' THEN 1 WHEN 'high' THEN 2 WHEN 'medium' THEN 3 ELSE 4 END,
+                        respond_by_epoch = (julianday(respond_by) - 2440587.5) * 86400.0,
+                        created_epoch = (julianday(created_at) - 2440587.5) * 86400.0
+                    """)
+            try db.create(
+                index: "alerts_worklist", on: "alerts", columns: ["status", "priority_rank", "respond_by_epoch"])
+        }
         return migrator
     }
 
@@ -365,13 +383,15 @@ public final class SQLiteStateStore: StateStore {
             try db.executeCached(
                 sql: """
                     INSERT INTO alerts (alert_id, event_id, patient_id, encounter_id, priority, referral, status,
-                        created_at, respond_by, record, event_type, occurred_at, explanation)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        created_at, respond_by, record, event_type, occurred_at, explanation, unit, priority_rank,
+                        respond_by_epoch, created_epoch)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     alert.alertID, alert.eventID, alert.patientID, alert.encounterID, alert.priority.rawValue,
                     alert.referral, alert.status.rawValue, alert.createdAt.text, alert.respondBy.text, payload,
-                    alert.eventType.rawValue, alert.occurredAt.text, decision.explanations[alert.alertID],
+                    alert.eventType.rawValue, alert.occurredAt.text, decision.explanations[alert.alertID], alert.unit,
+                    alert.priority.queueRank, alert.respondBy.epoch, alert.createdAt.epoch,
                 ])
             for sink in sinks {
                 try db.executeCached(
@@ -783,12 +803,12 @@ public final class SQLiteStateStore: StateStore {
         return JSONValue.object(members).serialized
     }
 
-    private static let queuedColumns = """
+    static let queuedColumns = """
         alert_id, status, record, patient_id, assignee,
         (SELECT count(*) FROM findings f WHERE f.alert_id = alerts.alert_id AND f.fate = 'repeated') AS repeats
         """
 
-    private static func queued(_ row: Row) -> QueuedAlert {
+    static func queued(_ row: Row) -> QueuedAlert {
         let record: String = row["record"]
         let status: String = row["status"]
         return QueuedAlert(

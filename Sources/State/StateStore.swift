@@ -150,6 +150,80 @@ public protocol AlertQueue: Sendable {
     /// Records an action (acknowledge, close) and updates the alert's status, in one transaction;
     /// throws ``QueueError`` for an unknown, withdrawn or closed alert.
     func act(on alertID: String, _ action: AlertAction) throws
+    /// One page of the worklist: the alerts the query selects, most urgent first (priority, then
+    /// deadline), with the total and the count per priority of all it selects.
+    func worklist(_ query: WorklistQuery) throws -> WorklistPage
+    /// The units and referrals of the alerts the query's teams may see, for a worklist's filters.
+    func worklistFacets(referrals: [String]?) throws -> (units: [String], referrals: [String])
+    /// A mark that changes whenever the worklist of `teams` (nil: all) may have: an alert raised,
+    /// an action, a withdrawal. Cheap enough to ask twice a second.
+    func changeMark(teams: [String]?) throws -> String
+    /// The alerts of `teams` withdrawn at or after `since` (seconds since the epoch).
+    func withdrawnAlerts(since: Double, teams: [String]?) throws -> [String]
+    /// The supervisors' view at `now` (seconds since the epoch): days are counted in a zone
+    /// `utcOffset` seconds from UTC.
+    func dashboard(now: Double, utcOffset: Int) throws -> Dashboard
+}
+
+/// What a team's supervisor looks at.
+public struct Dashboard: Sendable, Equatable {
+    /// Open (open or acknowledged) and overdue alerts, per referral and unit (`-` when none).
+    public struct Load: Sendable, Equatable {
+        public var referral: String
+        public var unit: String
+        public var open: Int
+        public var overdue: Int
+    }
+
+    public var load: [Load] = []
+    /// Seconds from raising to the first acknowledgement, for the alerts acknowledged in the last 7 days.
+    public var secondsToAcknowledge: [Double] = []
+    /// Seconds from raising to closure, for the alerts closed in the last 7 days.
+    public var secondsToClose: [Double] = []
+    /// Alerts raised per day (`YYYY-MM-DD`) and referral, over the last 30 days.
+    public var perDay: [String: [String: Int]] = [:]
+
+    public init() {}
+
+    /// The median of `values`, or `nil` when there are none.
+    public static func median(_ values: [Double]) -> Double? {
+        guard !values.isEmpty else { return nil }
+        let sorted = values.sorted()
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+    }
+}
+
+/// What a worklist page shows: whose teams, which filters, which page.
+public struct WorklistQuery: Sendable, Equatable {
+    /// The referrals the person may see; `nil`: every one.
+    public var teams: [String]?
+    public var referral: String?
+    public var unit: String?
+    public var priority: Priority?
+    /// Only alerts whose deadline is before this instant (seconds since the epoch).
+    public var overdueAt: Double?
+    public var assignee: String?
+    public var statuses: [Alert.Status] = [.open, .acknowledged]
+    public var limit = 50
+    public var offset = 0
+
+    public init() {}
+}
+
+/// One page of a worklist.
+public struct WorklistPage: Sendable, Equatable {
+    public var alerts: [QueuedAlert]
+    /// How many alerts the query selects in all.
+    public var total: Int
+    /// Per priority, how many the query selects (whatever its priority filter).
+    public var byPriority: [Priority: Int]
+
+    public init(alerts: [QueuedAlert], total: Int, byPriority: [Priority: Int]) {
+        self.alerts = alerts
+        self.total = total
+        self.byPriority = byPriority
+    }
 }
 
 /// The daemon's durable state: the ledger of events, the outbox each sink drains, the alert queue,

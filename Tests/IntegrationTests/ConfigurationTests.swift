@@ -19,8 +19,39 @@ struct ConfigurationTests {
                 "\(file.path):2:33: error: unknown priority or event type \"hihg\" (did you mean \"high\"?)",
                 "\(file.path):3:16: error: unknown sink \"pager\"; the sinks are queue, jsonl, syslog",
                 "\(file.path):4:14: error: minimum_age must be a duration such as 1s, 30s or 2m",
-                "\(file.path):5:1: error: unknown key \"colour\"; expected one of home, rules, minimum_age, rescan_interval, size_limit, service_levels, suppress_for, stale_after, sinks, syslog, file_access, allow_empty_rules, referrals, timezone",
+                "\(file.path):5:1: error: unknown key \"colour\"; expected one of home, rules, minimum_age, rescan_interval, size_limit, service_levels, suppress_for, stale_after, sinks, syslog, file_access, allow_empty_rules, referrals, timezone, web, display",
             ])
+    }
+
+    @Test("the web: and display: sections: each mistake at its place")
+    func webSection() throws {
+        let directory = try TemporaryDirectory()
+        let file = directory.url.appendingPathComponent("riskscreen.yaml")
+        try """
+        web:
+          listen: localhost
+          tls_certificate: /etc/riskscreen/cert.pem
+          session_lifetime: 10s
+          user_header: X-Remote-User
+          colour: blue
+        display:
+          patient_identity: maybe
+
+        """.write(to: file, atomically: true, encoding: .utf8)
+        let result = try RiskScreenProcess.run(["check", "--config", file.path])
+        #expect(result.status == 1)
+        let errors = result.stdoutLines.filter { $0.contains(": error: ") }.map {
+            $0.replacingOccurrences(of: file.path + ":", with: "")
+        }
+        #expect(
+            errors == [
+                "2:11: error: listen is HOST:PORT, e.g. 127.0.0.1:8480",
+                "4:21: error: session_lifetime is a duration of a minute or more, e.g. 8h",
+                "6:3: error: unknown key \"colour\" in web; expected one of listen, tls_certificate, tls_key, session_lifetime, trusted_proxies, user_header",
+                "3:20: error: web needs both tls_certificate and tls_key for HTTPS, or neither",
+                "2:3: error: user_header (single sign-on) needs trusted_proxies: the proxies allowed to send it",
+                "8:21: error: patient_identity is true or false",
+            ], "\(result.stdout)")
     }
 
     @Test("a good configuration checks clean with the rules it names, and run --once follows it")

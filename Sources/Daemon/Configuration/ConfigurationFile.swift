@@ -42,6 +42,8 @@ public struct ConfigurationFile: Sendable {
     public var allowEmptyRules: Bool?
     /// The site's time zone (IANA name) for the times people read; `nil`: the system's.
     public var timezone: String?
+    /// The worklist's server (`web:`) and what it shows (`display:`).
+    public var web: WebSettings?
     /// The referral targets (teams) the site declares; `nil`: the shipped five.
     public var referrals: [ReferralTarget]?
     /// Who may read the files with protected health information.
@@ -55,7 +57,7 @@ public struct ConfigurationFile: Sendable {
     static let keys = [
         "home", "rules", "minimum_age", "rescan_interval", "size_limit", "service_levels", "suppress_for",
         "stale_after", "sinks", "syslog", "file_access", "allow_empty_rules", "referrals",
-        "timezone",
+        "timezone", "web", "display",
     ]
     static let syslogKeys = [
         "transport", "address", "format", "facility", "content", "min_priority", "pen", "max_message_bytes",
@@ -171,6 +173,29 @@ public struct ConfigurationFile: Sendable {
                 suppressFor = seconds
             case "referrals":
                 referrals = Self.referrals(value, report: report)
+            case "web":
+                web = Self.web(value, into: web ?? WebSettings(), report: report)
+            case "display":
+                guard let fields = value.mapping else {
+                    report(value.mark, "display is a mapping: { patient_identity: true }")
+                    continue
+                }
+                var settings = web ?? WebSettings()
+                for field in fields {
+                    guard field.key.text == "patient_identity" else {
+                        report(
+                            field.keyMark,
+                            "unknown key \"\(field.key.text)\" in display\(Self.hintOrList(field.key.text, ["patient_identity"]))"
+                        )
+                        continue
+                    }
+                    guard let text = field.value.scalar?.text, text == "true" || text == "false" else {
+                        report(field.value.mark, "patient_identity is true or false")
+                        continue
+                    }
+                    settings.showsPatientIdentity = text == "true"
+                }
+                web = settings
             case "timezone":
                 guard let text = value.scalar?.text, TimeZone(identifier: text) != nil else {
                     let text = value.scalar?.text ?? ""
@@ -430,6 +455,57 @@ public struct ConfigurationFile: Sendable {
             if valid { routes.append((route, toMark)) }
         }
         return routes
+    }
+
+    static let webKeys = ["listen", "tls_certificate", "tls_key", "session_lifetime", "trusted_proxies", "user_header"]
+
+    /// The `web:` section.
+    private static func web(_ value: YAMLNode, into start: WebSettings, report: (SourceMark, String) -> Void)
+        -> WebSettings
+    {
+        var settings = start
+        guard let fields = value.mapping else {
+            report(value.mark, "web is a mapping of \(webKeys.joined(separator: ", "))")
+            return settings
+        }
+        var certificateMark: SourceMark?
+        for field in fields {
+            let text = field.value.scalar?.text
+            switch field.key.text {
+            case "listen":
+                guard let (host, port) = text.flatMap(WebSettings.listen) else {
+                    report(field.value.mark, "listen is HOST:PORT, e.g. 127.0.0.1:8480")
+                    continue
+                }
+                settings.host = host
+                settings.port = port
+            case "tls_certificate":
+                settings.tlsCertificate = text
+                certificateMark = field.value.mark
+            case "tls_key": settings.tlsKey = text
+            case "session_lifetime":
+                guard let seconds = text.flatMap(DurationText.seconds), seconds >= 60 else {
+                    report(field.value.mark, "session_lifetime is a duration of a minute or more, e.g. 8h")
+                    continue
+                }
+                settings.sessionLifetime = seconds
+            case "trusted_proxies":
+                settings.trustedProxies = (field.value.sequence ?? [field.value]).compactMap { $0.scalar?.text }
+            case "user_header":
+                settings.userHeader = text
+            default:
+                report(
+                    field.keyMark,
+                    "unknown key \"\(field.key.text)\" in web\(Self.hintOrList(field.key.text, webKeys))")
+            }
+        }
+        if (settings.tlsCertificate == nil) != (settings.tlsKey == nil) {
+            report(certificateMark ?? value.mark, "web needs both tls_certificate and tls_key for HTTPS, or neither")
+        }
+        if settings.userHeader != nil && settings.trustedProxies.isEmpty {
+            report(value.mark, "user_header (single sign-on) needs trusted_proxies: the proxies allowed to send it")
+        }
+        return settings
     }
 
     /// Whether there is any error.
