@@ -57,7 +57,7 @@ extension WorklistServer {
         let referrals = Array(Set(perDay.values.flatMap(\.keys))).sorted()
         let palette = ["#174ea6", "#c25400", "#2f6f3e", "#8e24aa", "#b00020", "#00796b", "#5f6368", "#8a6d00"]
         let largest = max(1, days.map { day in perDay[day]?.values.reduce(0, +) ?? 0 }.max() ?? 1)
-        let width = 30 * 22 + 40
+        let width = 30 * 22 + 80
         let height = 200
         var svg =
             "<svg class=\"chart\" role=\"img\" aria-label=\"Alerts per day for 30 days\" width=\"\(width)\" height=\"\(height + 40)\">"

@@ -22,7 +22,7 @@ struct SessionCheck: RouterMiddleware {
             if let first, !first.isEmpty { context.client = first }
         }
         let path = request.uri.path
-        if path == "/healthz" || path == "/login" || path.hasPrefix("/static/") {
+        if path == "/healthz" || path == "/login" || path == "/favicon.ico" || path.hasPrefix("/static/") {
             return try await next(request, context)
         }
         if let token = request.cookies["rs_session"]?.value,
@@ -115,7 +115,10 @@ extension WorklistServer {
     }
 
     func loginPage(_ request: Request, _ context: WorklistContext, error: String? = nil) throws -> Response {
-        let token = Self.randomToken()
+        // The browser's login token stays the same while it has one, so that a second look at the
+        // page (another tab, a redirect) does not invalidate the form already shown.
+        let kept = request.cookies["rs_login"]?.value.filter(\.isHexDigit)
+        let token = kept.flatMap { $0.count == 64 ? $0 : nil } ?? Self.randomToken()
         let next = request.uri.queryParameters["next"].map(String.init) ?? "/"
         var response = Self.page(
             LoginPage.render(csrf: token, next: next, error: error), status: error == nil ? .ok : .unauthorized)

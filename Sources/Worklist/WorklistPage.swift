@@ -123,7 +123,7 @@ extension WorklistServer {
                 html.add(queued.status.rawValue)
                 html += "</span>"
             }
-            html += "</td><td>\(due(view, now: now))</td><td><a href=\"/alerts/"
+            html += "</td><td class=\"due\">\(due(view, now: now))</td><td><a href=\"/alerts/"
             html.add(HTML.query(view.id))
             html += "\">"
             html.add(patient)

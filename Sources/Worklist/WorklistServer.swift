@@ -12,6 +12,7 @@ import NIOCore
 import NIOSSL
 public import Presentation
 import Rules
+import ServiceLifecycle
 public import State
 import UnixSignals
 
@@ -63,6 +64,7 @@ public struct WorklistServer: Sendable {
                     status: .serviceUnavailable, headers: [.contentType: "text/plain"],
                     body: .init(byteBuffer: ByteBuffer(string: "the state database cannot be read\n")))
         }
+        router.get("/favicon.ico") { _, _ in Response(status: .noContent) }
         router.get("/static/worklist.css") { _, _ in Self.asset(Assets.styleSheet, type: "text/css; charset=utf-8") }
         router.get("/static/live.js") { _, _ in Self.asset(Assets.script, type: "text/javascript; charset=utf-8") }
         router.get("/login") { request, context in try loginPage(request, context) }
@@ -92,13 +94,18 @@ public struct WorklistServer: Sendable {
         }
         let app = Application(
             router: router(), server: server, configuration: configuration,
-            services: [ShutdownWatcher(signal: shutdown)],
             onServerRunning: { [logger, settings] _ in
                 logger.notice(
                     "riskscreen web listening",
                     metadata: ["url": "\(settings.usesTLS ? "https" : "http")://\(settings.host):\(settings.port)/"])
             }, logger: logger)
-        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        // Services shut down in reverse order: the watcher first, so live streams end and the
+        // server's own graceful shutdown does not wait for them.
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [app, ShutdownWatcher(signal: shutdown)], gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        try await group.run()
     }
 
     static func asset(_ text: String, type: String) -> Response {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import Testing
 
 /// A real rsyslogd of the test's own: UDP and TCP on 127.0.0.1 at ports the test picks, a unix
@@ -86,7 +86,7 @@ public final class Rsyslog {
         ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
     }
 
-    static func freePort(type: __socket_type) -> UInt16 {
+    public static func freePort(type: __socket_type) -> UInt16 {
         let descriptor = socket(AF_INET, Int32(type.rawValue), 0)
         defer { close(descriptor) }
         var address = sockaddr_in()
@@ -103,7 +103,7 @@ public final class Rsyslog {
         return UInt16(bigEndian: address.sin_port)
     }
 
-    static func accepts(port: UInt16) -> Bool {
+    public static func accepts(port: UInt16) -> Bool {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(descriptor) }
         var address = sockaddr_in()
