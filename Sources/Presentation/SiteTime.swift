@@ -24,21 +24,70 @@ public struct SiteTime: Sendable {
     public static var knownIdentifiers: [String] { TimeZone.knownTimeZoneIdentifiers }
 
     /// `2026-11-30 04:35 EST`.
-    public func dayAndTime(_ time: Timestamp) -> String { format(time, "yyyy-MM-dd HH:mm zzz") }
+    public func dayAndTime(_ time: Timestamp) -> String {
+        let local = Local(time, in: zone)
+        return "\(local.day) \(local.clock) \(abbreviation(at: time))"
+    }
 
     /// `Mon 04:35` when `time` is within a week of `now`, else `2026-11-30 04:35`: short enough for a
     /// list's column.
     public func short(_ time: Timestamp, now: Double) -> String {
+        let local = Local(time, in: zone)
         let distance = abs(Double(time.secondsSinceEpoch) - now)
-        return format(time, distance < 6 * 86_400 ? "EEE HH:mm" : "yyyy-MM-dd HH:mm")
+        return distance < 6 * 86_400 ? "\(local.weekday) \(local.clock)" : "\(local.day) \(local.clock)"
     }
 
-    /// `time` with a `DateFormatter` pattern, in this zone, in English (the team's words are English).
-    public func format(_ time: Timestamp, _ pattern: String) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = zone
-        formatter.dateFormat = pattern
-        return formatter.string(from: Date(timeIntervalSince1970: Double(time.secondsSinceEpoch)))
+    /// The zone's abbreviation at `time` (`EST`, `EDT`), else its offset then (`GMT+5:30`).
+    public func abbreviation(at time: Timestamp) -> String {
+        let date = Date(timeIntervalSince1970: Double(time.secondsSinceEpoch))
+        if let name = zone.localizedName(
+            for: zone.isDaylightSavingTime(for: date) ? .shortDaylightSaving : .shortStandard,
+            locale: Locale(identifier: "en_US")), !name.hasPrefix("GMT"), !name.hasPrefix("UTC")
+        {
+            return name
+        }
+        let offset = zone.secondsFromGMT(for: date)
+        guard offset != 0 else { return "GMT" }
+        let minutes = abs(offset) / 60
+        let hours = "GMT\(offset < 0 ? "-" : "+")\(minutes / 60)"
+        return minutes % 60 == 0 ? hours : hours + ":" + (minutes % 60 < 10 ? "0" : "") + "\(minutes % 60)"
+    }
+
+    /// The local calendar day and clock time of an instant: the zone's offset at that instant, then
+    /// plain arithmetic on the proleptic Gregorian calendar — a list of hundreds of deadlines must
+    /// not build a date formatter for each.
+    struct Local {
+        let day: String
+        let clock: String
+        let weekday: String
+
+        init(_ time: Timestamp, in zone: TimeZone) {
+            let offset = zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(time.secondsSinceEpoch)))
+            let seconds = time.secondsSinceEpoch + Int64(offset)
+            let (days, secondOfDay) = seconds.floorDivided(by: 86_400)
+            // Days since 1970-01-01 to year, month, day (H. Hinnant's civil_from_days).
+            let z = days + 719_468
+            let era = (z >= 0 ? z : z - 146_096) / 146_097
+            let dayOfEra = z - era * 146_097
+            let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+            let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+            let monthIndex = (5 * dayOfYear + 2) / 153
+            let dayOfMonth = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+            let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+            let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+            func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
+            day = "\(year)-\(two(month))-\(two(dayOfMonth))"
+            clock = "\(two(secondOfDay / 3600)):\(two(secondOfDay % 3600 / 60))"
+            // 1970-01-01 was a Thursday.
+            weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][Int(days.floorDivided(by: 7).remainder)]
+        }
+    }
+}
+
+extension Int64 {
+    /// Quotient rounded down and a remainder that is never negative.
+    fileprivate func floorDivided(by divisor: Int64) -> (quotient: Int64, remainder: Int64) {
+        let remainder = ((self % divisor) + divisor) % divisor
+        return ((self - remainder) / divisor, remainder)
     }
 }

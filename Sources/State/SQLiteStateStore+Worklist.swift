@@ -1,3 +1,4 @@
+import Alerts
 import Foundation
 import GRDB
 import Rules
@@ -27,7 +28,8 @@ extension SQLiteStateStore {
 
     public func user(named name: String) throws -> User? {
         try pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE name = ?", arguments: [name]).map(Self.user)
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM users WHERE name = ?"), arguments: [name])
+                .map(Self.user)
         }
     }
 
@@ -69,7 +71,7 @@ extension SQLiteStateStore {
     public func session(tokenDigest: String, now: Double) throws -> Session? {
         try pool.read { db in
             try Row.fetchOne(
-                db, sql: "SELECT * FROM sessions WHERE token_digest = ? AND expires_at > ?",
+                db.cachedStatement(sql: "SELECT * FROM sessions WHERE token_digest = ? AND expires_at > ?"),
                 arguments: [tokenDigest, now]
             ).map { row in
                 Session(
@@ -140,7 +142,12 @@ extension SQLiteStateStore {
                 conditions.append("\(column) IN (\(values.map { _ in "?" }.joined(separator: ", ")))")
                 arguments += values.map { $0 as (any DatabaseValueConvertible)? }
             }
-            within("status", query.statuses.map(\.rawValue))
+            // The statuses as literals (they are an enum's), so that the index of the alerts still to be
+            // worked — partial, on exactly these — can serve the usual view in its order.
+            let statuses = Alert.Status.allCases.filter(query.statuses.contains)
+            conditions.append(
+                "status IN (\(statuses.isEmpty ? "''" : statuses.map { "'\($0.rawValue)'" }.joined(separator: ", ")))")
+            let index = statuses == [.open, .acknowledged] ? "alerts_active" : "alerts_worklist"
             if let teams = query.teams { within("referral", teams.isEmpty ? [""] : teams) }
             if let referral = query.referral { within("referral", [referral]) }
             if let unit = query.unit { within("unit", [unit]) }
@@ -150,47 +157,86 @@ extension SQLiteStateStore {
                 arguments.append(overdueAt)
             }
             let filter = "WHERE " + conditions.joined(separator: " AND ")
-            var byPriority: [Priority: Int] = [:]
-            for row in try Row.fetchAll(
-                db, sql: "SELECT priority, count(*) AS n FROM alerts \(filter) GROUP BY priority",
-                arguments: StatementArguments(arguments))
-            {
-                if let priority = Priority(rawValue: row["priority"]) { byPriority[priority] = row["n"] }
+            // A count per priority: each a range of the index (status, priority), filtered inside it;
+            // counted again only when the alerts have changed since the same query last counted them.
+            let version = try Self.worklistVersion(db)
+            let key =
+                filter + "|" + arguments.map { "\($0.map { "\($0.databaseValue)" } ?? "NULL")" }.joined(separator: "|")
+            var byPriority: [Priority: Int]
+            if let cached = worklistCounts.withLock({ $0[key] }), cached.version == version {
+                byPriority = cached.counts
+            } else {
+                byPriority = [:]
+                for priority in Priority.allCases {
+                    let n =
+                        try Int.fetchOne(
+                            db.cachedStatement(
+                                sql: "SELECT count(*) FROM alerts INDEXED BY \(index) \(filter) AND priority_rank = ?"),
+                            arguments: StatementArguments(arguments + [priority.queueRank])) ?? 0
+                    if n > 0 { byPriority[priority] = n }
+                }
+                let counted = byPriority
+                worklistCounts.withLock { cache in
+                    if cache.count >= 256 { cache.removeAll() }
+                    cache[key] = (version, counted)
+                }
             }
             var pageConditions = filter
             var pageArguments = arguments
             if let priority = query.priority {
-                pageConditions += " AND priority = ?"
-                pageArguments.append(priority.rawValue)
+                pageConditions += " AND priority_rank = ?"
+                pageArguments.append(priority.queueRank)
             }
             let total = query.priority.map { byPriority[$0] ?? 0 } ?? byPriority.values.reduce(0, +)
+            // The page's ids from the index alone, then only their records.
             let alerts = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT \(Self.queuedColumns) FROM alerts \(pageConditions)
-                    ORDER BY priority_rank, respond_by_epoch, alert_id LIMIT ? OFFSET ?
-                    """,
+                db.cachedStatement(
+                    sql: """
+                        SELECT \(Self.queuedColumns) FROM alerts WHERE alert_id IN (
+                            SELECT alert_id FROM alerts INDEXED BY \(index) \(pageConditions)
+                            ORDER BY priority_rank, respond_by_epoch, alert_id LIMIT ? OFFSET ?)
+                        ORDER BY priority_rank, respond_by_epoch, alert_id
+                        """),
                 arguments: StatementArguments(pageArguments + [max(0, query.limit), max(0, query.offset)])
             ).map(Self.queued)
             return WorklistPage(alerts: alerts, total: total, byPriority: byPriority)
         }
     }
 
+    /// The units and teams (referrals) that alerts name — of `referrals` only, when given — for the
+    /// filters' choices. Read by skipping through the (referral, unit) index: a step per pair, not
+    /// per alert.
     public func worklistFacets(referrals: [String]?) throws -> (units: [String], referrals: [String]) {
         try pool.read { db in
-            let teams = referrals ?? []
-            let filter =
-                referrals == nil
-                ? "" : "WHERE referral IN (\(teams.isEmpty ? "''" : teams.map { _ in "?" }.joined(separator: ", ")))"
-            let arguments = StatementArguments(teams)
-            let units = try String.fetchAll(
-                db,
-                sql:
-                    "SELECT DISTINCT unit FROM alerts \(filter) \(filter.isEmpty ? "WHERE" : "AND") unit IS NOT NULL ORDER BY unit",
-                arguments: arguments)
-            let seen = try String.fetchAll(
-                db, sql: "SELECT DISTINCT referral FROM alerts \(filter) ORDER BY referral", arguments: arguments)
-            return (units, seen)
+            var seen: [String] = []
+            var next = try String.fetchOne(
+                db.cachedStatement(sql: "SELECT min(referral) FROM alerts INDEXED BY alerts_referral_unit"))
+            while let referral = next {
+                seen.append(referral)
+                next = try String.fetchOne(
+                    db.cachedStatement(
+                        sql: "SELECT min(referral) FROM alerts INDEXED BY alerts_referral_unit WHERE referral > ?"),
+                    arguments: [referral])
+            }
+            if let referrals { seen = seen.filter(referrals.contains) }
+            var units = Set<String>()
+            for referral in seen {
+                var unit = try String.fetchOne(
+                    db.cachedStatement(
+                        sql: "SELECT min(unit) FROM alerts INDEXED BY alerts_referral_unit WHERE referral = ?"),
+                    arguments: [referral])
+                while let found = unit {
+                    units.insert(found)
+                    unit = try String.fetchOne(
+                        db.cachedStatement(
+                            sql: """
+                                SELECT min(unit) FROM alerts INDEXED BY alerts_referral_unit
+                                WHERE referral = ? AND unit > ?
+                                """),
+                        arguments: [referral, found])
+                }
+            }
+            return (units.sorted(), seen)
         }
     }
 }
@@ -204,7 +250,8 @@ extension SQLiteStateStore {
                 sql: """
                     SELECT referral, coalesce(unit, '-') AS unit, count(*) AS open,
                         sum(respond_by_epoch < ?) AS overdue
-                    FROM alerts WHERE status IN ('open', 'acknowledged') GROUP BY referral, unit ORDER BY referral, unit
+                    FROM alerts INDEXED BY alerts_active WHERE status IN ('open', 'acknowledged')
+                    GROUP BY referral, unit ORDER BY referral, unit
                     """, arguments: [now])
             {
                 dashboard.load.append(
@@ -245,6 +292,12 @@ extension SQLiteStateStore {
         return (" AND referral IN (\(list))", StatementArguments(teams))
     }
 
+    public func worklistVersion() throws -> Int { try pool.read(Self.worklistVersion) }
+
+    static func worklistVersion(_ db: Database) throws -> Int {
+        try Int.fetchOne(db.cachedStatement(sql: "SELECT n FROM worklist_version WHERE id = 1")) ?? 0
+    }
+
     public func changeMark(teams: [String]?) throws -> String {
         try pool.read { db in
             let (filter, arguments) = Self.teamFilter(teams)
@@ -253,7 +306,7 @@ extension SQLiteStateStore {
                 sql: """
                     SELECT count(*) AS n, coalesce(max(rowid), 0) AS last,
                         sum(status = 'withdrawn') AS withdrawn, sum(status = 'closed') AS closed
-                    FROM alerts WHERE 1\(filter)
+                    FROM alerts INDEXED BY alerts_worklist WHERE 1\(filter)
                     """, arguments: arguments)
             let actions = try Int.fetchOne(db, sql: "SELECT coalesce(max(id), 0) FROM alert_actions") ?? 0
             let n: Int = alerts?["n"] ?? 0

@@ -3,6 +3,7 @@ public import Events
 import Foundation
 import GRDB
 import Rules
+import Synchronization
 
 /// The state store in one SQLite file (through GRDB), in WAL mode with `synchronous=FULL`, created
 /// owner-only (0600), with versioned migrations.
@@ -13,6 +14,9 @@ public final class SQLiteStateStore: StateStore {
     }
 
     let pool: DatabasePool
+    /// The worklist's counts per priority by query, with the ``worklistVersion()`` they were
+    /// counted at: a page view counts again only after a change.
+    let worklistCounts = Mutex<[String: (version: Int, counts: [Priority: Int])]>([:])
     /// The database file.
     public let path: String
 
@@ -238,6 +242,45 @@ public final class SQLiteStateStore: StateStore {
                     """)
             try db.create(
                 index: "alerts_worklist", on: "alerts", columns: ["status", "priority_rank", "respond_by_epoch"])
+        }
+        migrator.registerMigration(
+            "8: covering indexes for the worklist (its queries never read the records they skip)"
+        ) {
+            db in
+            // The records are kilobytes each: a query that must read every row to filter, count or sort
+            // walks megabytes. This index holds everything the worklist filters, counts and sorts by, in
+            // the worklist's order: a page is the next 50 entries of one status, counts are ranges of it.
+            try db.drop(index: "alerts_worklist")
+            try db.create(
+                index: "alerts_worklist", on: "alerts",
+                columns: [
+                    "status", "priority_rank", "respond_by_epoch", "alert_id", "referral", "unit", "assignee",
+                    "priority", "created_epoch",
+                ])
+            // The alerts still to be worked (the worklist's usual view), in its order: a page of them is
+            // the next 50 entries, whatever the page, and a count per priority a range.
+            try db.execute(
+                sql: """
+                    CREATE INDEX alerts_active ON alerts (priority_rank, respond_by_epoch, alert_id, referral, unit,
+                        assignee, priority, created_epoch, status) WHERE status IN ('open', 'acknowledged')
+                    """)
+            // The teams and units there are (the filters' choices), read by skipping through it.
+            try db.create(index: "alerts_referral_unit", on: "alerts", columns: ["referral", "unit"])
+            // A number that grows with every change to the alerts or their actions, whoever makes it
+            // (daemon, queue command, web): what live pages poll and what cached counts are keyed by.
+            try db.execute(
+                sql: """
+                    CREATE TABLE worklist_version (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);
+                    INSERT INTO worklist_version (id, n) VALUES (1, 0);
+                    CREATE TRIGGER worklist_version_alert_added AFTER INSERT ON alerts
+                        BEGIN UPDATE worklist_version SET n = n + 1; END;
+                    CREATE TRIGGER worklist_version_alert_changed AFTER UPDATE ON alerts
+                        BEGIN UPDATE worklist_version SET n = n + 1; END;
+                    CREATE TRIGGER worklist_version_alert_removed AFTER DELETE ON alerts
+                        BEGIN UPDATE worklist_version SET n = n + 1; END;
+                    CREATE TRIGGER worklist_version_action AFTER INSERT ON alert_actions
+                        BEGIN UPDATE worklist_version SET n = n + 1; END;
+                    """)
         }
         return migrator
     }

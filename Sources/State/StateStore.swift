@@ -155,8 +155,11 @@ public protocol AlertQueue: Sendable {
     func worklist(_ query: WorklistQuery) throws -> WorklistPage
     /// The units and referrals of the alerts the query's teams may see, for a worklist's filters.
     func worklistFacets(referrals: [String]?) throws -> (units: [String], referrals: [String])
+    /// A number that grows with every change to any alert or its actions, by any process: one row
+    /// read, for live pages to poll.
+    func worklistVersion() throws -> Int
     /// A mark that changes whenever the worklist of `teams` (nil: all) may have: an alert raised,
-    /// an action, a withdrawal. Cheap enough to ask twice a second.
+    /// an action, a withdrawal. Asked when ``worklistVersion()`` has moved.
     func changeMark(teams: [String]?) throws -> String
     /// The alerts of `teams` withdrawn at or after `since` (seconds since the epoch).
     func withdrawnAlerts(since: Double, teams: [String]?) throws -> [String]

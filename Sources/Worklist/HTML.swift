@@ -11,6 +11,12 @@ public struct HTML: Sendable, CustomStringConvertible {
 
     /// `value` escaped for element content and quoted attribute values.
     public static func escape(_ value: String) -> String {
+        // Most values hold nothing to escape: they are returned as they are.
+        if !value.utf8.contains(where: {
+            $0 < 0x20 || $0 == 0x7F || $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27
+        }) {
+            return value
+        }
         var result = ""
         result.reserveCapacity(value.utf8.count)
         for scalar in value.unicodeScalars {

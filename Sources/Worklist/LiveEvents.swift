@@ -34,6 +34,7 @@ extension WorklistServer {
         let shutdown = self.shutdown
         let body = ResponseBody { writer in
             try await writer.write(ByteBuffer(string: "retry: 2000\n\n"))
+            var version = try store.worklistVersion()
             var mark = try store.changeMark(teams: teams)
             var since = clock() - 1
             var ticks = 0
@@ -41,7 +42,10 @@ extension WorklistServer {
                 try await Task.sleep(for: .milliseconds(500))
                 ticks += 1
                 let now = clock()
-                let current = try store.changeMark(teams: teams)
+                // One row read while nothing changes; the teams' own mark only when something did.
+                let latest = try store.worklistVersion()
+                let current = latest == version ? mark : try store.changeMark(teams: teams)
+                version = latest
                 if current != mark {
                     let withdrawn = try store.withdrawnAlerts(since: since, teams: teams)
                     let list = withdrawn.map { "\"\($0)\"" }.joined(separator: ",")

@@ -134,7 +134,7 @@ struct QueueCommand: ParsableCommand {
             let color = isatty(STDOUT_FILENO) == 1
             let time = try options.siteTime()
             // The deadline's clock time, headed by the site's zone (EST, UTC…).
-            let zone = time.format(Timestamp(secondsSinceEpoch: Int64(now)), "zzz")
+            let zone = time.abbreviation(at: Timestamp(secondsSinceEpoch: Int64(now)))
             var table = TextTable(headers: ["PRIORITY", "DUE", zone, "PATIENT", "UNIT", "REFERRAL", "SUMMARY"])
             var overdueRows = Set<Int>()
             for row in rows {

@@ -34,6 +34,42 @@ struct PresentationTests {
         #expect(SiteTime(identifier: "America/New_Yrok") == nil)
     }
 
+    @Test("local days and clock times agree with Foundation's formatter, in any zone, any year")
+    func localTimeAgreesWithFormatter() throws {
+        var random = SystemRandomNumberGenerator()
+        for identifier in ["America/New_York", "Asia/Kolkata", "Australia/Lord_Howe", "Pacific/Kiritimati", "UTC"] {
+            let site = try #require(SiteTime(identifier: identifier))
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = site.zone
+            formatter.dateFormat = "yyyy-MM-dd HH:mm"
+            let weekday = DateFormatter()
+            weekday.locale = formatter.locale
+            weekday.timeZone = site.zone
+            weekday.dateFormat = "EEE HH:mm"
+            let withZone = DateFormatter()
+            withZone.locale = formatter.locale
+            withZone.timeZone = site.zone
+            withZone.dateFormat = "yyyy-MM-dd HH:mm zzz"
+            // Leap days, the turn of a century, before 1970, and random instants.
+            var instants: [Int64] = [951_782_400, 951_868_799, -86_401, 0, 4_107_542_399, 1_772_236_800]
+            for _ in 0..<500 { instants.append(Int64.random(in: -2_000_000_000...5_000_000_000, using: &random)) }
+            for seconds in instants {
+                let time = Timestamp(secondsSinceEpoch: seconds)
+                let date = Date(timeIntervalSince1970: Double(seconds))
+                #expect(
+                    site.short(time, now: Double(seconds) + 30 * 86_400) == formatter.string(from: date),
+                    "\(identifier) \(seconds)")
+                #expect(
+                    site.short(time, now: Double(seconds)) == weekday.string(from: date), "\(identifier) \(seconds)")
+                // (Before 1971 the formatter has no names for the zones, only offsets.)
+                if seconds > 31_536_000 {
+                    #expect(site.dayAndTime(time) == withZone.string(from: date), "\(identifier) \(seconds)")
+                }
+            }
+        }
+    }
+
     @Test("a rules version for people: sha256 and 12 hex digits")
     func rulesVersion() {
         let full = "sha256:9fc8cc473405ba09685c92e3afda9e23bc42f361e4653d346d264071d7a34218"

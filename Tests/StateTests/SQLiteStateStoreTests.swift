@@ -188,6 +188,50 @@ struct SQLiteStateStoreTests {
         #expect(audit[1].detail == "to bo")
     }
 
+    @Test(
+        "the worklist's counts follow every change, whoever makes it: another process's new alert, an action; the version moves with each"
+    )
+    func worklistCountsFollowChanges() throws {
+        let home = try Home()
+        let daemon = try home.store()
+        let web = try home.store()  // another connection pool, as `riskscreen web` has
+        var query = WorklistQuery()
+        func counts() throws -> (Int, [Priority: Int]) {
+            let page = try web.worklist(query)
+            return (page.total, page.byPriority)
+        }
+        #expect(try counts() == (0, [:]))
+        var version = try web.worklistVersion()
+        _ = try daemon.record(entry("T-1"), alerts: alerts(for: try event("T-1"), referrals: ["safety"]), sinks: [])
+        #expect(try web.worklistVersion() > version)
+        #expect(try counts() == (1, [.high: 1]))
+        _ = try daemon.record(
+            entry("T-2", digest: "d2"), alerts: alerts(for: try event("T-2"), referrals: ["safety", "social-needs"]),
+            sinks: [])
+        #expect(try counts() == (3, [.high: 3]))
+        query.teams = ["social-needs"]
+        #expect(try counts() == (1, [.high: 1]))
+        query.teams = nil
+        let first = try #require(try web.worklist(query).alerts.first).alertID
+        version = try web.worklistVersion()
+        try daemon.act(
+            on: first, AlertAction(action: "close", by: "ada", outcome: "referred", at: "2026-11-22T16:00:00Z"))
+        #expect(try web.worklistVersion() > version)
+        #expect(try counts() == (2, [.high: 2]))
+        version = try web.worklistVersion()
+        try daemon.act(on: first, AlertAction(action: "note", by: "ada", note: "called", at: "2026-11-22T16:05:00Z"))
+        #expect(try web.worklistVersion() > version, "a note changes what the alert's page shows")
+        // The usual view, another status, every status: each counted from its own index.
+        query.statuses = [.closed]
+        #expect(try counts() == (1, [.high: 1]))
+        query.statuses = Alert.Status.allCases
+        #expect(try counts() == (3, [.high: 3]))
+        #expect(try web.worklist(query).alerts.count == 3)
+        let facets = try web.worklistFacets(referrals: nil)
+        #expect(facets.referrals == ["safety", "social-needs"])
+        #expect(try web.worklistFacets(referrals: ["social-needs", "nobody"]).referrals == ["social-needs"])
+    }
+
     @Test("the database is owner-only, in WAL mode, and commits with synchronous=FULL")
     func fileAndPragmas() throws {
         let home = try Home()
