@@ -30,8 +30,12 @@ struct AlertView {
     /// "Ada Lovelace, 84, female · S-100537", or the record number alone when the identity is not
     /// to be shown or not sent.
     func patient(showingIdentity: Bool) -> String {
-        let mrn = queued.patientID
-        guard showingIdentity, case .object(let members)? = record["patient"] else { return mrn }
+        identity(showing: showingIdentity).map { $0 + " · " + queued.patientID } ?? queued.patientID
+    }
+
+    /// "Ada Lovelace, 84, female": who the patient is, when it may be shown and was sent.
+    func identity(showing: Bool) -> String? {
+        guard showing, case .object(let members)? = record["patient"] else { return nil }
         var parts: [String] = []
         for member in members {
             switch (member.key, member.value) {
@@ -41,7 +45,7 @@ struct AlertView {
             default: break
             }
         }
-        return parts.isEmpty ? mrn : parts.joined(separator: ", ") + " · " + mrn
+        return parts.isEmpty ? nil : parts.joined(separator: ", ")
     }
 }
 

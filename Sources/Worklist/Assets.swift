@@ -27,6 +27,7 @@ enum Assets {
         .badge.medium { background: var(--medium); } .badge.low { background: var(--low); }
         .overdue { color: var(--critical); font-weight: 600; }
         td.due { white-space: nowrap; }
+        .mrn { white-space: nowrap; }
         .muted { color: var(--muted); }
         .counts { display: flex; gap: .6rem; margin: .4rem 0 .8rem; }
         .counts span { background: #fff; border: 1px solid var(--line); border-radius: .3rem; padding: .2rem .6rem; }

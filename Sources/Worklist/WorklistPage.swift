@@ -126,8 +126,13 @@ extension WorklistServer {
             html += "</td><td class=\"due\">\(due(view, now: now))</td><td><a href=\"/alerts/"
             html.add(HTML.query(view.id))
             html += "\">"
-            html.add(patient)
-            html += "</a></td><td>"
+            if let identity = view.identity(showing: settings.showsPatientIdentity) {
+                html.add(identity)
+                html += " · "
+            }
+            html += "<span class=\"mrn\">"
+            html.add(view.queued.patientID)
+            html += "</span></a></td><td>"
             html.add(view.unit)
             html += "</td><td>"
             html.add(teamName(view.referral))

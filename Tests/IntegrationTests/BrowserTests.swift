@@ -70,7 +70,7 @@ struct BrowserTests {
     }
 
     @Test(
-        "log in, see the queue, open, acknowledge and close an alert, see it leave; a new alert appears without reload; hostile names stay text; no CSRF token, no action; no other team's alert; screenshots"
+        "log in, see the queue, open, acknowledge and close an alert, see it leave; a new alert appears without reload and leaves with a notice when withdrawn; hostile names stay text; no CSRF token, no action; no other team's alert; screenshots"
     )
     func socialWorkerDay() throws {
         let directory = try TemporaryDirectory()
@@ -159,6 +159,23 @@ struct BrowserTests {
         try second.write(toFile: home + "/web2.staging", atomically: true, encoding: .utf8)
         #expect(rename(home + "/web2.staging", home + "/inbox/web2.json") == 0)
         #expect(browser.wait(seconds: 10) { rows() == 1 }, "the new alert did not appear")
+        #expect(try browser.run("return window.stayedHere === true") as? Bool == true, "the page was reloaded")
+
+        // The admission is cancelled (entered in error): its alert is withdrawn and leaves the open
+        // list, with a notice, still without a reload.
+        let cancel =
+            second
+            .replacingOccurrences(of: #""event_id": "WEB-2""#, with: #""event_id": "WEB-2-CANCEL""#)
+            .replacingOccurrences(of: #""event_type": "admission""#, with: #""event_type": "cancel_admission""#)
+        #expect(cancel.contains("WEB-2-CANCEL") && cancel.contains("cancel_admission"))
+        try cancel.write(toFile: home + "/web3.staging", atomically: true, encoding: .utf8)
+        #expect(rename(home + "/web3.staging", home + "/inbox/web3.json") == 0)
+        #expect(browser.wait(seconds: 10) { rows() == 0 }, "the withdrawn alert did not leave the list")
+        let notice = {
+            (try? browser.run("var n = document.getElementById('live-notice'); return n.hidden ? '' : n.textContent")
+                as? String) ?? ""
+        }
+        #expect(browser.wait { notice().contains("withdrawn") }, "no notice of the withdrawal: \(notice())")
         #expect(try browser.run("return window.stayedHere === true") as? Bool == true, "the page was reloaded")
 
         // The supervisor's dashboard.

@@ -93,18 +93,20 @@ struct SystemdTests {
     }
 
     @Test(
-        "the systemd unit passes systemd-analyze verify",
+        "the systemd units (daemon and worklist) pass systemd-analyze verify",
         .enabled(
             if: FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-analyze"),
-            "systemd-analyze is not installed"))
-    func unitVerifies() throws {
+            "systemd-analyze is not installed"),
+        arguments: ["riskscreen.service", "riskscreen-web.service"])
+    func unitVerifies(name: String) throws {
         let directory = try TemporaryDirectory()
         let unit = try String(
-            contentsOf: RiskScreenProcess.packageRoot.appendingPathComponent("deploy/systemd/riskscreen.service"),
+            contentsOf: RiskScreenProcess.packageRoot.appendingPathComponent("deploy/systemd/\(name)"),
             encoding: .utf8)
         // Verify with this build's binary in place of the installed path.
         let local = unit.replacingOccurrences(of: "/usr/local/bin/riskscreen", with: RiskScreenProcess.binary.path)
-        let file = directory.url.appendingPathComponent("riskscreen.service")
+        #expect(local != unit, "the unit starts the installed binary")
+        let file = directory.url.appendingPathComponent(name)
         try local.write(to: file, atomically: true, encoding: .utf8)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/systemd-analyze")
@@ -117,7 +119,7 @@ struct SystemdTests {
         process.waitUntilExit()
         // Only the service's own lines count: the host may lack users or other units.
         let ours = output.split(separator: "\n").filter {
-            $0.contains("riskscreen.service") && !$0.contains("User=") && !$0.contains("Group=")
+            $0.contains(name) && !$0.contains("User=") && !$0.contains("Group=")
         }
         #expect(process.terminationStatus == 0 || ours.isEmpty, "\(output)")
         #expect(ours.isEmpty, "\(output)")
