@@ -14,7 +14,7 @@ let package = Package(
     products: [
         .executable(name: "riskscreen", targets: ["riskscreen"]),
         // For the benchmark package under Benchmarks/; not a public API.
-        .library(name: "RiskScreenCore", targets: ["Events", "Rules", "Alerts", "Screening", "YAMLDocument"]),
+        .library(name: "RiskScreenCore", targets: ["Events", "Feeds", "Rules", "Alerts", "Screening", "YAMLDocument"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -46,6 +46,12 @@ let package = Package(
             name: "Events",
             swiftSettings: strictSettings
         ),
+        // Hospital feeds as they are (HL7 v2 ADT), mapped onto the event contract.
+        .target(
+            name: "Feeds",
+            dependencies: ["Events"],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "Rules",
             dependencies: ["YAMLDocument", "Events", .product(name: "Crypto", package: "swift-crypto")],
@@ -69,7 +75,7 @@ let package = Package(
         .target(
             name: "Daemon",
             dependencies: [
-                "Alerts", "CSystemExtras", "Events", "Rules", "Screening", "State", "YAMLDocument",
+                "Alerts", "CSystemExtras", "Events", "Feeds", "Rules", "Screening", "State", "YAMLDocument",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -109,6 +115,7 @@ let package = Package(
             dependencies: [
                 "Alerts",
                 "Daemon",
+                "Feeds",
                 "Presentation",
                 "RuleTesting",
                 "Worklist",
@@ -154,6 +161,11 @@ let package = Package(
         .testTarget(
             name: "ScreeningTests",
             dependencies: ["TestSupport", "Screening", "Alerts", "Rules", "Events"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "FeedsTests",
+            dependencies: ["TestSupport", "Feeds", "Events"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -13,6 +13,9 @@ let package = Package(
         .executableTarget(
             name: "FuzzEventDecoder",
             dependencies: ["FuzzSupport", .product(name: "RiskScreenCore", package: "riskscreen")]),
+        // HL7 v2 feed files: any bytes → events, ignored messages, or errors naming a field.
+        .executableTarget(
+            name: "FuzzHL7", dependencies: ["FuzzSupport", .product(name: "RiskScreenCore", package: "riskscreen")]),
         // The YAML layer: any bytes → a node tree, or a located error.
         .executableTarget(
             name: "FuzzYAML", dependencies: ["FuzzSupport", .product(name: "RiskScreenCore", package: "riskscreen")]),

@@ -2,6 +2,7 @@ import Alerts
 import ArgumentParser
 import Daemon
 import Events
+import Feeds
 import Foundation
 import Rules
 import Screening
@@ -59,7 +60,12 @@ struct EvalCommand: ParsableCommand {
     )
     var config: String?
 
-    @Argument(help: "Event files (JSON, one event each).")
+    @Option(
+        name: .customLong("input-format"),
+        help: "Read every file as this format instead of telling by name and content (json, hl7).")
+    var inputFormat: FeedFormat?
+
+    @Argument(help: "Event files: contract JSON (one event each) or HL7 v2 (*.hl7; a batch, one per message).")
     var files: [String]
 
     func validate() throws {
@@ -82,7 +88,6 @@ struct EvalCommand: ParsableCommand {
             throw ExitCode(2)
         }
         let clock = now.flatMap { Timestamp(rfc3339: $0) } ?? TestHooks.clock.now
-        let decoder = EventDecoder()
         let policy = AlertPolicy(
             serviceLevels: configurationFile?.serviceLevels ?? .defaults, referrals: referrals,
             defaultSuppressFor: configurationFile?.suppressFor ?? AlertPolicy.standardSuppressFor,
@@ -103,19 +108,24 @@ struct EvalCommand: ParsableCommand {
         var patients: [String: PatientState] = [:]
         var given: [String: Event] = [:]
         var failed = false
-        for file in files {
-            guard let data = FileManager.default.contents(atPath: file) else {
+        let zone = configurationFile?.timezone.flatMap(TimeZone.init(identifier:)) ?? .current
+        for input in files.flatMap({ FeedFile.read($0, format: inputFormat, timeZone: zone) }) {
+            let file = input.label
+            let event: Event
+            switch input.content {
+            case .unreadable:
                 printError("\(file): cannot be read (missing, unreadable or a directory)")
                 failed = true
                 continue
-            }
-            let event: Event
-            do {
-                event = try decoder.decode([UInt8](data))
-            } catch {
-                for problem in error.errors { printError("\(file): \(problem)") }
+            case .invalid(let errors):
+                for problem in errors { printError("\(file): \(problem)") }
                 failed = true
                 continue
+            case .ignored(let reason):
+                printError("\(file): ignored: \(reason)")
+                continue
+            case .event(let decoded, _):
+                event = decoded
             }
             var evaluation: Evaluation
             var explanations: [RuleExplanation] = []

@@ -99,6 +99,7 @@ struct RunCommand: AsyncParsableCommand {
         configuration.serviceLevels = file.serviceLevels ?? configuration.serviceLevels
         configuration.suppressFor = file.suppressFor ?? configuration.suppressFor
         configuration.staleAfter = file.staleAfter ?? configuration.staleAfter
+        configuration.timeZone = file.timezone.flatMap(TimeZone.init(identifier:)) ?? configuration.timeZone
         configuration.sinks = file.sinks ?? configuration.sinks
         configuration.fileAccess = file.fileAccess ?? configuration.fileAccess
         configuration.syslog = file.syslog ?? configuration.syslog
@@ -131,7 +132,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         let waiting = (try? deliverer.undelivered()) ?? 0
         print(
-            "\(summary.processed) processed, \(summary.duplicates) duplicate, \(summary.conflicts) conflict, \(summary.invalid) invalid, \(summary.refused) refused, \(summary.failed) failed; \(summary.alerts) alert\(summary.alerts == 1 ? "" : "s") raised, \(delivered) deliveries\(waiting > 0 ? ", \(waiting) undelivered (a sink is failing; retried next run)" : ""); \(summary.stale) stale (recorded, no alert)"
+            "\(summary.processed) processed, \(summary.duplicates) duplicate, \(summary.conflicts) conflict, \(summary.invalid) invalid, \(summary.refused) refused, \(summary.failed) failed; \(summary.alerts) alert\(summary.alerts == 1 ? "" : "s") raised, \(delivered) deliveries\(waiting > 0 ? ", \(waiting) undelivered (a sink is failing; retried next run)" : ""); \(summary.stale) stale (recorded, no alert)\(summary.ignored + summary.batches > 0 ? "; \(summary.ignored) HL7 ignored (not about an encounter), \(summary.batches) HL7 batch\(summary.batches == 1 ? "" : "es") split" : "")"
         )
         if summary.failed > 0 { throw ExitCode(1) }
         if waiting > 0 {

@@ -15,7 +15,7 @@ struct StatusCommand: ParsableCommand {
             Degraded: a sink is failing (a delivery waiting in the outbox has failed at least once), the \
             state database cannot be read, the oldest \
             file waiting in the inbox is older than --max-inbox-age seconds, a file in the inbox will \
-            never be taken (not *.json), or the last reload of the rules was refused.
+            never be taken (not *.json or *.hl7), or the last reload of the rules was refused.
             """
     )
 
@@ -83,7 +83,7 @@ struct StatusCommand: ParsableCommand {
         }
         if !neverTaken.isEmpty {
             problems.append(
-                "\(neverTaken.count) file\(neverTaken.count == 1 ? "" : "s") in the inbox will never be taken (RiskScreen takes *.json): \(neverTaken.prefix(5).joined(separator: ", "))\(neverTaken.count > 5 ? ", …" : "")"
+                "\(neverTaken.count) file\(neverTaken.count == 1 ? "" : "s") in the inbox will never be taken (RiskScreen takes *.json and *.hl7): \(neverTaken.prefix(5).joined(separator: ", "))\(neverTaken.count > 5 ? ", …" : "")"
             )
         }
         if running, let refused = state?.refusedReload {
@@ -139,7 +139,7 @@ struct StatusCommand: ParsableCommand {
                 "last event: \(summary.lastEventAt.map { "\(time($0)) (\(Due.span(now - $0)) ago)" } ?? "none")"
             )
             print(
-                "inbox: \(backlog.count) waiting\(oldestAge.map { ", oldest \(Due.span($0))" } ?? "")\(neverTaken.isEmpty ? "" : "; \(neverTaken.count) never taken (not *.json)")"
+                "inbox: \(backlog.count) waiting\(oldestAge.map { ", oldest \(Due.span($0))" } ?? "")\(neverTaken.isEmpty ? "" : "; \(neverTaken.count) never taken (not *.json or *.hl7)")"
             )
             print("quarantine: \(quarantined) file\(quarantined == 1 ? "" : "s")")
             print(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Events
+import Feeds
 import Foundation
 import Logging
 
@@ -10,32 +11,43 @@ struct ValidateCommand: ParsableCommand {
         commandName: "validate",
         abstract: "Check event files against the event contract and show the facts derived from each.",
         discussion: """
-            Valid events print one line each on stdout. Invalid ones print every problem on stderr as \
-            FILE: JSON-PATH: MESSAGE. Exit status: 0 when every file is a valid event, 1 otherwise.
+            Valid events print one line each on stdout (an HL7 batch, one per message: FILE#N). Invalid \
+            ones print every problem on stderr as FILE: PLACE: MESSAGE (a JSON path, or an HL7 field \
+            such as PV1-45). An HL7 message not about an encounter (A28, A31…) prints as ignored. Exit status: 0 when every file is a valid event, 1 otherwise.
             """
     )
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "Event files (JSON, one event each).", completion: .file(extensions: ["json"]))
+    @Option(help: "Read every file as this format instead of telling by name and content (json, hl7).")
+    var format: FeedFormat?
+
+    @Option(help: "The configuration file: its timezone places HL7 times sent without an offset.")
+    var config: String?
+
+    @Argument(
+        help: "Event files: contract JSON (one event each) or HL7 v2 (*.hl7; a batch, one per message).",
+        completion: .file())
     var files: [String]
 
     func run() throws {
         let logger = global.bootstrapLogging()
-        let decoder = EventDecoder()
+        let zone = try siteZone(config: config, for: "validate")
         var invalid = 0
         for file in files {
-            guard let data = FileManager.default.contents(atPath: file) else {
-                printError("\(file): cannot be read (missing, unreadable or a directory)")
-                invalid += 1
-                continue
-            }
-            do {
-                let event = try decoder.decode([UInt8](data))
-                print("\(file): ok \(EventSummary(event))")
-            } catch {
-                invalid += 1
-                for problem in error.errors { printError("\(file): \(problem)") }
+            for entry in FeedFile.read(file, format: format, timeZone: zone) {
+                switch entry.content {
+                case .unreadable:
+                    printError("\(entry.label): cannot be read (missing, unreadable or a directory)")
+                    invalid += 1
+                case .invalid(let errors):
+                    invalid += 1
+                    for problem in errors { printError("\(entry.label): \(problem)") }
+                case .ignored(let reason):
+                    print("\(entry.label): ignored: \(reason)")
+                case .event(let event, _):
+                    print("\(entry.label): ok \(EventSummary(event))")
+                }
             }
         }
         logger.info("validated event files", metadata: ["files": "\(files.count)", "invalid": "\(invalid)"])

@@ -290,7 +290,7 @@ struct LoudMistakesTests {
         _ = directory
         let daemon = try RunningDaemon(home: home, rules: rules)
         #expect(daemon.wait { daemon.log.contains("riskscreen started") })
-        for name in ["event04.JSON", "adt.hl7", ".being-written.json", "upload.part"] {
+        for name in ["event04.JSON", "adt.txt", ".being-written.json", "upload.part"] {
             try "{}".write(toFile: home + "/inbox/" + name, atomically: false, encoding: .utf8)
         }
         try daemon.drop(sample: "13-discharge-low-risk-elective.json", as: "13.json")  // a pass, and metrics
@@ -300,14 +300,14 @@ struct LoudMistakesTests {
                     "riskscreen_inbox_never_taken 2")
             }, "\(daemon.log)")
         #expect(daemon.log.components(separatedBy: "never takes").count - 1 == 2, "\(daemon.log)")
-        #expect(daemon.log.contains("file=adt.hl7") && daemon.log.contains("file=event04.JSON"))
+        #expect(daemon.log.contains("file=adt.txt") && daemon.log.contains("file=event04.JSON"))
         let status = try RiskScreenProcess.run(["status", "--home", home])
         #expect(status.status == 1)
         #expect(
             status.stdoutLines.last
-                == "status: degraded: 2 files in the inbox will never be taken (RiskScreen takes *.json): adt.hl7, event04.JSON",
+                == "status: degraded: 2 files in the inbox will never be taken (RiskScreen takes *.json and *.hl7): adt.txt, event04.JSON",
             "\(status.stdout)")
-        #expect(status.stdout.contains("inbox: 0 waiting; 2 never taken (not *.json)"))
+        #expect(status.stdout.contains("inbox: 0 waiting; 2 never taken (not *.json or *.hl7)"))
         // Another pass does not repeat the warnings.
         try daemon.drop(sample: "08-discharge-homeless.json", as: "08.json")
         #expect(daemon.wait { daemon.files("alerts").count == 2 })

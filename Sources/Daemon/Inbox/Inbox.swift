@@ -3,7 +3,7 @@ import Foundation
 /// The inbox as the feed fills it: which names are events, which are not, and in what order to
 /// take them.
 ///
-/// Taken: regular `*.json` files. Ignored: dot-names (a feed writing under a temporary dot-name),
+/// Taken: regular `*.json` files (contract events) and `*.hl7` files (HL7 v2). Ignored: dot-names (a feed writing under a temporary dot-name),
 /// `*.tmp`, `*.part`, anything else. Oldest first.
 struct Inbox {
     let home: Home
@@ -15,7 +15,8 @@ struct Inbox {
 
     /// Whether a name is one the daemon takes.
     static func isEvent(_ name: String) -> Bool {
-        !name.hasPrefix(".") && name.hasSuffix(".json") && !name.hasSuffix(".tmp") && !name.hasSuffix(".part")
+        !name.hasPrefix(".") && (name.hasSuffix(".json") || name.hasSuffix(".hl7")) && !name.hasSuffix(".tmp")
+            && !name.hasSuffix(".part")
     }
 
     /// Whether a name is one a feed is still writing (a dot-name, `*.tmp`, `*.part`): left alone,
@@ -24,7 +25,7 @@ struct Inbox {
         name.hasPrefix(".") || name.hasSuffix(".tmp") || name.hasSuffix(".part")
     }
 
-    /// The names in the inbox that RiskScreen will never take (`event04.JSON`, `adt.hl7`): neither
+    /// The names in the inbox that RiskScreen will never take (`event04.JSON`, `adt.txt`): neither
     /// an event file nor one being written. They would sit there forever; the daemon reports them.
     func neverTaken(limit: Int = 10_000) -> [String] {
         FileSystem.listDirectory(home.inbox, limit: limit) { !Self.isEvent($0) && !Self.isInProgress($0) }.names

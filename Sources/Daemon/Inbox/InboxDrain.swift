@@ -17,6 +17,10 @@ public struct InboxDrain {
         public var alerts = 0
         /// Processed events older than `stale_after`: recorded, no alert of their own.
         public var stale = 0
+        /// HL7 messages not about an encounter (A28, A31…): archived, not screened.
+        public var ignored = 0
+        /// HL7 batches split into one file per message (then processed in the same pass).
+        public var batches = 0
         /// Seconds until a file that was too fresh to take will be ready, if any.
         public var nextReadyIn: Double?
         /// Whether the pass stopped early because it was asked to.
@@ -61,8 +65,10 @@ public struct InboxDrain {
         }
         for chunk in inbox.claimed().chunked(group) { run(Array(chunk)) }
         while true {
+            let batches = summary.batches
+            // The messages of a batch split in this pass are taken at once, whatever their age.
             let (ready, wait, more) = inbox.ready(
-                now: clock.seconds, renamedIn: renamedIn, limit: listLimit)
+                now: clock.seconds, renamedIn: renamedIn.union(processor.takeSplitMessages()), limit: listLimit)
             summary.nextReadyIn = wait
             var taken = 0
             for chunk in ready.chunked(group) {
@@ -84,8 +90,9 @@ public struct InboxDrain {
                 taken += claimed.count
                 run(claimed)
             }
-            // A listing cut at the limit: list again, unless nothing could be taken this round.
-            guard more, taken > 0 else { return summary }
+            // A listing cut at the limit, or batches split into new files: list again, unless
+            // nothing could be taken this round.
+            guard more || summary.batches > batches, taken > 0 else { return summary }
         }
     }
 
@@ -101,6 +108,8 @@ public struct InboxDrain {
             case .success(.conflict): summary.conflicts += 1
             case .success(.invalid): summary.invalid += 1
             case .success(.refused): summary.refused += 1
+            case .success(.ignored): summary.ignored += 1
+            case .success(.split): summary.batches += 1
             case .success(.gone): break
             case .failure(let error):
                 logger.error(

@@ -53,7 +53,7 @@ public struct DaemonService: Service {
             // Each such name once, while it stays.
             for name in neverTaken where !reported.contains(name) {
                 logger.warning(
-                    "a file in the inbox that RiskScreen never takes: it takes *.json (one event each); rename or remove it",
+                    "a file in the inbox that RiskScreen never takes: it takes *.json (one event each) and *.hl7 (HL7 v2 ADT); rename or remove it",
                     metadata: ["file": "\(name)"])
             }
             reported = Set(neverTaken)

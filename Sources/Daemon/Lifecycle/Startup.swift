@@ -1,4 +1,5 @@
 import Alerts
+import Feeds
 import Foundation
 public import Logging
 public import Rules
@@ -111,6 +112,7 @@ public enum Startup {
             serviceLevels: configuration.serviceLevels, referrals: configuration.referrals,
             defaultSuppressFor: configuration.suppressFor, staleAfter: configuration.staleAfter)
         processor.crashAt = configuration.crashAt
+        processor.feedInput = FeedInput(timeZone: configuration.timeZone)
         let drain = InboxDrain(
             home: home, processor: processor, minimumAge: configuration.minimumAge, clock: configuration.clock,
             logger: logger)

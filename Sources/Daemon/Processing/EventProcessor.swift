@@ -1,5 +1,6 @@
 public import Alerts
 public import Events
+public import Feeds
 import Foundation
 public import Logging
 public import Rules
@@ -25,6 +26,23 @@ public final class EventProcessor {
         case refused(String)
         /// Gone before it could be read.
         case gone
+        /// An HL7 message not about an encounter (A28, A31, A05…): archived, counted, not screened.
+        case ignored
+        /// An HL7 batch: its messages written into the inbox one file each (`NAME.0001.hl7`…),
+        /// the batch archived. Each message is then an event of its own, exactly once by its MSH-10.
+        case split(messages: Int)
+    }
+
+    /// Reads HL7 v2 files: times sent without an offset are in the site's zone.
+    public var feedInput = FeedInput()
+    /// The message files split out of batches since last asked (durable already: they need not
+    /// wait the inbox's minimum age).
+    private var splitMessages = Set<String>()
+
+    /// The message files split out of batches since the last call.
+    public func takeSplitMessages() -> Set<String> {
+        defer { splitMessages.removeAll() }
+        return splitMessages
     }
 
     let home: Home
@@ -142,6 +160,8 @@ public final class EventProcessor {
                 case .conflict: metrics.event("conflict")
                 case .invalid: metrics.event("invalid")
                 case .refused: metrics.event("refused")
+                case .ignored: metrics.event("ignored")
+                case .split: metrics.event("split")
                 case .gone: break
                 }
             }
@@ -185,6 +205,7 @@ public final class EventProcessor {
         var hasher = SHA256Digest()
         hasher.update(bytes)
         let digest = hasher.hexDigest()
+        if name.hasSuffix(".hl7") { return try readHL7(name, bytes: bytes, digest: digest, now: now) }
         do {
             let event = try EventDecoder().decode(bytes)
             let entry = LedgerEntry(
@@ -202,6 +223,67 @@ public final class EventProcessor {
             let request = RecordRequest(entry, patientID: nil) { _, _ in PolicyDecision() }
             return .record(ReadFile(name: name, digest: digest, invalid: error), request)
         }
+    }
+
+    /// An HL7 v2 file: a batch is split into one file per message in the inbox; one message is
+    /// mapped onto the contract and then recorded like any event (its contract form is what the
+    /// state keeps); a message not about an encounter is archived; one that cannot be mapped is
+    /// quarantined with the fields at fault.
+    private func readHL7(_ name: String, bytes: [UInt8], digest: String, now: Timestamp) throws -> ReadStep {
+        let items = feedInput.hl7(bytes)
+        if items.count > 1 {
+            try split(name, items)
+            let directory = try archive(name, now: now, digest: digest)
+            try FileSystem.syncDirectory(directory)
+            logger.info("HL7 batch split into the inbox", metadata: ["file": "\(name)", "messages": "\(items.count)"])
+            return .done(.split(messages: items.count))
+        }
+        var invalid: InvalidEvent
+        switch items[0].result {
+        case .success(.ignored(let reason)):
+            let directory = try archive(name, now: now, digest: digest)
+            try FileSystem.syncDirectory(directory)
+            logger.info("HL7 message ignored", metadata: ["file": "\(name)", "reason": "\(reason)"])
+            return .done(.ignored)
+        case .success(.event(let json)):
+            do {
+                let event = try EventDecoder().decode(json: json)
+                let content = Array(json.serialized.utf8)
+                let entry = LedgerEntry(
+                    eventID: event.eventID, digest: digest, outcome: .processed, recordedAt: now, fileName: name,
+                    rulesVersion: ruleSet.version)
+                let request = RecordRequest(entry, patientID: event.patient.id, content: content) {
+                    [self] state, recorded in
+                    decide(event, state: state, now: now, recorded: recorded)
+                }
+                return .record(ReadFile(name: name, digest: digest, event: event), request)
+            } catch {
+                invalid = error
+            }
+        case .failure(let error):
+            invalid = error
+        }
+        let entry = LedgerEntry(
+            eventID: "invalid:" + digest, digest: digest, outcome: .invalid, recordedAt: now, fileName: name,
+            rulesVersion: ruleSet.version, reason: invalid.errors.map(\.description).joined(separator: "\n"))
+        let request = RecordRequest(entry, patientID: nil) { _, _ in PolicyDecision() }
+        return .record(ReadFile(name: name, digest: digest, invalid: invalid), request)
+    }
+
+    /// Writes each message of a batch into the inbox as `NAME.0001.hl7`…, durably (file and
+    /// directory synced) before the batch leaves `.work/`. A message file already there is kept:
+    /// after a crash the batch is split again, and the ledger makes a message seen twice a duplicate.
+    private func split(_ name: String, _ items: [FeedItem]) throws {
+        let base = String(name.dropLast(".hl7".count))
+        for item in items {
+            let number = String(repeating: "0", count: max(0, 4 - "\(item.index)".count)) + "\(item.index)"
+            let target = home.inbox + "/" + base + "." + number + ".hl7"
+            var status = stat()
+            splitMessages.insert(base + "." + number + ".hl7")
+            if lstat(target, &status) == 0 { continue }
+            try FileSystem.writeAtomically(item.text, to: target, mode: fileMode)
+        }
+        try FileSystem.syncDirectory(home.inbox)
     }
 
     /// After the group's commit: archive or quarantine one file, log and count.

@@ -1,0 +1,75 @@
+public import Events
+public import Foundation
+
+/// The formats an inbox file may be in.
+public enum FeedFormat: String, Sendable, CaseIterable {
+    /// RiskScreen's own event contract (JSON).
+    case json
+    /// HL7 v2 ER7: one ADT message, or a batch.
+    case hl7
+
+    /// The format of a file: `*.hl7` is HL7 v2; otherwise what the content looks like.
+    public static func of(name: String, bytes: [UInt8]) -> FeedFormat {
+        if name.lowercased().hasSuffix(".hl7") { return .hl7 }
+        return HL7Reader.looksLikeHL7(bytes) ? .hl7 : .json
+    }
+}
+
+/// One message of a feed file, and what it became.
+public struct FeedItem: Sendable {
+    /// The message's position in its file (1-based).
+    public var index: Int
+    /// The message's own bytes as received (a batch's message alone, segments ended by CR).
+    public var text: [UInt8]
+    /// The event, an ignored message, or why it cannot be read (with the place in the message).
+    public var result: Result<FeedMessage, InvalidEvent>
+}
+
+/// Reads a feed file in any supported format into contract events: the one way HL7 reaches the
+/// event model (the daemon, `convert`, `validate` and `eval` all use it).
+public struct FeedInput: Sendable {
+    public var mapper: ADTMapper
+
+    public init(timeZone: TimeZone = .current) { mapper = ADTMapper(timeZone: timeZone) }
+
+    /// The messages of an HL7 v2 file, each mapped; a file that cannot be read at all is one
+    /// invalid item.
+    public func hl7(_ bytes: [UInt8]) -> [FeedItem] {
+        func refused(_ error: HL7ReadError, eventID: String? = nil) -> Result<FeedMessage, InvalidEvent> {
+            .failure(
+                InvalidEvent(
+                    errors: [EventValidationError(path: error.place, message: error.message)], eventID: eventID))
+        }
+        let reader = HL7Reader()
+        let raws: [HL7Reader.RawMessage]
+        do {
+            raws = try reader.split(bytes)
+        } catch {
+            return [FeedItem(index: 1, text: bytes, result: refused(error))]
+        }
+        var items: [FeedItem] = []
+        for (index, raw) in raws.enumerated() {
+            let result: Result<FeedMessage, InvalidEvent>
+            // The message's own bytes as received (its character set intact), for a split batch.
+            let text = raws.count == 1 ? bytes : raw.bytes
+            do {
+                let message = try reader.message(raw)
+                do {
+                    result = .success(try mapper.map(message))
+                } catch {
+                    result = .failure(error)
+                }
+            } catch {
+                // Unreadable as a message (its delimiters, its character set).
+                result = refused(error)
+            }
+            items.append(FeedItem(index: index + 1, text: text, result: result))
+        }
+        return items
+    }
+
+    /// An HL7 message's event, decoded and validated as the contract requires.
+    public static func event(_ json: JSONValue) throws(InvalidEvent) -> Event {
+        try EventDecoder().decode(json: json)
+    }
+}

@@ -1,0 +1,380 @@
+public import Events
+public import Foundation
+
+/// What one feed message becomes: an event in the contract's form, or nothing to screen.
+public enum FeedMessage: Sendable, Equatable {
+    /// The event, as contract JSON (then decoded and validated like any event file).
+    case event(JSONValue)
+    /// A message that is not about an encounter (A28 add person, A31 update person, A05
+    /// pre-admit…): archived and counted, never screened, never quarantined.
+    case ignored(String)
+}
+
+/// Maps an HL7 v2 ADT message onto the event contract.
+///
+/// Trigger events: A01 admission, A04 registration, A02/A06/A07 transfer, A03 discharge, A08
+/// update, A11 cancel_admission, A13 cancel_discharge; other ADT triggers are ignored; other
+/// message types are refused. Errors name the field (`PV1-45: not a date-time "2026-13-01"`).
+public struct ADTMapper: Sendable {
+    /// Where a time without an offset is (the site's zone).
+    public var timeZone: TimeZone
+    /// The PID-3 identifier type (CX-5) that is the patient id; the first identifier when none has it.
+    public var patientIdentifierType = "MR"
+
+    public init(timeZone: TimeZone = .current) { self.timeZone = timeZone }
+
+    /// The trigger events mapped, and the contract's event type for each.
+    public static let triggers: [String: String] = [
+        "A01": "admission", "A04": "registration", "A02": "transfer", "A06": "transfer", "A07": "transfer",
+        "A03": "discharge", "A08": "update", "A11": "cancel_admission", "A13": "cancel_discharge",
+    ]
+
+    public func map(_ message: HL7Message) throws(InvalidEvent) -> FeedMessage {
+        var mapping = Mapping(message: message, zone: timeZone, identifierType: patientIdentifierType)
+        let result = mapping.run()
+        if !mapping.errors.isEmpty {
+            throw InvalidEvent(errors: mapping.errors, eventID: message.controlID.isEmpty ? nil : message.controlID)
+        }
+        return result
+    }
+}
+
+/// One message's mapping: the contract members built, the errors found.
+private struct Mapping {
+    let message: HL7Message
+    let zone: TimeZone
+    let identifierType: String
+    var errors: [EventValidationError] = []
+
+    init(message: HL7Message, zone: TimeZone, identifierType: String) {
+        self.message = message
+        self.zone = zone
+        self.identifierType = identifierType
+    }
+
+    mutating func fail(_ place: String, _ text: String) {
+        errors.append(EventValidationError(path: place, message: text))
+    }
+
+    /// Field `number` of `segment`, component `component`, unescaped; a malformed escape is an error.
+    mutating func text(_ segment: HL7Segment, _ number: Int, component: Int = 1, sub: Int = 1, place: String? = nil)
+        -> String?
+    {
+        let field = message.field(segment, number)
+        do {
+            let value = try field.unescaped(component: component, sub: sub).trimmingCharacters(in: .whitespaces)
+            return value.isEmpty ? nil : value
+        } catch {
+            fail(place ?? "\(segment.name)-\(number)", error.description)
+            return nil
+        }
+    }
+
+    mutating func dateTime(_ segment: HL7Segment, _ number: Int, place: String? = nil) -> String? {
+        guard let raw = text(segment, number, place: place) else { return nil }
+        guard let value = HL7DateTime.rfc3339(raw, zone: zone) else {
+            fail(place ?? "\(segment.name)-\(number)", "not a date-time \"\(raw)\"")
+            return nil
+        }
+        return value
+    }
+
+    mutating func run() -> FeedMessage {
+        guard let msh = message.segment("MSH") else {
+            fail("MSH", "no MSH segment")
+            return .ignored("")
+        }
+        let type = message.messageType
+        guard type.code == "ADT" else {
+            let shown = [type.code, type.trigger].filter { !$0.isEmpty }.joined(separator: "^")
+            fail("MSH-9", "unsupported message type \(shown.isEmpty ? "(empty)" : shown): only ADT is read")
+            return .ignored("")
+        }
+        guard let eventType = ADTMapper.triggers[type.trigger] else {
+            return .ignored("ADT^\(type.trigger) is not about an encounter RiskScreen screens")
+        }
+        var event: [JSONMember] = [
+            JSONMember(key: "schema_version", value: .number(1))
+        ]
+        let controlID = text(msh, 10)
+        if controlID == nil { fail("MSH-10", "no message control id (the event id)") }
+        event.append(JSONMember(key: "event_id", value: .string(controlID ?? "")))
+        event.append(JSONMember(key: "event_type", value: .string(eventType)))
+        let evn = message.segment("EVN")
+        let occurred = evn.flatMap { dateTime($0, 2) } ?? dateTime(msh, 7)
+        if occurred == nil, errors.isEmpty { fail("EVN-2", "no event time (nor MSH-7)") }
+        event.append(JSONMember(key: "occurred_at", value: .string(occurred ?? "")))
+        var source: [JSONMember] = []
+        if let system = text(msh, 3) { source.append(JSONMember(key: "system", value: .string(system))) }
+        if let facility = text(msh, 4) { source.append(JSONMember(key: "facility_id", value: .string(facility))) }
+        if !source.isEmpty { event.append(JSONMember(key: "source", value: .object(source))) }
+        event.append(JSONMember(key: "patient", value: .object(patient())))
+        event.append(JSONMember(key: "encounter", value: .object(encounter(eventType: eventType))))
+        let diagnoses = self.diagnoses()
+        if !diagnoses.isEmpty { event.append(JSONMember(key: "diagnoses", value: .array(diagnoses))) }
+        let (labs, screenings) = observations()
+        if !labs.isEmpty { event.append(JSONMember(key: "labs", value: .array(labs))) }
+        if let coverage = coverage() { event.append(JSONMember(key: "coverage", value: .object(coverage))) }
+        if !screenings.isEmpty {
+            event.append(
+                JSONMember(key: "social", value: .object([JSONMember(key: "screenings", value: .array(screenings))])))
+        }
+        return .event(.object(event))
+    }
+
+    mutating func patient() -> [JSONMember] {
+        var patient: [JSONMember] = []
+        guard let pid = message.segment("PID") else {
+            fail("PID", "no PID segment (the patient)")
+            return [JSONMember(key: "id", value: .string(""))]
+        }
+        let identifiers = message.field(pid, 3).repetitions
+        let chosen =
+            identifiers.first { $0.value(component: 5) == identifierType }
+            ?? identifiers.first { !$0.value().isEmpty }
+        let id = chosen.flatMap { try? $0.unescaped() } ?? ""
+        if id.isEmpty { fail("PID-3", "no patient identifier") }
+        patient.append(JSONMember(key: "id", value: .string(id)))
+        var name: [JSONMember] = []
+        if let given = text(pid, 5, component: 2) { name.append(JSONMember(key: "given", value: .string(given))) }
+        if let family = text(pid, 5, component: 1) { name.append(JSONMember(key: "family", value: .string(family))) }
+        if !name.isEmpty { patient.append(JSONMember(key: "name", value: .object(name))) }
+        if let raw = text(pid, 7) {
+            if let date = HL7DateTime.date(raw) {
+                patient.append(JSONMember(key: "birth_date", value: .string(date)))
+            } else {
+                fail("PID-7", "not a date \"\(raw)\"")
+            }
+        }
+        if let raw = text(pid, 8) {
+            let sexes = ["F": "female", "M": "male", "O": "other", "A": "other", "U": "unknown", "N": "unknown"]
+            if let sex = sexes[raw.uppercased()] {
+                patient.append(JSONMember(key: "sex", value: .string(sex)))
+            } else {
+                fail("PID-8", "administrative sex \"\(raw)\" is not in HL7 table 0001 (F, M, O, A, U, N)")
+            }
+        }
+        if let language = text(pid, 15) {
+            patient.append(JSONMember(key: "language", value: .string(language.lowercased())))
+        }
+        if let postal = text(pid, 11, component: 5) {
+            patient.append(JSONMember(key: "postal_code", value: .string(postal)))
+        }
+        return patient
+    }
+
+    mutating func encounter(eventType: String) -> [JSONMember] {
+        var encounter: [JSONMember] = []
+        guard let pv1 = message.segment("PV1") else {
+            fail("PV1", "no PV1 segment (the encounter)")
+            return [JSONMember(key: "id", value: .string(""))]
+        }
+        let visit = text(pv1, 19)
+        if visit == nil { fail("PV1-19", "no visit number (the encounter id)") }
+        encounter.append(JSONMember(key: "id", value: .string(visit ?? "")))
+        if let raw = text(pv1, 2) {
+            let classes = [
+                "I": "inpatient", "O": "outpatient", "E": "emergency", "B": "inpatient", "R": "outpatient",
+                "P": "outpatient",
+            ]
+            if let value = classes[raw.uppercased()] {
+                encounter.append(JSONMember(key: "class", value: .string(value)))
+            } else {
+                fail("PV1-2", "patient class \"\(raw)\" is not in HL7 table 0004 (I, O, E, B, R, P)")
+            }
+        }
+        if let raw = text(pv1, 4) {
+            let types = [
+                "E": "emergency", "U": "urgent", "C": "elective", "R": "elective", "N": "newborn", "A": "trauma",
+                "L": "urgent", "1": "emergency", "2": "urgent", "3": "elective", "4": "newborn", "5": "trauma",
+            ]
+            if let value = types[raw.uppercased()] {
+                encounter.append(JSONMember(key: "admission_type", value: .string(value)))
+            } else {
+                fail("PV1-4", "admission type \"\(raw)\" is not in HL7 table 0007 (E, U, C, R, N, A, L) nor 1–5")
+            }
+        }
+        if let raw = text(pv1, 14) {
+            let sources = [
+                "1": "physician_referral", "2": "clinic", "3": "physician_referral", "4": "transfer_hospital",
+                "5": "transfer_snf", "6": "other", "7": "emergency_department", "8": "other", "9": "other",
+            ]
+            if let value = sources[raw] {
+                encounter.append(JSONMember(key: "admit_source", value: .string(value)))
+            } else {
+                fail("PV1-14", "admit source \"\(raw)\" is not in HL7 table 0023 (1–9)")
+            }
+        }
+        let admitted = dateTime(pv1, 44)
+        if admitted == nil, !errors.contains(where: { $0.path == "PV1-44" }) {
+            fail("PV1-44", "no admit date/time")
+        }
+        encounter.append(JSONMember(key: "admitted_at", value: .string(admitted ?? "")))
+        if let discharged = dateTime(pv1, 45) {
+            encounter.append(JSONMember(key: "discharged_at", value: .string(discharged)))
+        } else if eventType == "discharge", !errors.contains(where: { $0.path == "PV1-45" }) {
+            fail("PV1-45", "a discharge (A03) without a discharge date/time")
+        }
+        if let facility = text(pv1, 3, component: 4) ?? text(message.segment("MSH")!, 4) {
+            encounter.append(JSONMember(key: "facility_id", value: .string(facility)))
+        }
+        if let unit = text(pv1, 3, component: 1) { encounter.append(JSONMember(key: "unit", value: .string(unit))) }
+        if let bed = text(pv1, 3, component: 3) { encounter.append(JSONMember(key: "bed", value: .string(bed))) }
+        if let service = text(pv1, 10) {
+            encounter.append(JSONMember(key: "service", value: .string(service.lowercased())))
+        }
+        if let attending = text(pv1, 7) { encounter.append(JSONMember(key: "attending", value: .string(attending))) }
+        if let raw = text(pv1, 36) {
+            if let value = Self.dispositions[raw] {
+                encounter.append(JSONMember(key: "discharge_disposition", value: .string(value)))
+            } else {
+                fail("PV1-36", "discharge disposition \"\(raw)\" is not in HL7 table 0112 (UB-04 codes 01–70)")
+            }
+        }
+        let procedures = self.procedures()
+        if !procedures.isEmpty { encounter.append(JSONMember(key: "procedures", value: .array(procedures))) }
+        return encounter
+    }
+
+    /// HL7 table 0112 (the UB-04 patient discharge status codes) onto the contract.
+    static let dispositions: [String: String] = [
+        "01": "home", "02": "transfer_acute", "03": "skilled_nursing", "04": "long_term_care",
+        "05": "transfer_acute", "06": "home_health", "07": "against_medical_advice", "09": "other",
+        "20": "expired", "21": "other", "30": "other", "40": "expired", "41": "expired", "42": "expired",
+        "43": "transfer_acute", "50": "hospice", "51": "hospice", "61": "skilled_nursing", "62": "rehab",
+        "63": "long_term_care", "64": "long_term_care", "65": "psychiatric", "66": "transfer_acute",
+        "69": "other", "70": "other",
+    ]
+
+    mutating func diagnoses() -> [JSONValue] {
+        var result: [JSONValue] = []
+        for (index, dg1) in message.segments("DG1").enumerated() {
+            let place = "DG1[\(index + 1)]-3"
+            guard let code = text(dg1, 3, place: place) else {
+                fail(place, "no diagnosis code")
+                continue
+            }
+            let codingSystem = (text(dg1, 3, component: 3, place: place) ?? text(dg1, 2) ?? "").uppercased()
+            let system: String
+            switch codingSystem {
+            case "I10", "I10C", "ICD10CM", "ICD-10-CM", "ICD10": system = "icd10"
+            case "SCT", "SNM", "SNOMEDCT", "SNOMED": system = "snomed"
+            default: system = "other"
+            }
+            var diagnosis: [JSONMember] = [
+                JSONMember(key: "code", value: .string(code)), JSONMember(key: "system", value: .string(system)),
+            ]
+            if let display = text(dg1, 3, component: 2, place: place) ?? text(dg1, 4) {
+                diagnosis.append(JSONMember(key: "display", value: .string(display)))
+            }
+            let priority = text(dg1, 15)
+            diagnosis.append(JSONMember(key: "kind", value: .string(priority == "1" ? "principal" : "secondary")))
+            result.append(.object(diagnosis))
+        }
+        return result
+    }
+
+    mutating func procedures() -> [JSONValue] {
+        var result: [JSONValue] = []
+        for (index, pr1) in message.segments("PR1").enumerated() {
+            let place = "PR1[\(index + 1)]-3"
+            guard let code = text(pr1, 3, place: place) else {
+                fail(place, "no procedure code")
+                continue
+            }
+            let system: String
+            switch (text(pr1, 3, component: 3, place: place) ?? text(pr1, 2) ?? "").uppercased() {
+            case "I10P", "ICD10PCS", "ICD-10-PCS": system = "icd10pcs"
+            case "C4", "CPT", "CPT4": system = "cpt"
+            case "SCT", "SNM", "SNOMEDCT": system = "snomed"
+            default: system = "other"
+            }
+            var procedure: [JSONMember] = [
+                JSONMember(key: "code", value: .string(code)), JSONMember(key: "system", value: .string(system)),
+            ]
+            if let display = text(pr1, 3, component: 2, place: place) {
+                procedure.append(JSONMember(key: "display", value: .string(display)))
+            }
+            if let performed = dateTime(pr1, 5, place: "PR1[\(index + 1)]-5") {
+                procedure.append(JSONMember(key: "performed_at", value: .string(performed)))
+            }
+            result.append(.object(procedure))
+        }
+        return result
+    }
+
+    /// OBX results: numeric LOINC results are labs; LOINC questions of a screening the catalog
+    /// knows (AHC HRSN, HITS) are screening answers (a coded answer, or a number).
+    mutating func observations() -> (labs: [JSONValue], screenings: [JSONValue]) {
+        var labs: [JSONValue] = []
+        var screenings: [JSONValue] = []
+        for (index, obx) in message.segments("OBX").enumerated() {
+            let place = "OBX[\(index + 1)]"
+            let valueType = (text(obx, 2) ?? "").uppercased()
+            guard let code = text(obx, 3, place: "\(place)-3") else {
+                fail("\(place)-3", "no observation identifier")
+                continue
+            }
+            let codeSystem = (text(obx, 3, component: 3) ?? "").uppercased()
+            guard codeSystem == "LN" || codeSystem == "LOINC" else { continue }  // kept out: not LOINC
+            let observed = dateTime(obx, 14, place: "\(place)-14")
+            let question = ScreeningCatalog.questions[code]
+            switch valueType {
+            case "NM", "SN":
+                guard let raw = text(obx, 5, place: "\(place)-5") else { continue }
+                guard let number = Double(raw), number.isFinite else {
+                    fail("\(place)-5", "not a number \"\(raw)\" (OBX-2 says \(valueType))")
+                    continue
+                }
+                if let question {
+                    var answer: [JSONMember] = [
+                        JSONMember(key: "instrument", value: .string(Self.instrument(question))),
+                        JSONMember(key: "question", value: .string(code)),
+                        JSONMember(key: "answer_value", value: .number(number)),
+                    ]
+                    if let observed { answer.append(JSONMember(key: "answered_at", value: .string(observed))) }
+                    screenings.append(.object(answer))
+                } else {
+                    var lab: [JSONMember] = [
+                        JSONMember(key: "loinc", value: .string(code)),
+                        JSONMember(key: "value", value: .number(number)),
+                    ]
+                    if let name = text(obx, 3, component: 2) {
+                        lab.append(JSONMember(key: "name", value: .string(name)))
+                    }
+                    if let unit = text(obx, 6) { lab.append(JSONMember(key: "unit", value: .string(unit))) }
+                    if let observed { lab.append(JSONMember(key: "observed_at", value: .string(observed))) }
+                    labs.append(.object(lab))
+                }
+            case "CWE", "CE", "CNE", "CF":
+                guard let answerCode = text(obx, 5, place: "\(place)-5") else { continue }
+                var answer: [JSONMember] = [
+                    JSONMember(key: "instrument", value: .string(question.map(Self.instrument) ?? "other")),
+                    JSONMember(key: "question", value: .string(code)),
+                    JSONMember(key: "answer_code", value: .string(answerCode)),
+                ]
+                if let observed { answer.append(JSONMember(key: "answered_at", value: .string(observed))) }
+                screenings.append(.object(answer))
+            default:
+                continue
+            }
+        }
+        return (labs, screenings)
+    }
+
+    static func instrument(_ question: ScreeningCatalog.Question) -> String {
+        question.instrument == "ahc-hrsn" ? "ahc-hrsn" : "other"
+    }
+
+    /// IN1-15 (plan type, HL7 table 0086, defined by each site) onto the contract's coverage types.
+    mutating func coverage() -> [JSONMember]? {
+        guard let in1 = message.segment("IN1"), let raw = text(in1, 15) else { return nil }
+        let types = [
+            "MEDICARE": "medicare", "MC": "medicare", "MCR": "medicare", "MEDICAID": "medicaid", "MCD": "medicaid",
+            "DUAL": "dual", "COMMERCIAL": "commercial", "COM": "commercial", "HMO": "commercial", "PPO": "commercial",
+            "MARKETPLACE": "marketplace", "MILITARY": "military", "TRICARE": "military", "VA": "military",
+            "UNINSURED": "uninsured", "SELF": "self_pay", "SELFPAY": "self_pay", "SP": "self_pay",
+        ]
+        return [JSONMember(key: "type", value: .string(types[raw.uppercased()] ?? "other"))]
+    }
+}

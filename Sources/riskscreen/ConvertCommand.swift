@@ -1,0 +1,71 @@
+public import ArgumentParser
+import Daemon
+import Events
+import Feeds
+import Foundation
+
+/// `riskscreen convert FILE…`: the contract event each message of a feed file becomes — the
+/// interface analyst's view of what RiskScreen reads from an HL7 v2 feed.
+struct ConvertCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "convert",
+        abstract: "Print the contract event(s) each feed file becomes, one JSON line each.",
+        discussion: """
+            HL7 v2 ADT files (*.hl7, or content beginning MSH, FHS or BHS; a batch gives one event per \
+            message) are mapped as docs/feeds.md describes; contract JSON files are printed as they \
+            are read. A message that is not about an encounter (A28, A31, A05…) is reported on stderr \
+            as ignored. A message that cannot be mapped prints every problem on stderr as \
+            FILE: PLACE: MESSAGE (PV1-45, MSH-9, …). Exit status: 0 when every message became an \
+            event or was ignored, 1 otherwise.
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "Read every file as this format instead of telling by name and content (json, hl7).")
+    var format: FeedFormat?
+
+    @Option(help: "The configuration file: its timezone places HL7 times sent without an offset.")
+    var config: String?
+
+    @Argument(help: "Feed files: HL7 v2 (*.hl7) or contract JSON.", completion: .file())
+    var files: [String]
+
+    func run() throws {
+        _ = global.bootstrapLogging()
+        let zone = try siteZone(config: config, for: "convert")
+        var failed = false
+        for file in files {
+            for entry in FeedFile.read(file, format: format, timeZone: zone) {
+                switch entry.content {
+                case .unreadable:
+                    printError("\(entry.label): cannot be read (missing, unreadable or a directory)")
+                    failed = true
+                case .invalid(let errors):
+                    for problem in errors { printError("\(entry.label): \(problem)") }
+                    failed = true
+                case .ignored(let reason):
+                    printError("\(entry.label): ignored: \(reason)")
+                case .event(_, let json):
+                    if let json {
+                        print(json.serialized)
+                    } else if let data = FileManager.default.contents(atPath: file),
+                        let value = JSONValue.parse([UInt8](data))
+                    {
+                        print(value.serialized)
+                    }
+                }
+            }
+        }
+        if failed { throw ExitCode(1) }
+    }
+}
+
+extension FeedFormat: ExpressibleByArgument {}
+
+/// The site's time zone from a configuration file (its `timezone`), else the system's.
+func siteZone(config: String?, for command: String) throws -> TimeZone {
+    guard let config else { return .current }
+    let file = try ConfigurationFile.load(config, for: command, consequence: "nothing was done")
+    return file.timezone.flatMap(TimeZone.init(identifier:)) ?? .current
+}

@@ -1,0 +1,51 @@
+import Events
+import Feeds
+import Foundation
+
+/// An input file of `validate`, `eval` and `convert`, in any feed format, as the events it holds:
+/// a contract JSON file is one event; an HL7 v2 file one per message (a batch, several).
+struct FeedFile {
+    /// What one message of the file came to.
+    enum Content {
+        case event(Event, json: JSONValue?)
+        case ignored(String)
+        case invalid([EventValidationError])
+        case unreadable
+    }
+
+    /// `FILE`, or `FILE#2` for the second message of a batch.
+    let label: String
+    let content: Content
+
+    /// The entries of `path`; `format` forces one (else by name and content). Times without an
+    /// offset in HL7 are in `timeZone`.
+    static func read(_ path: String, format: FeedFormat?, timeZone: TimeZone) -> [FeedFile] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            return [FeedFile(label: path, content: .unreadable)]
+        }
+        let bytes = [UInt8](data)
+        switch format ?? FeedFormat.of(name: path, bytes: bytes) {
+        case .json:
+            do {
+                return [FeedFile(label: path, content: .event(try EventDecoder().decode(bytes), json: nil))]
+            } catch {
+                return [FeedFile(label: path, content: .invalid(error.errors))]
+            }
+        case .hl7:
+            let items = FeedInput(timeZone: timeZone).hl7(bytes)
+            return items.map { item in
+                let label = items.count > 1 ? "\(path)#\(item.index)" : path
+                switch item.result {
+                case .failure(let invalid): return FeedFile(label: label, content: .invalid(invalid.errors))
+                case .success(.ignored(let reason)): return FeedFile(label: label, content: .ignored(reason))
+                case .success(.event(let json)):
+                    do throws(InvalidEvent) {
+                        return FeedFile(label: label, content: .event(try FeedInput.event(json), json: json))
+                    } catch {
+                        return FeedFile(label: label, content: .invalid(error.errors))
+                    }
+                }
+            }
+        }
+    }
+}
