@@ -100,6 +100,7 @@ struct RunCommand: AsyncParsableCommand {
         configuration.suppressFor = file.suppressFor ?? configuration.suppressFor
         configuration.staleAfter = file.staleAfter ?? configuration.staleAfter
         configuration.timeZone = file.timezone.flatMap(TimeZone.init(identifier:)) ?? configuration.timeZone
+        configuration.mllp = file.mllp
         configuration.sinks = file.sinks ?? configuration.sinks
         configuration.fileAccess = file.fileAccess ?? configuration.fileAccess
         configuration.syslog = file.syslog ?? configuration.syslog

@@ -6,7 +6,8 @@ import Foundation
 ///
 /// - `RISKSCREEN_TEST_CLOCK_OFFSET` (seconds): moves the wall clock, so tests pin "now" and their
 ///   dated samples keep their meaning whatever today's date is.
-/// - `RISKSCREEN_TEST_CRASH_AT` (`after-claim`, `after-commit`, `after-archive`, `mid-delivery`):
+/// - `RISKSCREEN_TEST_CRASH_AT` (`after-claim`, `after-commit`, `after-archive`, `mid-delivery`,
+///   `mllp-before-ack`):
 ///   the daemon kills itself there, for the crash tests.
 ///
 /// Never set in production; `riskscreen run` logs a warning when either is.

@@ -19,7 +19,7 @@ struct ConfigurationTests {
                 "\(file.path):2:33: error: unknown priority or event type \"hihg\" (did you mean \"high\"?)",
                 "\(file.path):3:16: error: unknown sink \"pager\"; the sinks are queue, jsonl, syslog",
                 "\(file.path):4:14: error: minimum_age must be a duration such as 1s, 30s or 2m",
-                "\(file.path):5:1: error: unknown key \"colour\"; expected one of home, rules, minimum_age, rescan_interval, size_limit, service_levels, suppress_for, stale_after, sinks, syslog, file_access, allow_empty_rules, referrals, timezone, web, display",
+                "\(file.path):5:1: error: unknown key \"colour\"; expected one of home, rules, minimum_age, rescan_interval, size_limit, service_levels, suppress_for, stale_after, sinks, syslog, file_access, allow_empty_rules, referrals, timezone, web, display, mllp",
             ])
     }
 
@@ -52,6 +52,53 @@ struct ConfigurationTests {
                 "2:3: error: user_header (single sign-on) needs trusted_proxies: the proxies allowed to send it",
                 "8:21: error: patient_identity is true or false",
             ], "\(result.stdout)")
+    }
+
+    @Test("the mllp: section: each mistake at its place; a port in use stops the daemon with a clear error")
+    func mllpSection() throws {
+        let directory = try TemporaryDirectory()
+        let file = directory.url.appendingPathComponent("riskscreen.yaml")
+        try """
+        mllp:
+          listen: 2575
+          max_message_bytes: 12
+          idle_timeout: soon
+          backlog: 5
+
+        """.write(to: file, atomically: true, encoding: .utf8)
+        let result = try RiskScreenProcess.run(["check", "--config", file.path])
+        #expect(result.status == 1)
+        let errors = result.stdoutLines.filter { $0.contains(": error: ") }.map {
+            $0.replacingOccurrences(of: file.path + ":", with: "")
+        }
+        #expect(
+            errors == [
+                "2:11: error: listen is HOST:PORT, e.g. 127.0.0.1:2575",
+                "3:22: error: max_message_bytes is a number of bytes from 1024 to 67108864",
+                "4:17: error: idle_timeout is a duration of a second or more, e.g. 5m",
+                "5:3: error: unknown key \"backlog\" in mllp; expected one of listen, max_message_bytes, idle_timeout",
+            ], "\(result.stdout)")
+        // The port taken by someone else: the daemon does not start without its listener.
+        let taken = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(taken) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(taken, $0, length) }
+        }
+        _ = listen(taken, 1)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(taken, $0, &length) }
+        }
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        let home = directory.path + "/home"
+        try "home: \(home)\nmllp: { listen: 127.0.0.1:\(port) }\n".write(to: file, atomically: true, encoding: .utf8)
+        let run = try RiskScreenProcess.run(["run", "--config", file.path], timeout: 20)
+        #expect(run.status != 0)
+        #expect(run.stderr.contains("cannot listen for MLLP on 127.0.0.1:\(port)"), "\(run.stderr)")
     }
 
     @Test("a good configuration checks clean with the rules it names, and run --once follows it")

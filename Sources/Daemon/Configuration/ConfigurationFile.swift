@@ -44,6 +44,8 @@ public struct ConfigurationFile: Sendable {
     public var timezone: String?
     /// The worklist's server (`web:`) and what it shows (`display:`).
     public var web: WebSettings?
+    /// The MLLP listener (`mllp:`); `nil`: none.
+    public var mllp: MLLPSettings?
     /// The referral targets (teams) the site declares; `nil`: the shipped five.
     public var referrals: [ReferralTarget]?
     /// Who may read the files with protected health information.
@@ -57,8 +59,9 @@ public struct ConfigurationFile: Sendable {
     static let keys = [
         "home", "rules", "minimum_age", "rescan_interval", "size_limit", "service_levels", "suppress_for",
         "stale_after", "sinks", "syslog", "file_access", "allow_empty_rules", "referrals",
-        "timezone", "web", "display",
+        "timezone", "web", "display", "mllp",
     ]
+    static let mllpKeys = ["listen", "max_message_bytes", "idle_timeout"]
     static let syslogKeys = [
         "transport", "address", "format", "facility", "content", "min_priority", "pen", "max_message_bytes",
     ]
@@ -175,6 +178,8 @@ public struct ConfigurationFile: Sendable {
                 referrals = Self.referrals(value, report: report)
             case "web":
                 web = Self.web(value, into: web ?? WebSettings(), report: report)
+            case "mllp":
+                mllp = Self.mllp(value, report: report)
             case "display":
                 guard let fields = value.mapping else {
                     report(value.mark, "display is a mapping: { patient_identity: true }")
@@ -504,6 +509,44 @@ public struct ConfigurationFile: Sendable {
         }
         if settings.userHeader != nil && settings.trustedProxies.isEmpty {
             report(value.mark, "user_header (single sign-on) needs trusted_proxies: the proxies allowed to send it")
+        }
+        return settings
+    }
+
+    private static func mllp(_ value: YAMLNode, report: (SourceMark, String) -> Void) -> MLLPSettings {
+        var settings = MLLPSettings()
+        guard let fields = value.mapping else {
+            report(
+                value.mark, "mllp is a mapping of \(mllpKeys.joined(separator: ", ")), e.g. { listen: 127.0.0.1:2575 }")
+            return settings
+        }
+        for field in fields {
+            let text = field.value.scalar?.text
+            switch field.key.text {
+            case "listen":
+                guard let (host, port) = text.flatMap(WebSettings.listen) else {
+                    report(field.value.mark, "listen is HOST:PORT, e.g. 127.0.0.1:2575")
+                    continue
+                }
+                settings.host = host
+                settings.port = port
+            case "max_message_bytes":
+                guard let bytes = text.flatMap(Int.init), bytes >= 1024, bytes <= 64 << 20 else {
+                    report(field.value.mark, "max_message_bytes is a number of bytes from 1024 to 67108864")
+                    continue
+                }
+                settings.maxMessageBytes = bytes
+            case "idle_timeout":
+                guard let seconds = text.flatMap(DurationText.seconds), seconds >= 1 else {
+                    report(field.value.mark, "idle_timeout is a duration of a second or more, e.g. 5m")
+                    continue
+                }
+                settings.idleTimeout = seconds
+            default:
+                report(
+                    field.keyMark,
+                    "unknown key \"\(field.key.text)\" in mllp\(Self.hintOrList(field.key.text, mllpKeys))")
+            }
         }
         return settings
     }

@@ -29,6 +29,8 @@ public struct DaemonConfiguration: Sendable {
     public var suppressFor = AlertPolicy.standardSuppressFor
     /// Events that happened longer ago than this (seconds) are recorded but open no alert.
     public var staleAfter = AlertPolicy.standardStaleAfter
+    /// The MLLP listener, when the configuration has one.
+    public var mllp: MLLPSettings?
     /// The site's time zone: where HL7 times sent without an offset are (default the system's).
     public var timeZone = TimeZone.current
     /// Whether a rule set with no rule is accepted (it is not by default: it would screen nothing).

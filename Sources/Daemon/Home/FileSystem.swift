@@ -68,12 +68,14 @@ enum FileSystem {
         guard writeAll(descriptor, bytes) else {
             let error = failure("cannot write \(temporary)")
             close(descriptor)
+            unlink(temporary)  // a partial file (a full disk) is not left behind
             throw error
         }
         fchmod(descriptor, mode)
         if durably, fsync(descriptor) != 0 {
             let error = failure("cannot fsync \(temporary)")
             close(descriptor)
+            unlink(temporary)
             throw error
         }
         close(descriptor)

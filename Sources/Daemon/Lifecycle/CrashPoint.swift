@@ -14,6 +14,8 @@ public enum CrashPoint: String, Sendable {
     case afterArchive = "after-archive"
     /// One alert of a delivery batch is written to its sink but not yet marked delivered.
     case midDelivery = "mid-delivery"
+    /// An MLLP message is durable in the inbox; its ACK is not sent yet.
+    case mllpBeforeAck = "mllp-before-ack"
 }
 
 extension Optional where Wrapped == CrashPoint {

@@ -96,7 +96,23 @@ public struct DaemonService: Service {
         }
         defer { rulesWatcher?.stop() }
 
+        let listener = configuration.mllp.map {
+            MLLPListener(
+                settings: $0, home: home, fileMode: configuration.fileAccess.fileMode, clock: configuration.clock,
+                logger: logger, crashAt: configuration.crashAt)
+        }
+        let bound = try await listener?.bind()
+
         await withTaskGroup(of: Void.self) { group in
+            if let listener, let bound {
+                group.addTask {
+                    do {
+                        try await listener.serve(bound)
+                    } catch {
+                        logger.error("the MLLP listener stopped", metadata: ["error": "\(error)"])
+                    }
+                }
+            }
             group.addTask {
                 for await signal in hangups {
                     if signal == .sigusr1 {
