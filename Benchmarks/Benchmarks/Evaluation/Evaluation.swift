@@ -1,6 +1,7 @@
 import Alerts
 import Benchmark
 import Events
+import Feeds
 import Foundation
 import Rules
 
@@ -121,6 +122,34 @@ let benchmarks: @Sendable () -> Void = {
             for _ in benchmark.scaledIterations {
                 blackHole(try? EventDecoder().decode(input))
             }
+        }
+    }
+
+    // HL7 v2 against the contract: the same A03 read, mapped and validated, beside the contract
+    // JSON it becomes decoded and validated — samples/hl7v2/a03-discharge.hl7 (1 KB), and the same
+    // with 12 more diagnoses and 12 more lab results (3 KB, the typical size).
+    let site = FeedInput(timeZone: TimeZone(identifier: "America/New_York")!)
+    let hl7 = bytes("samples/hl7v2/a03-discharge.hl7")
+    let extra = (1...12).map {
+        "DG1|\($0 + 2)|I10|E11.\($0)^Type 2 diabetes mellitus, complication \($0)^I10|||F\r"
+            + "OBX|\($0 + 3)|NM|2160-0^Creatinine^LN||1.\($0)|mg/dL|||||F|||2026112406\($0 + 10)00-0500\r"
+    }
+    let hl7Large = hl7 + Array(extra.joined().utf8)
+    for (label, input) in [("A03 1 KB", hl7), ("A03 3 KB", hl7Large)] {
+        guard case .success(.event(let json))? = site.hl7(input).first?.result else {
+            preconditionFailure("the benchmark's HL7 does not map")
+        }
+        let equivalent = Array(json.serialized.utf8)
+        precondition((try? EventDecoder().decode(equivalent)) != nil, "the equivalent JSON does not decode")
+        Benchmark("HL7 v2 read+map+validate, \(label) (\(input.count) bytes)") { benchmark in
+            for _ in benchmark.scaledIterations {
+                for item in site.hl7(input) {
+                    if case .success(.event(let json)) = item.result { blackHole(try? FeedInput.event(json)) }
+                }
+            }
+        }
+        Benchmark("decode+validate, the same \(label) as contract JSON (\(equivalent.count) bytes)") { benchmark in
+            for _ in benchmark.scaledIterations { blackHole(try? EventDecoder().decode(equivalent)) }
         }
     }
 

@@ -1,24 +1,28 @@
 import Events
+import Feeds
 import Foundation
 import Rules
 
 // A plain loop for profilers (perf, callgrind), not a benchmark:
 //   ProfileEvaluation [evaluate|decode|parse|pipeline] [EVENT.json] [N]
+//   ProfileEvaluation hl7 MESSAGE.hl7 [N]   (read, map and validate an HL7 v2 file N times)
 // evaluate: the shipped rules on one decoded event N times (the default);
 // decode: decode and validate the file N times; parse: only the JSON reader (JSONValue.parse);
 // pipeline: decode + evaluate.
 let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent()
 var arguments = Array(CommandLine.arguments.dropFirst())
-let modes = ["evaluate", "decode", "parse", "pipeline"]
+let modes = ["evaluate", "decode", "parse", "pipeline", "hl7"]
 let mode = arguments.first.flatMap { modes.contains($0) ? $0 : nil } ?? "evaluate"
 if arguments.first == mode { arguments.removeFirst() }
 let path = arguments.first ?? "../shared/data/reference-event.json"
 let iterations = arguments.count > 1 ? Int(arguments[1]) ?? 20_000 : 20_000
 guard let ruleSet = RuleSetLoader().load(paths: [root.appendingPathComponent("rules").path]).ruleSet,
-    let data = try? Data(contentsOf: root.appendingPathComponent(path)),
-    let event = try? EventDecoder().decode([UInt8](data))
-else { fatalError("cannot load rules or event") }
+    let data = try? Data(contentsOf: root.appendingPathComponent(path))
+else { fatalError("cannot load the rules or \(path)") }
+// The event the other modes evaluate (an HL7 file is not one).
+let event = mode == "hl7" ? nil : try? EventDecoder().decode([UInt8](data))
+if mode != "hl7" && event == nil { fatalError("\(path) is not a valid event") }
 let bytes = [UInt8](data)
 let now = Timestamp(secondsSinceEpoch: 1_795_400_000)
 var count = 0
@@ -26,6 +30,15 @@ let start = DispatchTime.now().uptimeNanoseconds
 switch mode {
 case "decode":
     for _ in 0..<iterations { count &+= (try? EventDecoder().decode(bytes))?.diagnoses.count ?? 0 }
+case "hl7":
+    let site = FeedInput(timeZone: TimeZone(identifier: "America/New_York")!)
+    for _ in 0..<iterations {
+        for item in site.hl7(bytes) {
+            if case .success(.event(let json)) = item.result, let event = try? FeedInput.event(json) {
+                count &+= event.diagnoses.count
+            }
+        }
+    }
 case "parse":
     for _ in 0..<iterations { if JSONValue.parse(bytes) != nil { count &+= 1 } }
 case "pipeline":
@@ -35,7 +48,7 @@ case "pipeline":
         }
     }
 default:
-    for _ in 0..<iterations { count &+= ruleSet.evaluate(event, now: now).findings.count }
+    for _ in 0..<iterations { count &+= ruleSet.evaluate(event!, now: now).findings.count }
 }
 let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e3 / Double(iterations)
 print("\(mode): \(iterations) iterations, \(String(format: "%.2f", elapsed)) µs each (mean), \(count)")

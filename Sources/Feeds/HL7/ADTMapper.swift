@@ -62,7 +62,7 @@ private struct Mapping {
     {
         let field = message.field(segment, number)
         do {
-            let value = try field.unescaped(component: component, sub: sub).trimmingCharacters(in: .whitespaces)
+            let value = try field.unescaped(component: component, sub: sub).trimmedBlanks
             return value.isEmpty ? nil : value
         } catch {
             fail(place ?? "\(segment.name)-\(number)", error.description)
@@ -147,8 +147,7 @@ private struct Mapping {
             }
         }
         if let raw = text(pid, 8) {
-            let sexes = ["F": "female", "M": "male", "O": "other", "A": "other", "U": "unknown", "N": "unknown"]
-            if let sex = sexes[raw.uppercased()] {
+            if let sex = Self.sexes[raw.uppercased()] {
                 patient.append(JSONMember(key: "sex", value: .string(sex)))
             } else {
                 fail("PID-8", "administrative sex \"\(raw)\" is not in HL7 table 0001 (F, M, O, A, U, N)")
@@ -173,33 +172,21 @@ private struct Mapping {
         if visit == nil { fail("PV1-19", "no visit number (the encounter id)") }
         encounter.append(JSONMember(key: "id", value: .string(visit ?? "")))
         if let raw = text(pv1, 2) {
-            let classes = [
-                "I": "inpatient", "O": "outpatient", "E": "emergency", "B": "inpatient", "R": "outpatient",
-                "P": "outpatient",
-            ]
-            if let value = classes[raw.uppercased()] {
+            if let value = Self.classes[raw.uppercased()] {
                 encounter.append(JSONMember(key: "class", value: .string(value)))
             } else {
                 fail("PV1-2", "patient class \"\(raw)\" is not in HL7 table 0004 (I, O, E, B, R, P)")
             }
         }
         if let raw = text(pv1, 4) {
-            let types = [
-                "E": "emergency", "U": "urgent", "C": "elective", "R": "elective", "N": "newborn", "A": "trauma",
-                "L": "urgent", "1": "emergency", "2": "urgent", "3": "elective", "4": "newborn", "5": "trauma",
-            ]
-            if let value = types[raw.uppercased()] {
+            if let value = Self.types[raw.uppercased()] {
                 encounter.append(JSONMember(key: "admission_type", value: .string(value)))
             } else {
                 fail("PV1-4", "admission type \"\(raw)\" is not in HL7 table 0007 (E, U, C, R, N, A, L) nor 1–5")
             }
         }
         if let raw = text(pv1, 14) {
-            let sources = [
-                "1": "physician_referral", "2": "clinic", "3": "physician_referral", "4": "transfer_hospital",
-                "5": "transfer_snf", "6": "other", "7": "emergency_department", "8": "other", "9": "other",
-            ]
-            if let value = sources[raw] {
+            if let value = Self.sources[raw] {
                 encounter.append(JSONMember(key: "admit_source", value: .string(value)))
             } else {
                 fail("PV1-14", "admit source \"\(raw)\" is not in HL7 table 0023 (1–9)")
@@ -235,6 +222,29 @@ private struct Mapping {
         if !procedures.isEmpty { encounter.append(JSONMember(key: "procedures", value: .array(procedures))) }
         return encounter
     }
+
+    /// HL7 table 0001 (administrative sex).
+    static let sexes: [String: String] = [
+        "F": "female", "M": "male", "O": "other", "A": "other", "U": "unknown", "N": "unknown",
+    ]
+
+    /// HL7 table 0004 (patient class).
+    static let classes: [String: String] = [
+        "I": "inpatient", "O": "outpatient", "E": "emergency", "B": "inpatient", "R": "outpatient",
+        "P": "outpatient",
+    ]
+
+    /// HL7 table 0007 (admission type), and the UB-04 digits some feeds send instead.
+    static let types: [String: String] = [
+        "E": "emergency", "U": "urgent", "C": "elective", "R": "elective", "N": "newborn", "A": "trauma",
+        "L": "urgent", "1": "emergency", "2": "urgent", "3": "elective", "4": "newborn", "5": "trauma",
+    ]
+
+    /// HL7 table 0023 (admit source), its suggested values.
+    static let sources: [String: String] = [
+        "1": "physician_referral", "2": "clinic", "3": "physician_referral", "4": "transfer_hospital",
+        "5": "transfer_snf", "6": "other", "7": "emergency_department", "8": "other", "9": "other",
+    ]
 
     /// HL7 table 0112 (the UB-04 patient discharge status codes) onto the contract.
     static let dispositions: [String: String] = [

@@ -36,24 +36,25 @@ enum HL7DateTime {
     }
 
     private static func split(_ text: String) -> (String, Int?) {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        if let signIndex = trimmed.firstIndex(where: { $0 == "+" || $0 == "-" }) {
-            let zone = trimmed[trimmed.index(after: signIndex)...]
-            guard zone.count == 4, zone.allSatisfy(\.isASCII), let hhmm = Int(zone), hhmm % 100 < 60, hhmm / 100 < 24
-            else { return ("", nil) }
-            let seconds = (hhmm / 100 * 3600 + hhmm % 100 * 60) * (trimmed[signIndex] == "-" ? -1 : 1)
-            return (String(trimmed[..<signIndex]), seconds)
+        let utf8 = text.trimmedBlanks.utf8
+        if let signIndex = utf8.firstIndex(where: { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") }) {
+            let zone = Array(utf8[utf8.index(after: signIndex)...])
+            guard zone.count == 4, zone.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return ("", nil) }
+            let hhmm = zone.reduce(0) { $0 * 10 + Int($1 - 0x30) }
+            guard hhmm % 100 < 60, hhmm / 100 < 24 else { return ("", nil) }
+            let seconds = (hhmm / 100 * 3600 + hhmm % 100 * 60) * (utf8[signIndex] == UInt8(ascii: "-") ? -1 : 1)
+            return (String(decoding: utf8[..<signIndex], as: UTF8.self), seconds)
         }
-        return (trimmed, nil)
+        return (String(decoding: utf8, as: UTF8.self), nil)
     }
 
     private static func civil(_ text: String, minimumLength: Int) -> Civil? {
         // Fractions of a second are dropped.
-        let whole = text.split(separator: ".", maxSplits: 1).first.map(String.init) ?? ""
-        guard whole.count >= minimumLength, whole.count <= 14, whole.count % 2 == 0,
-            whole.unicodeScalars.allSatisfy({ ("0"..."9").contains($0) })
+        let bytes = Array(text.utf8.prefix { $0 != UInt8(ascii: ".") })
+        guard bytes.count >= minimumLength, bytes.count <= 14, bytes.count % 2 == 0,
+            bytes.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 })
         else { return nil }
-        let numbers = Array(whole.utf8).map { Int($0) - 48 }
+        let numbers = bytes.map { Int($0) - 48 }
         func number(_ from: Int, _ count: Int) -> Int? {
             guard from + count <= numbers.count else { return nil }
             return numbers[from..<from + count].reduce(0) { $0 * 10 + $1 }

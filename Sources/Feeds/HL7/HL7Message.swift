@@ -1,12 +1,19 @@
 /// The five characters that structure an HL7 v2 message (ER7), as its MSH-1 and MSH-2 declare them.
+/// Always ASCII punctuation: kept as bytes, so that fields are cut on bytes, not on characters.
 public struct HL7Delimiters: Sendable, Equatable {
-    public var field: Character = "|"
-    public var component: Character = "^"
-    public var repetition: Character = "~"
-    public var escape: Character = "\\"
-    public var subcomponent: Character = "&"
+    public var fieldByte = UInt8(ascii: "|")
+    public var componentByte = UInt8(ascii: "^")
+    public var repetitionByte = UInt8(ascii: "~")
+    public var escapeByte = UInt8(ascii: "\\")
+    public var subcomponentByte = UInt8(ascii: "&")
 
     public init() {}
+
+    public var field: Character { Character(Unicode.Scalar(fieldByte)) }
+    public var component: Character { Character(Unicode.Scalar(componentByte)) }
+    public var repetition: Character { Character(Unicode.Scalar(repetitionByte)) }
+    public var escape: Character { Character(Unicode.Scalar(escapeByte)) }
+    public var subcomponent: Character { Character(Unicode.Scalar(subcomponentByte)) }
 }
 
 /// One segment: its name and its fields as sent (escape sequences still in them).
@@ -69,8 +76,8 @@ public struct HL7Field: Sendable {
 
     /// The repetitions (`~`), each a field of its own.
     public var repetitions: [HL7Field] {
-        raw.split(separator: delimiters.repetition, omittingEmptySubsequences: false).map {
-            HL7Field(String($0), delimiters)
+        raw.utf8.split(separator: delimiters.repetitionByte, omittingEmptySubsequences: false).map {
+            HL7Field(String(decoding: $0, as: UTF8.self), delimiters)
         }
     }
 
@@ -86,15 +93,39 @@ public struct HL7Field: Sendable {
         return part == "\"\"" ? "" : try HL7Escape.decode(part, delimiters)
     }
 
+    /// The part's text as sent: cut on the delimiters' bytes (ASCII, so never inside a character).
     func rawPart(component: Int, sub: Int) -> String {
-        let first =
-            raw.split(separator: delimiters.repetition, maxSplits: 1, omittingEmptySubsequences: false).first
-            .map(String.init) ?? ""
-        let components = first.split(separator: delimiters.component, omittingEmptySubsequences: false)
-        guard component >= 1, component <= components.count else { return "" }
-        let subs = components[component - 1].split(separator: delimiters.subcomponent, omittingEmptySubsequences: false)
-        guard sub >= 1, sub <= subs.count else { return "" }
-        return String(subs[sub - 1])
+        guard component >= 1, sub >= 1 else { return "" }
+        let utf8 = raw.utf8
+        var end = utf8.firstIndex(of: delimiters.repetitionByte) ?? utf8.endIndex
+        var start = utf8.startIndex
+        func narrow(to number: Int, by delimiter: UInt8) -> Bool {
+            var index = 1
+            while index < number {
+                guard let cut = utf8[start..<end].firstIndex(of: delimiter) else { return false }
+                start = utf8.index(after: cut)
+                index += 1
+            }
+            end = utf8[start..<end].firstIndex(of: delimiter) ?? end
+            return true
+        }
+        guard narrow(to: component, by: delimiters.componentByte), narrow(to: sub, by: delimiters.subcomponentByte)
+        else { return "" }
+        return String(decoding: utf8[start..<end], as: UTF8.self)
+    }
+}
+
+extension String {
+    /// Without leading and trailing spaces and tabs (the only blanks HL7 fields carry).
+    var trimmedBlanks: String {
+        let utf8 = self.utf8
+        guard let first = utf8.first, let last = utf8.last,
+            first == 0x20 || first == 0x09 || last == 0x20 || last == 0x09
+        else { return self }
+        guard let start = utf8.firstIndex(where: { $0 != 0x20 && $0 != 0x09 }),
+            let end = utf8.lastIndex(where: { $0 != 0x20 && $0 != 0x09 })
+        else { return "" }
+        return String(decoding: utf8[start...end], as: UTF8.self)
     }
 }
 
@@ -107,7 +138,7 @@ public struct HL7EscapeError: Error, Sendable, Equatable, CustomStringConvertibl
 /// `\.br\` (a line break); highlighting (`\H\ \N\`) and other formatting is dropped.
 enum HL7Escape {
     static func decode(_ text: String, _ delimiters: HL7Delimiters) throws(HL7EscapeError) -> String {
-        guard text.contains(delimiters.escape) else { return text }
+        guard text.utf8.contains(delimiters.escapeByte) else { return text }
         var result = ""
         var index = text.startIndex
         while index < text.endIndex {

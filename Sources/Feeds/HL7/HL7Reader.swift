@@ -109,16 +109,16 @@ public struct HL7Reader: Sendable {
                 "encoding characters \"\(printable(encoding[...]))\" must be four distinct punctuation characters (component, repetition, escape, sub-component), e.g. ^~\\&"
             )
         }
-        delimiters.field = Character(Unicode.Scalar(separator))
-        delimiters.component = Character(Unicode.Scalar(encoding[0]))
-        delimiters.repetition = Character(Unicode.Scalar(encoding[1]))
-        delimiters.escape = Character(Unicode.Scalar(encoding[2]))
-        delimiters.subcomponent = Character(Unicode.Scalar(encoding[3]))
+        delimiters.fieldByte = separator
+        delimiters.componentByte = encoding[0]
+        delimiters.repetitionByte = encoding[1]
+        delimiters.escapeByte = encoding[2]
+        delimiters.subcomponentByte = encoding[3]
         // The character set, read from the header's bytes (delimiters are ASCII in every one).
         let headerFields = header.split(separator: separator, omittingEmptySubsequences: false)
         let charset = headerFields.count > 17 ? String(decoding: headerFields[17], as: UTF8.self) : ""
         let latin1: Bool
-        switch charset.split(separator: String(delimiters.repetition)).first.map(String.init) ?? "" {
+        switch charset.split(separator: delimiters.repetition).first.map(String.init) ?? "" {
         case "", "ASCII", "UNICODE UTF-8", "UTF-8": latin1 = false
         case "8859/1": latin1 = true
         default:
@@ -132,7 +132,7 @@ public struct HL7Reader: Sendable {
             if latin1 {
                 text = String(String.UnicodeScalarView(line.bytes.map { Unicode.Scalar($0) }))
             } else {
-                guard let decoded = String(validating: line.bytes, as: UTF8.self) else {
+                guard let decoded = line.bytes.withContiguousStorageIfAvailable({ String(validating: $0, as: UTF8.self) }) ?? String(validating: Array(line.bytes), as: UTF8.self) else {
                     throw HL7ReadError(
                         "line \(line.number)",
                         "not valid UTF-8 (MSH-18 says \(charset.isEmpty ? "nothing, so UTF-8 is expected" : charset))")
@@ -146,11 +146,13 @@ public struct HL7Reader: Sendable {
                 throw HL7ReadError(
                     "line \(line.number)", "\"\(String(text.prefix(8)))\" does not begin with a segment name")
             }
-            var fields = text.split(separator: delimiters.field, omittingEmptySubsequences: false).map(String.init)
+            var fields = text.utf8.split(separator: delimiters.fieldByte, omittingEmptySubsequences: false).map {
+                String(decoding: $0, as: UTF8.self)
+            }
             if name == "MSH" {
                 // MSH-1 is the separator itself; MSH-2 the encoding characters.
                 fields.insert(String(delimiters.field), at: 1)
-            } else if text.count > 3, text[text.index(text.startIndex, offsetBy: 3)] != delimiters.field {
+            } else if text.utf8.count > 3, Array(text.utf8.prefix(4))[3] != delimiters.fieldByte {
                 throw HL7ReadError("line \(line.number)", "\(name) is not followed by the field separator")
             }
             segments.append(HL7Segment(name: name, fields: fields, line: line.number))
