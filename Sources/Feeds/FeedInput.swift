@@ -7,11 +7,16 @@ public enum FeedFormat: String, Sendable, CaseIterable {
     case json
     /// HL7 v2 ER7: one ADT message, or a batch.
     case hl7
+    /// A FHIR R4 Bundle (JSON with a `resourceType`).
+    case fhir
 
-    /// The format of a file: `*.hl7` is HL7 v2; otherwise what the content looks like.
+    /// The format of a file: `*.hl7` is HL7 v2; otherwise what the content looks like (JSON
+    /// whose root has a `resourceType` is FHIR).
     public static func of(name: String, bytes: [UInt8]) -> FeedFormat {
         if name.lowercased().hasSuffix(".hl7") { return .hl7 }
-        return HL7Reader.looksLikeHL7(bytes) ? .hl7 : .json
+        if HL7Reader.looksLikeHL7(bytes) { return .hl7 }
+        if let value = JSONValue.parse(bytes), FHIRBundleMapper.isFHIR(value) { return .fhir }
+        return .json
     }
 }
 
@@ -29,8 +34,29 @@ public struct FeedItem: Sendable {
 /// event model (the daemon, `convert`, `validate` and `eval` all use it).
 public struct FeedInput: Sendable {
     public var mapper: ADTMapper
+    public var fhirMapper: FHIRBundleMapper
 
-    public init(timeZone: TimeZone = .current) { mapper = ADTMapper(timeZone: timeZone) }
+    public init(timeZone: TimeZone = .current) {
+        mapper = ADTMapper(timeZone: timeZone)
+        fhirMapper = FHIRBundleMapper(timeZone: timeZone)
+    }
+
+    /// A FHIR R4 bundle's event (one per bundle).
+    public func fhir(_ bytes: [UInt8]) -> FeedItem {
+        guard let value = JSONValue.parse(bytes) else {
+            return FeedItem(
+                index: 1, text: bytes,
+                result: .failure(
+                    InvalidEvent(
+                        errors: [EventValidationError(path: "$", message: "not JSON (a FHIR bundle is JSON)")],
+                        eventID: nil)))
+        }
+        do {
+            return FeedItem(index: 1, text: bytes, result: .success(try fhirMapper.map(value)))
+        } catch {
+            return FeedItem(index: 1, text: bytes, result: .failure(error))
+        }
+    }
 
     /// The messages of an HL7 v2 file, each mapped; a file that cannot be read at all is one
     /// invalid item.

@@ -12,8 +12,8 @@ struct ConvertCommand: ParsableCommand {
         abstract: "Print the contract event(s) each feed file becomes, one JSON line each.",
         discussion: """
             HL7 v2 ADT files (*.hl7, or content beginning MSH, FHS or BHS; a batch gives one event per \
-            message) are mapped as docs/feeds.md describes; contract JSON files are printed as they \
-            are read. A message that is not about an encounter (A28, A31, A05…) is reported on stderr \
+            message) and FHIR R4 bundles (JSON with a resourceType) are mapped as docs/feeds.md \
+            describes; contract JSON files are printed as they are read. A message that is not about an encounter (A28, A31, A05…) is reported on stderr \
             as ignored. A message that cannot be mapped prints every problem on stderr as \
             FILE: PLACE: MESSAGE (PV1-45, MSH-9, …). Exit status: 0 when every message became an \
             event or was ignored, 1 otherwise.
@@ -22,13 +22,13 @@ struct ConvertCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: "Read every file as this format instead of telling by name and content (json, hl7).")
+    @Option(help: "Read every file as this format instead of telling by name and content (json, hl7, fhir).")
     var format: FeedFormat?
 
     @Option(help: "The configuration file: its timezone places HL7 times sent without an offset.")
     var config: String?
 
-    @Argument(help: "Feed files: HL7 v2 (*.hl7) or contract JSON.", completion: .file())
+    @Argument(help: "Feed files: HL7 v2 (*.hl7), FHIR R4 bundles or contract JSON.", completion: .file())
     var files: [String]
 
     func run() throws {

@@ -62,7 +62,7 @@ struct EvalCommand: ParsableCommand {
 
     @Option(
         name: .customLong("input-format"),
-        help: "Read every file as this format instead of telling by name and content (json, hl7).")
+        help: "Read every file as this format instead of telling by name and content (json, hl7, fhir).")
     var inputFormat: FeedFormat?
 
     @Argument(help: "Event files: contract JSON (one event each) or HL7 v2 (*.hl7; a batch, one per message).")

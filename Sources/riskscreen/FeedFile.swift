@@ -24,15 +24,17 @@ struct FeedFile {
             return [FeedFile(label: path, content: .unreadable)]
         }
         let bytes = [UInt8](data)
-        switch format ?? FeedFormat.of(name: path, bytes: bytes) {
+        let chosen = format ?? FeedFormat.of(name: path, bytes: bytes)
+        switch chosen {
         case .json:
             do {
                 return [FeedFile(label: path, content: .event(try EventDecoder().decode(bytes), json: nil))]
             } catch {
                 return [FeedFile(label: path, content: .invalid(error.errors))]
             }
-        case .hl7:
-            let items = FeedInput(timeZone: timeZone).hl7(bytes)
+        case .hl7, .fhir:
+            let input = FeedInput(timeZone: timeZone)
+            let items = chosen == .fhir ? [input.fhir(bytes)] : input.hl7(bytes)
             return items.map { item in
                 let label = items.count > 1 ? "\(path)#\(item.index)" : path
                 switch item.result {

@@ -19,7 +19,7 @@ struct ValidateCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: "Read every file as this format instead of telling by name and content (json, hl7).")
+    @Option(help: "Read every file as this format instead of telling by name and content (json, hl7, fhir).")
     var format: FeedFormat?
 
     @Option(help: "The configuration file: its timezone places HL7 times sent without an offset.")

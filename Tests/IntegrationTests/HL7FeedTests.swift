@@ -32,7 +32,7 @@ struct HL7FeedTests {
     @Test("an A01 then an A03 of one stay: screened like contract events, the discharge raises its alerts")
     func admissionThenDischarge() throws {
         let (directory, home, config) = try Self.home()
-        _ = directory
+        defer { withExtendedLifetime(directory) {} }
         try Self.sample("a01-admission.hl7").write(toFile: home + "/inbox/a01.hl7", atomically: true, encoding: .utf8)
         try Self.sample("a03-discharge.hl7").write(toFile: home + "/inbox/a03.hl7", atomically: true, encoding: .utf8)
         let run = try RiskScreenProcess.run(["run", "--once", "--config", config, "--minimum-age", "0"])
@@ -63,7 +63,7 @@ struct HL7FeedTests {
     @Test("a batch: one file per message in the inbox, each screened once; the batch again adds nothing")
     func batch() throws {
         let (directory, home, config) = try Self.home()
-        _ = directory
+        defer { withExtendedLifetime(directory) {} }
         try Self.sample("batch-three-messages.hl7").write(
             toFile: home + "/inbox/night.hl7", atomically: true, encoding: .utf8)
         let run = try RiskScreenProcess.run(["run", "--once", "--config", config, "--minimum-age", "0"])
@@ -85,7 +85,7 @@ struct HL7FeedTests {
     )
     func ignoredAndQuarantined() throws {
         let (directory, home, config) = try Self.home()
-        _ = directory
+        defer { withExtendedLifetime(directory) {} }
         try Self.sample("a28-add-person-ignored.hl7").write(
             toFile: home + "/inbox/a28.hl7", atomically: true, encoding: .utf8)
         for name in ["oru-r01-not-adt.hl7", "a03-bad-date-and-sex.hl7", "wrong-encoding-characters.hl7"] {
@@ -112,7 +112,7 @@ struct HL7FeedTests {
     @Test("convert prints each message's contract event as the samples expect; validate and eval read HL7 too")
     func convertValidateEval() throws {
         let (directory, _, config) = try Self.home()
-        _ = directory
+        defer { withExtendedLifetime(directory) {} }
         let names = Self.files(Self.samples.path).filter { $0.hasSuffix(".hl7") }
         #expect(names.count >= 10)
         for name in names {

@@ -1,8 +1,10 @@
 import Events
+import Feeds
 import FuzzSupport
 
 /// Any bytes: decoding must return an event or errors, never crash, hang or run out of memory; a
-/// decoded event must serialise its extensions; the errors must name a path.
+/// decoded event must serialise its extensions; the errors must name a path. The same bytes are
+/// read as a FHIR bundle too.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzEventDecoder(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
@@ -16,6 +18,14 @@ public func fuzzEventDecoder(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt 
     }
     // The same bytes through the JSON value API must agree on validity of the JSON itself.
     _ = JSONValue.parse(bytes)?.serialized
+    // And as a FHIR bundle: an event, an ignored bundle, or errors that name an element.
+    switch FeedInput().fhir(bytes).result {
+    case .success(.event(let json)): _ = try? FeedInput.event(json)
+    case .success(.ignored): break
+    case .failure(let invalid):
+        precondition(!invalid.errors.isEmpty, "a refused bundle without an error")
+        for problem in invalid.errors { precondition(!problem.path.isEmpty, "an error without a place") }
+    }
     return 0
 }
 

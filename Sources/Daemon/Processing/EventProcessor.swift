@@ -206,8 +206,18 @@ public final class EventProcessor {
         hasher.update(bytes)
         let digest = hasher.hexDigest()
         if name.hasSuffix(".hl7") { return try readHL7(name, bytes: bytes, digest: digest, now: now) }
+        let decoded: Result<Event, InvalidEvent>
         do {
-            let event = try EventDecoder().decode(bytes)
+            decoded = .success(try EventDecoder().decode(bytes))
+        } catch {
+            decoded = .failure(error)
+        }
+        // Not a contract event: a FHIR bundle is read as one (the contract path is unchanged).
+        if case .failure = decoded, let value = JSONValue.parse(bytes), FHIRBundleMapper.isFHIR(value) {
+            return try readFeed(name, [feedInput.fhir(bytes)], digest: digest, now: now)
+        }
+        do {
+            let event = try decoded.get()
             let entry = LedgerEntry(
                 eventID: event.eventID, digest: digest, outcome: .processed, recordedAt: now, fileName: name,
                 rulesVersion: ruleSet.version)
@@ -238,12 +248,17 @@ public final class EventProcessor {
             logger.info("HL7 batch split into the inbox", metadata: ["file": "\(name)", "messages": "\(items.count)"])
             return .done(.split(messages: items.count))
         }
+        return try readFeed(name, items, digest: digest, now: now)
+    }
+
+    /// One mapped message (HL7 or FHIR): recorded like any event, archived when ignored, or invalid.
+    private func readFeed(_ name: String, _ items: [FeedItem], digest: String, now: Timestamp) throws -> ReadStep {
         var invalid: InvalidEvent
         switch items[0].result {
         case .success(.ignored(let reason)):
             let directory = try archive(name, now: now, digest: digest)
             try FileSystem.syncDirectory(directory)
-            logger.info("HL7 message ignored", metadata: ["file": "\(name)", "reason": "\(reason)"])
+            logger.info("feed message ignored", metadata: ["file": "\(name)", "reason": "\(reason)"])
             return .done(.ignored)
         case .success(.event(let json)):
             do {

@@ -132,7 +132,10 @@ public struct HL7Reader: Sendable {
             if latin1 {
                 text = String(String.UnicodeScalarView(line.bytes.map { Unicode.Scalar($0) }))
             } else {
-                guard let decoded = line.bytes.withContiguousStorageIfAvailable({ String(validating: $0, as: UTF8.self) }) ?? String(validating: Array(line.bytes), as: UTF8.self) else {
+                guard
+                    let decoded = line.bytes.withContiguousStorageIfAvailable({ String(validating: $0, as: UTF8.self) })
+                        ?? String(validating: Array(line.bytes), as: UTF8.self)
+                else {
                     throw HL7ReadError(
                         "line \(line.number)",
                         "not valid UTF-8 (MSH-18 says \(charset.isEmpty ? "nothing, so UTF-8 is expected" : charset))")

@@ -1,0 +1,460 @@
+public import Events
+public import Foundation
+
+/// Maps a FHIR R4 `Bundle` onto the event contract: a `message` bundle whose `MessageHeader.focus`
+/// is an Encounter, or any bundle with exactly one Encounter.
+///
+/// Event type from `MessageHeader.eventCoding` (HL7 v2 trigger codes, e.g. `A03`) where present,
+/// else from `Encounter.status`. Errors name the element: `Bundle.entry[3].resource.period.start: …`.
+public struct FHIRBundleMapper: Sendable {
+    /// Where a date without a time is (the site's zone).
+    public var timeZone: TimeZone
+
+    public init(timeZone: TimeZone = .current) { self.timeZone = timeZone }
+
+    /// Whether `value` is a FHIR resource (it has a `resourceType`), not a contract event.
+    public static func isFHIR(_ value: JSONValue) -> Bool {
+        if case .string? = value["resourceType"] { return true }
+        return false
+    }
+
+    public func map(_ bundle: JSONValue) throws(InvalidEvent) -> FeedMessage {
+        var mapping = FHIRMapping(bundle: bundle, zone: timeZone)
+        let result = mapping.run()
+        if !mapping.errors.isEmpty { throw InvalidEvent(errors: mapping.errors, eventID: mapping.eventID) }
+        return result
+    }
+}
+
+private struct FHIRMapping {
+    let bundle: JSONValue
+    let zone: TimeZone
+    var errors: [EventValidationError] = []
+    var eventID: String?
+    /// Each entry's resource with its place, by the references that can name it.
+    var entries: [(place: String, resource: JSONValue)] = []
+    var byReference: [String: Int] = [:]
+
+    init(bundle: JSONValue, zone: TimeZone) {
+        self.bundle = bundle
+        self.zone = zone
+    }
+
+    mutating func fail(_ place: String, _ message: String) {
+        errors.append(EventValidationError(path: place, message: message))
+    }
+
+    static func text(_ value: JSONValue?) -> String? {
+        if case .string(let text)? = value, !text.isEmpty { return text }
+        return nil
+    }
+
+    static func array(_ value: JSONValue?) -> [JSONValue] {
+        if case .array(let items)? = value { return items }
+        return []
+    }
+
+    func resources(_ type: String) -> [(place: String, resource: JSONValue)] {
+        entries.filter { Self.text($0.resource["resourceType"]) == type }
+    }
+
+    /// The entry a reference names (`Patient/123`, a `fullUrl`, `urn:uuid:…`), or an error at `place`.
+    mutating func resolve(_ reference: JSONValue?, at place: String) -> (place: String, resource: JSONValue)? {
+        guard let target = Self.text(reference?["reference"]) else {
+            fail(place, "no reference")
+            return nil
+        }
+        guard let index = byReference[target] else {
+            fail(place + ".reference", "\"\(target)\" names no resource in the bundle")
+            return nil
+        }
+        return entries[index]
+    }
+
+    /// A FHIR dateTime as RFC 3339; a date alone is midnight in the site's zone.
+    mutating func dateTime(_ value: JSONValue?, at place: String) -> String? {
+        guard let text = Self.text(value) else { return nil }
+        if Timestamp(rfc3339: text) != nil { return text }
+        let digits = text.replacingOccurrences(of: "-", with: "")
+        if text.count == 10, digits.count == 8, let converted = HL7DateTime.rfc3339(digits, zone: zone) {
+            return converted
+        }
+        fail(place, "not a date-time \"\(text)\"")
+        return nil
+    }
+
+    /// The first coding of a CodeableConcept whose system is one of `systems` (any when empty).
+    static func coding(_ concept: JSONValue?, _ systems: [String] = []) -> (
+        code: String, system: String, display: String?
+    )? {
+        for coding in array(concept?["coding"]) {
+            guard let code = text(coding["code"]) else { continue }
+            let system = text(coding["system"]) ?? ""
+            if systems.isEmpty || systems.contains(system) { return (code, system, text(coding["display"])) }
+        }
+        return nil
+    }
+
+    mutating func run() -> FeedMessage {
+        guard Self.text(bundle["resourceType"]) == "Bundle" else {
+            fail("resourceType", "a \(Self.text(bundle["resourceType"]) ?? "resource") is not read: only a Bundle")
+            return .ignored("")
+        }
+        for (index, entry) in Self.array(bundle["entry"]).enumerated() {
+            let place = "Bundle.entry[\(index)].resource"
+            guard case .object? = entry["resource"] else {
+                fail("Bundle.entry[\(index)]", "no resource")
+                continue
+            }
+            let resource = entry["resource"]!
+            entries.append((place, resource))
+            if let url = Self.text(entry["fullUrl"]) { byReference[url] = entries.count - 1 }
+            if let type = Self.text(resource["resourceType"]), let id = Self.text(resource["id"]) {
+                byReference["\(type)/\(id)"] = entries.count - 1
+            }
+        }
+        // The encounter: the message's focus, else the only one.
+        var header: (place: String, resource: JSONValue)?
+        let encounter: (place: String, resource: JSONValue)
+        if Self.text(bundle["type"]) == "message" {
+            guard let first = entries.first, Self.text(first.resource["resourceType"]) == "MessageHeader" else {
+                fail("Bundle.entry[0].resource", "a message bundle begins with its MessageHeader")
+                return .ignored("")
+            }
+            header = first
+            let focus = Self.array(first.resource["focus"])
+            var found: (place: String, resource: JSONValue)?
+            for reference in focus {
+                if let target = Self.text(reference["reference"]), let index = byReference[target],
+                    Self.text(entries[index].resource["resourceType"]) == "Encounter"
+                {
+                    found = entries[index]
+                    break
+                }
+            }
+            guard let found else {
+                fail(first.place + ".focus", "no focus names an Encounter in the bundle")
+                return .ignored("")
+            }
+            encounter = found
+        } else {
+            let encounters = resources("Encounter")
+            guard encounters.count == 1 else {
+                fail(
+                    "Bundle.entry",
+                    encounters.isEmpty
+                        ? "no Encounter: nothing to screen"
+                        : "\(encounters.count) Encounters and no MessageHeader focus to choose one")
+                return .ignored("")
+            }
+            encounter = encounters[0]
+        }
+        let resource = encounter.resource
+        let place = encounter.place
+        // The event type.
+        let status = Self.text(resource["status"]) ?? ""
+        let ended = Self.text(resource["period"]?["end"]) != nil
+        let eventType: String
+        if let header, let trigger = Self.text(header.resource["eventCoding"]?["code"]) {
+            let code = trigger.split(separator: "^").last.map(String.init) ?? trigger
+            guard let mapped = ADTMapper.triggers[code] else {
+                return .ignored("MessageHeader.eventCoding \(trigger) is not about an encounter RiskScreen screens")
+            }
+            eventType = mapped
+        } else {
+            switch status {
+            case "in-progress", "arrived", "triaged": eventType = "admission"
+            case "finished": eventType = "discharge"
+            case "cancelled", "entered-in-error": eventType = ended ? "cancel_discharge" : "cancel_admission"
+            case "planned": return .ignored("a planned Encounter (a pre-admission) is not screened")
+            default:
+                fail(
+                    place + ".status",
+                    "status \"\(status)\" does not say what happened (in-progress, finished, cancelled…)")
+                return .ignored("")
+            }
+        }
+        eventID =
+            Self.text(bundle["identifier"]?["value"]) ?? Self.text(bundle["id"])
+            ?? header.flatMap { Self.text($0.resource["id"]) }
+        if eventID == nil { fail("Bundle.id", "no id nor identifier (the event id)") }
+        var event: [JSONMember] = [
+            JSONMember(key: "schema_version", value: .number(1)),
+            JSONMember(key: "event_id", value: .string(eventID ?? "")),
+            JSONMember(key: "event_type", value: .string(eventType)),
+        ]
+        let admitted = dateTime(resource["period"]?["start"], at: place + ".period.start")
+        let discharged = dateTime(resource["period"]?["end"], at: place + ".period.end")
+        // When it happened: the discharge at the encounter's end, the admission at its start; other
+        // events (a transfer, an update, a cancel) when the bundle was made.
+        let stamp = dateTime(bundle["timestamp"], at: "Bundle.timestamp")
+        let occurred = (eventType == "discharge" ? discharged : eventType == "admission" ? admitted : nil) ?? stamp
+        if occurred == nil { fail("Bundle.timestamp", "no time for the event (nor Encounter.period)") }
+        event.append(JSONMember(key: "occurred_at", value: .string(occurred ?? "")))
+        if let header, let source = Self.text(header.resource["source"]?["name"]) {
+            event.append(JSONMember(key: "source", value: .object([JSONMember(key: "system", value: .string(source))])))
+        }
+        if let patient = resolve(resource["subject"], at: place + ".subject") {
+            event.append(JSONMember(key: "patient", value: .object(self.patient(patient))))
+        } else {
+            event.append(JSONMember(key: "patient", value: .object([JSONMember(key: "id", value: .string(""))])))
+        }
+        event.append(
+            JSONMember(
+                key: "encounter",
+                value: .object(self.encounter(resource, place: place, admitted: admitted, discharged: discharged))))
+        let diagnoses = self.diagnoses(principal: resource)
+        if !diagnoses.isEmpty { event.append(JSONMember(key: "diagnoses", value: .array(diagnoses))) }
+        let medications = self.medications()
+        if !medications.isEmpty { event.append(JSONMember(key: "medications", value: .array(medications))) }
+        let (labs, screenings) = observations()
+        if !labs.isEmpty { event.append(JSONMember(key: "labs", value: .array(labs))) }
+        if let coverage = coverage() { event.append(JSONMember(key: "coverage", value: .object(coverage))) }
+        if !screenings.isEmpty {
+            event.append(
+                JSONMember(key: "social", value: .object([JSONMember(key: "screenings", value: .array(screenings))])))
+        }
+        return .event(.object(event))
+    }
+
+    mutating func patient(_ entry: (place: String, resource: JSONValue)) -> [JSONMember] {
+        let resource = entry.resource
+        let identifiers = Self.array(resource["identifier"])
+        let chosen =
+            identifiers.first { Self.coding($0["type"])?.code == "MR" }.flatMap { Self.text($0["value"]) }
+            ?? identifiers.lazy.compactMap { Self.text($0["value"]) }.first ?? Self.text(resource["id"])
+        if chosen == nil { fail(entry.place + ".identifier", "no identifier nor id (the patient id)") }
+        var patient = [JSONMember(key: "id", value: .string(chosen ?? ""))]
+        if let name = Self.array(resource["name"]).first {
+            var parts: [JSONMember] = []
+            if let given = Self.text(Self.array(name["given"]).first) {
+                parts.append(JSONMember(key: "given", value: .string(given)))
+            }
+            if let family = Self.text(name["family"]) {
+                parts.append(JSONMember(key: "family", value: .string(family)))
+            }
+            if !parts.isEmpty { patient.append(JSONMember(key: "name", value: .object(parts))) }
+        }
+        if let birth = Self.text(resource["birthDate"]) {
+            patient.append(JSONMember(key: "birth_date", value: .string(birth)))
+        }
+        if let gender = Self.text(resource["gender"]) {
+            patient.append(JSONMember(key: "sex", value: .string(gender)))
+        }
+        if let language = Self.coding(Self.array(resource["communication"]).first?["language"])?.code {
+            patient.append(JSONMember(key: "language", value: .string(language)))
+        }
+        if let postal = Self.text(Self.array(resource["address"]).first?["postalCode"]) {
+            patient.append(JSONMember(key: "postal_code", value: .string(postal)))
+        }
+        return patient
+    }
+
+    /// v3 ActCode encounter classes; FHIR admit-source and discharge-disposition codes.
+    static let classes = [
+        "IMP": "inpatient", "ACUTE": "inpatient", "NONAC": "inpatient", "OBSENC": "observation",
+        "EMER": "emergency", "AMB": "outpatient", "SS": "day_surgery",
+    ]
+    static let admitSources = [
+        "hosp-trans": "transfer_hospital", "emd": "emergency_department", "outp": "clinic", "gp": "physician_referral",
+        "nursing": "transfer_snf", "mp": "other", "born": "other", "psych": "other", "rehab": "other", "other": "other",
+    ]
+    static let dispositions = [
+        "home": "home", "alt-home": "home", "other-hcf": "transfer_acute", "hosp": "hospice", "long": "long_term_care",
+        "aadvice": "against_medical_advice", "exp": "expired", "psy": "psychiatric", "rehab": "rehab",
+        "snf": "skilled_nursing", "oth": "other",
+    ]
+
+    mutating func encounter(_ resource: JSONValue, place: String, admitted: String?, discharged: String?)
+        -> [JSONMember]
+    {
+        let id = Self.text(Self.array(resource["identifier"]).first?["value"]) ?? Self.text(resource["id"])
+        if id == nil { fail(place + ".identifier", "no identifier nor id (the encounter id)") }
+        var encounter = [JSONMember(key: "id", value: .string(id ?? ""))]
+        if let code = Self.text(resource["class"]?["code"]) {
+            if let value = Self.classes[code] {
+                encounter.append(JSONMember(key: "class", value: .string(value)))
+            } else {
+                fail(
+                    place + ".class.code",
+                    "encounter class \"\(code)\" is not one RiskScreen knows (IMP, OBSENC, EMER, AMB, SS…)")
+            }
+        }
+        if admitted == nil, !errors.contains(where: { $0.path == place + ".period.start" }) {
+            fail(place + ".period.start", "no start of the encounter (the admission)")
+        }
+        encounter.append(JSONMember(key: "admitted_at", value: .string(admitted ?? "")))
+        if let discharged { encounter.append(JSONMember(key: "discharged_at", value: .string(discharged))) }
+        if let location = Self.text(Self.array(resource["location"]).first?["location"]?["display"]) {
+            encounter.append(JSONMember(key: "unit", value: .string(location)))
+        }
+        let hospitalization = resource["hospitalization"]
+        if let code = Self.coding(hospitalization?["admitSource"])?.code {
+            if let value = Self.admitSources[code] {
+                encounter.append(JSONMember(key: "admit_source", value: .string(value)))
+            } else {
+                fail(place + ".hospitalization.admitSource", "admit source \"\(code)\" is not a FHIR admit-source code")
+            }
+        }
+        if let code = Self.coding(hospitalization?["dischargeDisposition"])?.code {
+            if let value = Self.dispositions[code] {
+                encounter.append(JSONMember(key: "discharge_disposition", value: .string(value)))
+            } else {
+                fail(
+                    place + ".hospitalization.dischargeDisposition",
+                    "discharge disposition \"\(code)\" is not a FHIR discharge-disposition code")
+            }
+        }
+        var procedures: [JSONValue] = []
+        for (entryPlace, procedure) in resources("Procedure") {
+            guard let coding = Self.coding(procedure["code"]) else {
+                fail(entryPlace + ".code", "no coded procedure")
+                continue
+            }
+            let system: String
+            switch coding.system {
+            case "http://www.ama-assn.org/go/cpt": system = "cpt"
+            case "http://www.cms.gov/Medicare/Coding/ICD10": system = "icd10pcs"
+            case "http://snomed.info/sct": system = "snomed"
+            default: system = "other"
+            }
+            var item = [
+                JSONMember(key: "code", value: .string(coding.code)), JSONMember(key: "system", value: .string(system)),
+            ]
+            if let display = coding.display { item.append(JSONMember(key: "display", value: .string(display))) }
+            if let performed = dateTime(procedure["performedDateTime"], at: entryPlace + ".performedDateTime") {
+                item.append(JSONMember(key: "performed_at", value: .string(performed)))
+            }
+            procedures.append(.object(item))
+        }
+        if !procedures.isEmpty { encounter.append(JSONMember(key: "procedures", value: .array(procedures))) }
+        return encounter
+    }
+
+    mutating func diagnoses(principal encounter: JSONValue) -> [JSONValue] {
+        // Encounter.diagnosis ranks its conditions: rank 1 is the principal diagnosis.
+        var principal: Set<String> = []
+        for diagnosis in Self.array(encounter["diagnosis"]) {
+            if case .number(1)? = diagnosis["rank"], let target = Self.text(diagnosis["condition"]?["reference"]) {
+                principal.insert(target)
+            }
+        }
+        var result: [JSONValue] = []
+        for (place, condition) in resources("Condition") {
+            guard let coding = Self.coding(condition["code"]) else {
+                fail(place + ".code", "no coded condition")
+                continue
+            }
+            let system: String
+            switch coding.system {
+            case "http://hl7.org/fhir/sid/icd-10-cm", "http://hl7.org/fhir/sid/icd-10": system = "icd10"
+            case "http://snomed.info/sct": system = "snomed"
+            default: system = "other"
+            }
+            let id = Self.text(condition["id"]).map { "Condition/\($0)" }
+            let categories = Self.array(condition["category"]).compactMap { Self.coding($0)?.code }
+            let kind =
+                id.map(principal.contains) == true
+                ? "principal" : categories.contains("problem-list-item") ? "history" : "secondary"
+            var item = [
+                JSONMember(key: "code", value: .string(coding.code)), JSONMember(key: "system", value: .string(system)),
+            ]
+            if let display = coding.display { item.append(JSONMember(key: "display", value: .string(display))) }
+            item.append(JSONMember(key: "kind", value: .string(kind)))
+            result.append(.object(item))
+        }
+        return result
+    }
+
+    mutating func medications() -> [JSONValue] {
+        var result: [JSONValue] = []
+        for (place, request) in resources("MedicationRequest") {
+            let concept = request["medicationCodeableConcept"]
+            let rxnorm = Self.coding(concept, ["http://www.nlm.nih.gov/research/umls/rxnorm"])
+            guard let name = Self.text(concept?["text"]) ?? rxnorm?.display ?? Self.coding(concept)?.display else {
+                fail(place + ".medicationCodeableConcept", "no medication name (text or a coding's display)")
+                continue
+            }
+            var item = [JSONMember(key: "name", value: .string(name))]
+            if let rxnorm { item.append(JSONMember(key: "rxnorm", value: .string(rxnorm.code))) }
+            result.append(.object(item))
+        }
+        return result
+    }
+
+    /// Observations: LOINC quantities are labs; LOINC questions answered with a LOINC answer code
+    /// (or a number for a question a screening RiskScreen knows) are screening answers. A
+    /// QuestionnaireResponse's items, by LOINC question code, are screening answers too.
+    mutating func observations() -> (labs: [JSONValue], screenings: [JSONValue]) {
+        var labs: [JSONValue] = []
+        var screenings: [JSONValue] = []
+        let loinc = ["http://loinc.org"]
+        for (place, observation) in resources("Observation") {
+            guard let code = Self.coding(observation["code"], loinc)?.code else { continue }
+            let observed = dateTime(observation["effectiveDateTime"], at: place + ".effectiveDateTime")
+            if let answer = Self.coding(observation["valueCodeableConcept"], loinc)?.code {
+                screenings.append(Self.answer(code, answerCode: answer, value: nil, at: observed))
+            } else if case .number(let value)? = observation["valueQuantity"]?["value"] {
+                if ScreeningCatalog.questions[code] != nil {
+                    screenings.append(Self.answer(code, answerCode: nil, value: value, at: observed))
+                } else {
+                    var lab = [
+                        JSONMember(key: "loinc", value: .string(code)), JSONMember(key: "value", value: .number(value)),
+                    ]
+                    if let unit = Self.text(observation["valueQuantity"]?["unit"]) {
+                        lab.append(JSONMember(key: "unit", value: .string(unit)))
+                    }
+                    if let observed { lab.append(JSONMember(key: "observed_at", value: .string(observed))) }
+                    labs.append(.object(lab))
+                }
+            }
+        }
+        for (place, response) in resources("QuestionnaireResponse") {
+            let authored = dateTime(response["authored"], at: place + ".authored")
+            for (index, item) in Self.array(response["item"]).enumerated() {
+                let question = Self.coding(item["code"], loinc)?.code ?? Self.text(item["linkId"])
+                guard let question else {
+                    fail("\(place).item[\(index)]", "no LOINC question code nor linkId")
+                    continue
+                }
+                for answer in Self.array(item["answer"]) {
+                    if let code = Self.text(answer["valueCoding"]?["code"]) {
+                        screenings.append(Self.answer(question, answerCode: code, value: nil, at: authored))
+                    } else if case .number(let value)? = answer["valueInteger"] ?? answer["valueDecimal"] {
+                        screenings.append(Self.answer(question, answerCode: nil, value: value, at: authored))
+                    }
+                }
+            }
+        }
+        return (labs, screenings)
+    }
+
+    static func answer(_ question: String, answerCode: String?, value: Double?, at time: String?) -> JSONValue {
+        let known = ScreeningCatalog.questions[question]
+        var answer = [
+            JSONMember(key: "instrument", value: .string(known?.instrument == "ahc-hrsn" ? "ahc-hrsn" : "other")),
+            JSONMember(key: "question", value: .string(question)),
+        ]
+        if let answerCode { answer.append(JSONMember(key: "answer_code", value: .string(answerCode))) }
+        if let value { answer.append(JSONMember(key: "answer_value", value: .number(value))) }
+        if let time { answer.append(JSONMember(key: "answered_at", value: .string(time))) }
+        return .object(answer)
+    }
+
+    /// Coverage.type by its words (sites code it their own way): Medicare, Medicaid, … else other.
+    func coverage() -> [JSONMember]? {
+        guard let coverage = resources("Coverage").first?.resource else { return nil }
+        let words =
+            ((Self.coding(coverage["type"])?.display ?? "") + " " + (Self.text(coverage["type"]?["text"]) ?? ""))
+            .lowercased()
+        let type =
+            words.contains("medicare") && words.contains("medicaid")
+            ? "dual"
+            : words.contains("medicare")
+                ? "medicare"
+                : words.contains("medicaid")
+                    ? "medicaid"
+                    : words.contains("self") ? "self_pay" : words.contains("commercial") ? "commercial" : "other"
+        return [JSONMember(key: "type", value: .string(type))]
+    }
+}

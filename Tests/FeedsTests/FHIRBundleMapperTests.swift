@@ -1,0 +1,156 @@
+import Events
+import Feeds
+import Foundation
+import Testing
+
+@Suite("Mapping FHIR R4 bundles onto the event contract")
+struct FHIRBundleMapperTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    static func sample(_ name: String) throws -> JSONValue {
+        let data = try Data(contentsOf: root.appendingPathComponent("samples/fhir/" + name))
+        return try #require(JSONValue.parse([UInt8](data)))
+    }
+
+    let mapper = FHIRBundleMapper(timeZone: TimeZone(identifier: "America/New_York")!)
+
+    func event(_ bundle: JSONValue) throws -> Event {
+        guard case .event(let json) = try mapper.map(bundle) else {
+            Issue.record("not an event")
+            throw CancellationError()
+        }
+        return try FeedInput.event(json)
+    }
+
+    func errors(_ bundle: JSONValue) -> [String] {
+        do {
+            _ = try mapper.map(bundle)
+            return []
+        } catch {
+            return error.errors.map(\.description)
+        }
+    }
+
+    /// `bundle` with the member at `path` (keys and array indexes) set to `value`.
+    func editing(_ bundle: JSONValue, _ path: [Any], _ value: JSONValue?) -> JSONValue {
+        guard let head = path.first else { return value ?? .null }
+        let rest = Array(path.dropFirst())
+        switch (bundle, head) {
+        case (.object(var members), let key as String):
+            if let index = members.firstIndex(where: { $0.key == key }) {
+                if rest.isEmpty && value == nil {
+                    members.remove(at: index)
+                } else {
+                    members[index].value = editing(members[index].value, rest, value)
+                }
+            } else if let value {
+                members.append(JSONMember(key: key, value: editing(.object([]), rest, value)))
+            }
+            return .object(members)
+        case (.array(var items), let index as Int):
+            items[index] = editing(items[index], rest, value)
+            return .array(items)
+        default: return bundle
+        }
+    }
+
+    @Test(
+        "a message bundle: its MessageHeader's event and focus; patient, encounter, conditions, labs, screening answers, coverage"
+    )
+    func message() throws {
+        let event = try event(try Self.sample("message-a01-admission.json"))
+        #expect(event.eventID == "FHIR-A01-0001" && event.eventType.rawValue == "admission")
+        #expect(event.patient.id == "S-300101", "the MR identifier")
+        #expect(event.encounter.id == "V-8001" && event.encounter.unit == "6N")
+        #expect(
+            event.occurredAt == Timestamp(rfc3339: "2026-11-23T07:40:00-05:00"), "an admission happens at its start")
+        #expect(event.diagnoses.map(\.code) == ["J44.1"] && event.diagnoses[0].kind?.rawValue == "principal")
+        #expect(event.labs.map(\.loinc) == ["2951-2"])
+        #expect(event.social?.screenings.map(\.answerCode) == ["LA28397-0", "LA6729-3"])
+    }
+
+    @Test("a collection with one encounter: finished is a discharge; ranks, problem list, procedures, medications")
+    func collection() throws {
+        let event = try event(try Self.sample("collection-discharge.json"))
+        #expect(event.eventType.rawValue == "discharge")
+        #expect(event.occurredAt == Timestamp(rfc3339: "2026-11-24T11:00:00-05:00"))
+        #expect(event.diagnoses.map(\.kind?.rawValue) == ["principal", "secondary", "history"])
+        #expect(event.diagnoses.map(\.system.rawValue) == ["icd10", "icd10", "snomed"])
+        #expect(event.encounter.procedures.map(\.system?.rawValue) == ["cpt"])
+        #expect(event.medications.map(\.rxnorm) == ["1656340"])
+    }
+
+    @Test(
+        "Encounter.status says what happened when no MessageHeader does",
+        arguments: [
+            ("in-progress", false, "admission"), ("arrived", false, "admission"), ("finished", true, "discharge"),
+            ("cancelled", false, "cancel_admission"), ("entered-in-error", true, "cancel_discharge"),
+        ])
+    func statuses(status: String, ended: Bool, type: String) throws {
+        var bundle = try Self.sample("collection-discharge.json")
+        bundle = editing(bundle, ["entry", 1, "resource", "status"], .string(status))
+        if !ended { bundle = editing(bundle, ["entry", 1, "resource", "period", "end"], nil) }
+        if !ended {
+            bundle = editing(bundle, ["entry", 1, "resource", "hospitalization", "dischargeDisposition"], nil)
+        }
+        #expect(try event(bundle).eventType.rawValue == type)
+    }
+
+    @Test("a planned encounter and a message about something else are ignored; what is not a bundle is refused")
+    func ignoredAndRefused() throws {
+        let planned = editing(
+            try Self.sample("collection-discharge.json"), ["entry", 1, "resource", "status"], .string("planned"))
+        guard case .ignored = try mapper.map(planned) else {
+            Issue.record("a planned encounter was screened")
+            return
+        }
+        let a28 = editing(
+            try Self.sample("message-a01-admission.json"), ["entry", 0, "resource", "eventCoding", "code"],
+            .string("A28"))
+        guard case .ignored = try mapper.map(a28) else {
+            Issue.record("an A28 message was screened")
+            return
+        }
+        #expect(
+            errors(.object([JSONMember(key: "resourceType", value: .string("Patient"))])) == [
+                "resourceType: a Patient is not read: only a Bundle"
+            ])
+    }
+
+    @Test("mistakes name the resource and element")
+    func mistakes() throws {
+        let bundle = try Self.sample("collection-discharge.json")
+        #expect(
+            errors(editing(bundle, ["entry", 1, "resource", "subject", "reference"], .string("Patient/nobody"))) == [
+                "Bundle.entry[1].resource.subject.reference: \"Patient/nobody\" names no resource in the bundle"
+            ])
+        #expect(
+            errors(editing(bundle, ["entry", 1, "resource", "period", "start"], .string("yesterday"))) == [
+                "Bundle.entry[1].resource.period.start: not a date-time \"yesterday\""
+            ])
+        #expect(
+            errors(editing(bundle, ["entry", 1, "resource", "class", "code"], .string("XYZ"))).first?.hasPrefix(
+                "Bundle.entry[1].resource.class.code: encounter class \"XYZ\"") == true)
+        let message = try Self.sample("message-a01-admission.json")
+        #expect(
+            errors(editing(message, ["entry", 0, "resource", "focus", 0, "reference"], .string("urn:uuid:nothing")))
+                == [
+                    "Bundle.entry[0].resource.focus: no focus names an Encounter in the bundle"
+                ])
+    }
+
+    @Test("FHIR is told apart from contract events by its resourceType")
+    func format() throws {
+        let data = try Data(contentsOf: Self.root.appendingPathComponent("samples/fhir/collection-discharge.json"))
+        #expect(FeedFormat.of(name: "x.json", bytes: [UInt8](data)) == .fhir)
+        let contract = try Data(
+            contentsOf: Self.root.appendingPathComponent("samples/04-discharge-lives-alone-adl-dependent.json"))
+        #expect(FeedFormat.of(name: "x.json", bytes: [UInt8](contract)) == .json)
+        guard case .failure(let invalid) = FeedInput().fhir(Array("{not json".utf8)).result else {
+            Issue.record("bytes that are not JSON were read")
+            return
+        }
+        #expect(invalid.errors.map(\.path) == ["$"])
+    }
+}
