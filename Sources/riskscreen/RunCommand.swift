@@ -1,6 +1,7 @@
 import ArgumentParser
 import Daemon
 import Events
+import Feeds
 import Foundation
 import Logging
 import Rules
@@ -40,7 +41,7 @@ struct RunCommand: AsyncParsableCommand {
 
     @Flag(
         help:
-            "Drop the sample events (./samples, valid and invalid, moved with the clock) into the inbox first, to see it work."
+            "Drop the sample events (./samples, valid and invalid, and the HL7 v2 and FHIR samples, moved with the clock) into the inbox first, to see it work."
     )
     var demo = false
 
@@ -155,6 +156,20 @@ struct RunCommand: AsyncParsableCommand {
             }
             let texts = try names.map { try String(contentsOfFile: directory + "/" + $0, encoding: .utf8) }
             files += zip(names, SampleClock.move(texts, before: TestHooks.clock.now)).map { ($0, $1) }
+        }
+        // Some of each standard feed too: HL7 v2 messages and FHIR bundles, moved the same way.
+        for (directory, fhir) in [("samples/hl7v2", false), ("samples/fhir", true)] {
+            // The cancels stay out: they would withdraw the very alerts the demonstration shows.
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted().filter {
+                (fhir ? $0.hasSuffix(".json") : $0.hasSuffix(".hl7")) && !$0.contains("cancel")
+                    && !$0.contains("entered-in-error")
+            }
+            // (The ISO 8859-1 sample is not text the seeds can carry; the tests read it.)
+            let readable = names.compactMap { name in
+                (try? String(contentsOfFile: directory + "/" + name, encoding: .utf8)).map { (name, $0) }
+            }
+            let moved = FeedSampleClock.move(readable.map(\.1), fhir: fhir, before: TestHooks.clock.now)
+            files += zip(readable.map(\.0), moved).map { ($0, $1) }
         }
         return files
     }

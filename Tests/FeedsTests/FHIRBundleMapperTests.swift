@@ -154,3 +154,31 @@ struct FHIRBundleMapperTests {
         #expect(invalid.errors.map(\.path) == ["$"])
     }
 }
+
+@Suite("Moving the HL7 and FHIR samples with the clock, for the demonstration")
+struct FeedSampleClockTests {
+    @Test("every date moves by the same whole days; the latest event lands within the day before now; order kept")
+    func move() throws {
+        let root = FHIRBundleMapperTests.root
+        let texts = try ["a01-admission.hl7", "a03-discharge.hl7"].map {
+            try String(contentsOf: root.appendingPathComponent("samples/hl7v2/" + $0), encoding: .utf8)
+        }
+        let now = try #require(Timestamp(rfc3339: "2027-03-10T12:00:00Z"))
+        let moved = FeedSampleClock.move(texts, fhir: false, before: now)
+        let times = moved.compactMap { text -> Timestamp? in
+            guard case .success(.event(let json)) = FeedInput().hl7(Array(text.utf8))[0].result,
+                case .string(let occurred)? = json["occurred_at"]
+            else { return nil }
+            return Timestamp(rfc3339: occurred)
+        }
+        #expect(times.count == 2)
+        #expect(times[0] < times[1], "the admission still comes before the discharge")
+        let age = times[1].seconds(until: now)
+        #expect(age >= 0 && age < 86_400, "the latest happened within the day before now: \(age) s")
+        #expect(moved[1].contains("20270"), "\(moved[1].prefix(120))")
+        let bundle = try String(
+            contentsOf: root.appendingPathComponent("samples/fhir/collection-discharge.json"), encoding: .utf8)
+        let movedBundle = FeedSampleClock.move([bundle], fhir: true, before: now)[0]
+        #expect(movedBundle.contains("\"end\": \"2027-03-"), "\(movedBundle.prefix(400))")
+    }
+}

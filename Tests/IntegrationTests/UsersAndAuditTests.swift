@@ -119,13 +119,21 @@ struct UsersAndAuditTests {
         let alert = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
         let id = try #require(alert["alert_id"] as? String)
         let patient = try #require(alert["patient_id"] as? String)
-        #expect(try RiskScreenProcess.run(["queue", "show", id, "--home", home]).status == 0)
-        #expect(try RiskScreenProcess.run(["queue", "ack", id, "--by", "ada", "--home", home]).status == 0)
+        // Each command's clock starts at the tests' "now" when it is started: on a busy machine
+        // `users add` (bcrypt at cost 12) can take longer than what follows, so each later command is
+        // set a minute later, as a person would act.
+        func later(_ minutes: Int) -> [String: String] { ["RISKSCREEN_TEST_CLOCK_OFFSET": "\(minutes * 60)"] }
+        #expect(try RiskScreenProcess.run(["queue", "show", id, "--home", home], environment: later(1)).status == 0)
         #expect(
-            try RiskScreenProcess.run([
-                "queue", "close", id, "--by", "ada", "--outcome", "referred", "--note", "safety plan made", "--home",
-                home,
-            ]).status == 0)
+            try RiskScreenProcess.run(["queue", "ack", id, "--by", "ada", "--home", home], environment: later(2)).status
+                == 0)
+        #expect(
+            try RiskScreenProcess.run(
+                [
+                    "queue", "close", id, "--by", "ada", "--outcome", "referred", "--note", "safety plan made",
+                    "--home", home,
+                ], environment: later(3)
+            ).status == 0)
 
         let all = try RiskScreenProcess.run(["audit", "--home", home, "--json"])
         #expect(all.status == 0, "\(all.stderr)")
