@@ -51,6 +51,11 @@ public struct FeedInput: Sendable {
                         errors: [EventValidationError(path: "$", message: "not JSON (a FHIR bundle is JSON)")],
                         eventID: nil)))
         }
+        return fhir(json: value, bytes: bytes)
+    }
+
+    /// A FHIR R4 bundle's event, from the bundle already parsed (`bytes`: the file, as received).
+    public func fhir(json value: JSONValue, bytes: [UInt8]) -> FeedItem {
         do {
             return FeedItem(index: 1, text: bytes, result: .success(try fhirMapper.map(value)))
         } catch {

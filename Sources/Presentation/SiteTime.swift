@@ -54,8 +54,8 @@ public struct SiteTime: Sendable {
     }
 
     /// The local calendar day and clock time of an instant: the zone's offset at that instant, then
-    /// plain arithmetic on the proleptic Gregorian calendar — a list of hundreds of deadlines must
-    /// not build a date formatter for each.
+    /// arithmetic (the day by `LocalDate`) — a list of hundreds of deadlines must not build a date
+    /// formatter for each.
     struct Local {
         let day: String
         let clock: String
@@ -65,18 +65,8 @@ public struct SiteTime: Sendable {
             let offset = zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(time.secondsSinceEpoch)))
             let seconds = time.secondsSinceEpoch + Int64(offset)
             let (days, secondOfDay) = seconds.floorDivided(by: 86_400)
-            // Days since 1970-01-01 to year, month, day (H. Hinnant's civil_from_days).
-            let z = days + 719_468
-            let era = (z >= 0 ? z : z - 146_096) / 146_097
-            let dayOfEra = z - era * 146_097
-            let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-            let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-            let monthIndex = (5 * dayOfYear + 2) / 153
-            let dayOfMonth = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-            let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-            let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
             func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
-            day = "\(year)-\(two(month))-\(two(dayOfMonth))"
+            day = LocalDate(daysSinceEpoch: Int(days)).description
             clock = "\(two(secondOfDay / 3600)):\(two(secondOfDay % 3600 / 60))"
             // 1970-01-01 was a Thursday.
             weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][Int(days.floorDivided(by: 7).remainder)]

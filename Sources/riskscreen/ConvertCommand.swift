@@ -67,5 +67,5 @@ extension FeedFormat: ExpressibleByArgument {}
 func siteZone(config: String?, for command: String) throws -> TimeZone {
     guard let config else { return .current }
     let file = try ConfigurationFile.load(config, for: command, consequence: "nothing was done")
-    return file.timezone.flatMap(TimeZone.init(identifier:)) ?? .current
+    return file.siteZone
 }

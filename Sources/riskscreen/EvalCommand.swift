@@ -108,7 +108,7 @@ struct EvalCommand: ParsableCommand {
         var patients: [String: PatientState] = [:]
         var given: [String: Event] = [:]
         var failed = false
-        let zone = configurationFile?.timezone.flatMap(TimeZone.init(identifier:)) ?? .current
+        let zone = configurationFile?.siteZone ?? .current
         for input in files.flatMap({ FeedFile.read($0, format: inputFormat, timeZone: zone) }) {
             let file = input.label
             let event: Event

@@ -100,7 +100,7 @@ struct RunCommand: AsyncParsableCommand {
         configuration.serviceLevels = file.serviceLevels ?? configuration.serviceLevels
         configuration.suppressFor = file.suppressFor ?? configuration.suppressFor
         configuration.staleAfter = file.staleAfter ?? configuration.staleAfter
-        configuration.timeZone = file.timezone.flatMap(TimeZone.init(identifier:)) ?? configuration.timeZone
+        configuration.timeZone = file.siteZone
         configuration.mllp = file.mllp
         configuration.sinks = file.sinks ?? configuration.sinks
         configuration.fileAccess = file.fileAccess ?? configuration.fileAccess

@@ -46,9 +46,26 @@ struct MLLPTests {
     /// Sends the messages of `file` with mllp_send (one connection, one message after another);
     /// returns its output (the ACKs) and exit status.
     static func send(_ file: String, port: Int) throws -> (status: Int32, output: String) {
+        try run(client, ["--loose", "--file", file, "--port", "\(port)", "127.0.0.1"])
+    }
+
+    /// Sends raw bytes through the hl7 package's own client class; returns the reply.
+    static func sendRaw(_ bytes: String, port: Int) throws -> String {
+        try run(
+            tools.appendingPathComponent("python"),
+            [
+                "-c",
+                "import sys, hl7.client as c; print(c.MLLPClient('127.0.0.1', int(sys.argv[1])).send_message(sys.argv[2].encode()).decode())",
+                "\(port)", bytes,
+            ]
+        ).output
+    }
+
+    /// Runs a tool to its end; its exit status and what it printed (stdout and stderr together).
+    static func run(_ executable: URL, _ arguments: [String]) throws -> (status: Int32, output: String) {
         let process = Process()
-        process.executableURL = client
-        process.arguments = ["--loose", "--file", file, "--port", "\(port)", "127.0.0.1"]
+        process.executableURL = executable
+        process.arguments = arguments
         let output = Pipe()
         process.standardOutput = output
         process.standardError = output
@@ -56,24 +73,6 @@ struct MLLPTests {
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
-
-    /// Sends raw bytes through the hl7 package's own client class; returns the reply.
-    static func sendRaw(_ bytes: String, port: Int) throws -> String {
-        let process = Process()
-        process.executableURL = tools.appendingPathComponent("python")
-        process.arguments = [
-            "-c",
-            "import sys, hl7.client as c; print(c.MLLPClient('127.0.0.1', int(sys.argv[1])).send_message(sys.argv[2].encode()).decode())",
-            "\(port)", bytes,
-        ]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
     }
 
     static func sample(_ name: String) -> String {

@@ -1,6 +1,6 @@
 public import Alerts
 import Events
-import Foundation
+public import Foundation
 public import Rules
 public import State
 import YAMLDocument
@@ -42,6 +42,8 @@ public struct ConfigurationFile: Sendable {
     public var allowEmptyRules: Bool?
     /// The site's time zone (IANA name) for the times people read; `nil`: the system's.
     public var timezone: String?
+    /// The site's zone: `timezone` (checked when the file was read), else the system's.
+    public var siteZone: TimeZone { timezone.flatMap(TimeZone.init(identifier:)) ?? .current }
     /// The worklist's server (`web:`) and what it shows (`display:`).
     public var web: WebSettings?
     /// The MLLP listener (`mllp:`); `nil`: none.

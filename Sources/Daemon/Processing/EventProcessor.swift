@@ -214,7 +214,7 @@ public final class EventProcessor {
         }
         // Not a contract event: a FHIR bundle is read as one (the contract path is unchanged).
         if case .failure = decoded, let value = JSONValue.parse(bytes), FHIRBundleMapper.isFHIR(value) {
-            return try readFeed(name, [feedInput.fhir(bytes)], digest: digest, now: now)
+            return try readFeed(name, [feedInput.fhir(json: value, bytes: bytes)], digest: digest, now: now)
         }
         do {
             let event = try decoded.get()

@@ -71,6 +71,16 @@ private struct FHIRMapping {
         return entries[index]
     }
 
+    /// The contract's word for `code` from `table`; a code not in it is a mistake at `place`.
+    mutating func coded(_ code: String?, _ table: [String: String], at place: String, _ what: String, _ known: String)
+        -> String?
+    {
+        guard let code else { return nil }
+        if let value = table[code] { return value }
+        fail(place, "\(what) \"\(code)\" is not \(known)")
+        return nil
+    }
+
     /// A FHIR dateTime as RFC 3339; a date alone is midnight in the site's zone.
     mutating func dateTime(_ value: JSONValue?, at place: String) -> String? {
         guard let text = Self.text(value) else { return nil }
@@ -203,17 +213,12 @@ private struct FHIRMapping {
             JSONMember(
                 key: "encounter",
                 value: .object(self.encounter(resource, place: place, admitted: admitted, discharged: discharged))))
+        // In the order of the resources' mistakes: conditions, medications, then results.
         let diagnoses = self.diagnoses(principal: resource)
-        if !diagnoses.isEmpty { event.append(JSONMember(key: "diagnoses", value: .array(diagnoses))) }
         let medications = self.medications()
-        if !medications.isEmpty { event.append(JSONMember(key: "medications", value: .array(medications))) }
         let (labs, screenings) = observations()
-        if !labs.isEmpty { event.append(JSONMember(key: "labs", value: .array(labs))) }
-        if let coverage = coverage() { event.append(JSONMember(key: "coverage", value: .object(coverage))) }
-        if !screenings.isEmpty {
-            event.append(
-                JSONMember(key: "social", value: .object([JSONMember(key: "screenings", value: .array(screenings))])))
-        }
+        event += ContractEvent.clinical(
+            diagnoses: diagnoses, medications: medications, labs: labs, coverage: coverage(), screenings: screenings)
         return .event(.object(event))
     }
 
@@ -271,14 +276,11 @@ private struct FHIRMapping {
         let id = Self.text(Self.array(resource["identifier"]).first?["value"]) ?? Self.text(resource["id"])
         if id == nil { fail(place + ".identifier", "no identifier nor id (the encounter id)") }
         var encounter = [JSONMember(key: "id", value: .string(id ?? ""))]
-        if let code = Self.text(resource["class"]?["code"]) {
-            if let value = Self.classes[code] {
-                encounter.append(JSONMember(key: "class", value: .string(value)))
-            } else {
-                fail(
-                    place + ".class.code",
-                    "encounter class \"\(code)\" is not one RiskScreen knows (IMP, OBSENC, EMER, AMB, SS…)")
-            }
+        if let value = coded(
+            Self.text(resource["class"]?["code"]), Self.classes, at: place + ".class.code", "encounter class",
+            "one RiskScreen knows (IMP, OBSENC, EMER, AMB, SS…)")
+        {
+            encounter.append(JSONMember(key: "class", value: .string(value)))
         }
         if admitted == nil, !errors.contains(where: { $0.path == place + ".period.start" }) {
             fail(place + ".period.start", "no start of the encounter (the admission)")
@@ -289,21 +291,18 @@ private struct FHIRMapping {
             encounter.append(JSONMember(key: "unit", value: .string(location)))
         }
         let hospitalization = resource["hospitalization"]
-        if let code = Self.coding(hospitalization?["admitSource"])?.code {
-            if let value = Self.admitSources[code] {
-                encounter.append(JSONMember(key: "admit_source", value: .string(value)))
-            } else {
-                fail(place + ".hospitalization.admitSource", "admit source \"\(code)\" is not a FHIR admit-source code")
-            }
+        if let value = coded(
+            Self.coding(hospitalization?["admitSource"])?.code, Self.admitSources,
+            at: place + ".hospitalization.admitSource", "admit source", "a FHIR admit-source code")
+        {
+            encounter.append(JSONMember(key: "admit_source", value: .string(value)))
         }
-        if let code = Self.coding(hospitalization?["dischargeDisposition"])?.code {
-            if let value = Self.dispositions[code] {
-                encounter.append(JSONMember(key: "discharge_disposition", value: .string(value)))
-            } else {
-                fail(
-                    place + ".hospitalization.dischargeDisposition",
-                    "discharge disposition \"\(code)\" is not a FHIR discharge-disposition code")
-            }
+        if let value = coded(
+            Self.coding(hospitalization?["dischargeDisposition"])?.code, Self.dispositions,
+            at: place + ".hospitalization.dischargeDisposition", "discharge disposition",
+            "a FHIR discharge-disposition code")
+        {
+            encounter.append(JSONMember(key: "discharge_disposition", value: .string(value)))
         }
         var procedures: [JSONValue] = []
         for (entryPlace, procedure) in resources("Procedure") {
@@ -393,19 +392,15 @@ private struct FHIRMapping {
             guard let code = Self.coding(observation["code"], loinc)?.code else { continue }
             let observed = dateTime(observation["effectiveDateTime"], at: place + ".effectiveDateTime")
             if let answer = Self.coding(observation["valueCodeableConcept"], loinc)?.code {
-                screenings.append(Self.answer(code, answerCode: answer, value: nil, at: observed))
+                screenings.append(ContractEvent.screeningAnswer(code, code: answer, value: nil, at: observed))
             } else if case .number(let value)? = observation["valueQuantity"]?["value"] {
                 if ScreeningCatalog.questions[code] != nil {
-                    screenings.append(Self.answer(code, answerCode: nil, value: value, at: observed))
+                    screenings.append(ContractEvent.screeningAnswer(code, code: nil, value: value, at: observed))
                 } else {
-                    var lab = [
-                        JSONMember(key: "loinc", value: .string(code)), JSONMember(key: "value", value: .number(value)),
-                    ]
-                    if let unit = Self.text(observation["valueQuantity"]?["unit"]) {
-                        lab.append(JSONMember(key: "unit", value: .string(unit)))
-                    }
-                    if let observed { lab.append(JSONMember(key: "observed_at", value: .string(observed))) }
-                    labs.append(.object(lab))
+                    labs.append(
+                        ContractEvent.lab(
+                            code, value: value, name: nil, unit: Self.text(observation["valueQuantity"]?["unit"]),
+                            at: observed))
                 }
             }
         }
@@ -419,26 +414,15 @@ private struct FHIRMapping {
                 }
                 for answer in Self.array(item["answer"]) {
                     if let code = Self.text(answer["valueCoding"]?["code"]) {
-                        screenings.append(Self.answer(question, answerCode: code, value: nil, at: authored))
+                        screenings.append(ContractEvent.screeningAnswer(question, code: code, value: nil, at: authored))
                     } else if case .number(let value)? = answer["valueInteger"] ?? answer["valueDecimal"] {
-                        screenings.append(Self.answer(question, answerCode: nil, value: value, at: authored))
+                        screenings.append(
+                            ContractEvent.screeningAnswer(question, code: nil, value: value, at: authored))
                     }
                 }
             }
         }
         return (labs, screenings)
-    }
-
-    static func answer(_ question: String, answerCode: String?, value: Double?, at time: String?) -> JSONValue {
-        let known = ScreeningCatalog.questions[question]
-        var answer = [
-            JSONMember(key: "instrument", value: .string(known?.instrument == "ahc-hrsn" ? "ahc-hrsn" : "other")),
-            JSONMember(key: "question", value: .string(question)),
-        ]
-        if let answerCode { answer.append(JSONMember(key: "answer_code", value: .string(answerCode))) }
-        if let value { answer.append(JSONMember(key: "answer_value", value: .number(value))) }
-        if let time { answer.append(JSONMember(key: "answered_at", value: .string(time))) }
-        return .object(answer)
     }
 
     /// Coverage.type by its words (sites code it their own way): Medicare, Medicaid, … else other.

@@ -70,6 +70,17 @@ private struct Mapping {
         }
     }
 
+    /// The contract's word for a coded field, from `table` (codes compared in upper case); a code
+    /// not in it is a mistake at the field: `PV1-2: patient class "Z" is not in HL7 table 0004 (…)`.
+    mutating func coded(
+        _ segment: HL7Segment, _ number: Int, _ table: [String: String], _ what: String, _ known: String
+    ) -> String? {
+        guard let raw = text(segment, number) else { return nil }
+        if let value = table[raw.uppercased()] { return value }
+        fail("\(segment.name)-\(number)", "\(what) \"\(raw)\" is not in \(known)")
+        return nil
+    }
+
     mutating func dateTime(_ segment: HL7Segment, _ number: Int, place: String? = nil) -> String? {
         guard let raw = text(segment, number, place: place) else { return nil }
         guard let value = HL7DateTime.rfc3339(raw, zone: zone) else {
@@ -110,15 +121,10 @@ private struct Mapping {
         if !source.isEmpty { event.append(JSONMember(key: "source", value: .object(source))) }
         event.append(JSONMember(key: "patient", value: .object(patient())))
         event.append(JSONMember(key: "encounter", value: .object(encounter(eventType: eventType))))
+        // In the order of the segments' mistakes: diagnoses, then results, then coverage.
         let diagnoses = self.diagnoses()
-        if !diagnoses.isEmpty { event.append(JSONMember(key: "diagnoses", value: .array(diagnoses))) }
         let (labs, screenings) = observations()
-        if !labs.isEmpty { event.append(JSONMember(key: "labs", value: .array(labs))) }
-        if let coverage = coverage() { event.append(JSONMember(key: "coverage", value: .object(coverage))) }
-        if !screenings.isEmpty {
-            event.append(
-                JSONMember(key: "social", value: .object([JSONMember(key: "screenings", value: .array(screenings))])))
-        }
+        event += ContractEvent.clinical(diagnoses: diagnoses, labs: labs, coverage: coverage(), screenings: screenings)
         return .event(.object(event))
     }
 
@@ -146,12 +152,8 @@ private struct Mapping {
                 fail("PID-7", "not a date \"\(raw)\"")
             }
         }
-        if let raw = text(pid, 8) {
-            if let sex = Self.sexes[raw.uppercased()] {
-                patient.append(JSONMember(key: "sex", value: .string(sex)))
-            } else {
-                fail("PID-8", "administrative sex \"\(raw)\" is not in HL7 table 0001 (F, M, O, A, U, N)")
-            }
+        if let sex = coded(pid, 8, Self.sexes, "administrative sex", "HL7 table 0001 (F, M, O, A, U, N)") {
+            patient.append(JSONMember(key: "sex", value: .string(sex)))
         }
         if let language = text(pid, 15) {
             patient.append(JSONMember(key: "language", value: .string(language.lowercased())))
@@ -171,26 +173,14 @@ private struct Mapping {
         let visit = text(pv1, 19)
         if visit == nil { fail("PV1-19", "no visit number (the encounter id)") }
         encounter.append(JSONMember(key: "id", value: .string(visit ?? "")))
-        if let raw = text(pv1, 2) {
-            if let value = Self.classes[raw.uppercased()] {
-                encounter.append(JSONMember(key: "class", value: .string(value)))
-            } else {
-                fail("PV1-2", "patient class \"\(raw)\" is not in HL7 table 0004 (I, O, E, B, R, P)")
-            }
+        if let value = coded(pv1, 2, Self.classes, "patient class", "HL7 table 0004 (I, O, E, B, R, P)") {
+            encounter.append(JSONMember(key: "class", value: .string(value)))
         }
-        if let raw = text(pv1, 4) {
-            if let value = Self.types[raw.uppercased()] {
-                encounter.append(JSONMember(key: "admission_type", value: .string(value)))
-            } else {
-                fail("PV1-4", "admission type \"\(raw)\" is not in HL7 table 0007 (E, U, C, R, N, A, L) nor 1–5")
-            }
+        if let value = coded(pv1, 4, Self.types, "admission type", "HL7 table 0007 (E, U, C, R, N, A, L) nor 1–5") {
+            encounter.append(JSONMember(key: "admission_type", value: .string(value)))
         }
-        if let raw = text(pv1, 14) {
-            if let value = Self.sources[raw] {
-                encounter.append(JSONMember(key: "admit_source", value: .string(value)))
-            } else {
-                fail("PV1-14", "admit source \"\(raw)\" is not in HL7 table 0023 (1–9)")
-            }
+        if let value = coded(pv1, 14, Self.sources, "admit source", "HL7 table 0023 (1–9)") {
+            encounter.append(JSONMember(key: "admit_source", value: .string(value)))
         }
         let admitted = dateTime(pv1, 44)
         if admitted == nil, !errors.contains(where: { $0.path == "PV1-44" }) {
@@ -211,12 +201,10 @@ private struct Mapping {
             encounter.append(JSONMember(key: "service", value: .string(service.lowercased())))
         }
         if let attending = text(pv1, 7) { encounter.append(JSONMember(key: "attending", value: .string(attending))) }
-        if let raw = text(pv1, 36) {
-            if let value = Self.dispositions[raw] {
-                encounter.append(JSONMember(key: "discharge_disposition", value: .string(value)))
-            } else {
-                fail("PV1-36", "discharge disposition \"\(raw)\" is not in HL7 table 0112 (UB-04 codes 01–70)")
-            }
+        if let value = coded(
+            pv1, 36, Self.dispositions, "discharge disposition", "HL7 table 0112 (UB-04 codes 01–70)")
+        {
+            encounter.append(JSONMember(key: "discharge_disposition", value: .string(value)))
         }
         let procedures = self.procedures()
         if !procedures.isEmpty { encounter.append(JSONMember(key: "procedures", value: .array(procedures))) }
@@ -328,7 +316,7 @@ private struct Mapping {
             let codeSystem = (text(obx, 3, component: 3) ?? "").uppercased()
             guard codeSystem == "LN" || codeSystem == "LOINC" else { continue }  // kept out: not LOINC
             let observed = dateTime(obx, 14, place: "\(place)-14")
-            let question = ScreeningCatalog.questions[code]
+            let question = ScreeningCatalog.questions[code]  // a screening answer, not a lab
             switch valueType {
             case "NM", "SN":
                 guard let raw = text(obx, 5, place: "\(place)-5") else { continue }
@@ -336,44 +324,21 @@ private struct Mapping {
                     fail("\(place)-5", "not a number \"\(raw)\" (OBX-2 says \(valueType))")
                     continue
                 }
-                if let question {
-                    var answer: [JSONMember] = [
-                        JSONMember(key: "instrument", value: .string(Self.instrument(question))),
-                        JSONMember(key: "question", value: .string(code)),
-                        JSONMember(key: "answer_value", value: .number(number)),
-                    ]
-                    if let observed { answer.append(JSONMember(key: "answered_at", value: .string(observed))) }
-                    screenings.append(.object(answer))
+                if question != nil {
+                    screenings.append(ContractEvent.screeningAnswer(code, code: nil, value: number, at: observed))
                 } else {
-                    var lab: [JSONMember] = [
-                        JSONMember(key: "loinc", value: .string(code)),
-                        JSONMember(key: "value", value: .number(number)),
-                    ]
-                    if let name = text(obx, 3, component: 2) {
-                        lab.append(JSONMember(key: "name", value: .string(name)))
-                    }
-                    if let unit = text(obx, 6) { lab.append(JSONMember(key: "unit", value: .string(unit))) }
-                    if let observed { lab.append(JSONMember(key: "observed_at", value: .string(observed))) }
-                    labs.append(.object(lab))
+                    labs.append(
+                        ContractEvent.lab(
+                            code, value: number, name: text(obx, 3, component: 2), unit: text(obx, 6), at: observed))
                 }
             case "CWE", "CE", "CNE", "CF":
                 guard let answerCode = text(obx, 5, place: "\(place)-5") else { continue }
-                var answer: [JSONMember] = [
-                    JSONMember(key: "instrument", value: .string(question.map(Self.instrument) ?? "other")),
-                    JSONMember(key: "question", value: .string(code)),
-                    JSONMember(key: "answer_code", value: .string(answerCode)),
-                ]
-                if let observed { answer.append(JSONMember(key: "answered_at", value: .string(observed))) }
-                screenings.append(.object(answer))
+                screenings.append(ContractEvent.screeningAnswer(code, code: answerCode, value: nil, at: observed))
             default:
                 continue
             }
         }
         return (labs, screenings)
-    }
-
-    static func instrument(_ question: ScreeningCatalog.Question) -> String {
-        question.instrument == "ahc-hrsn" ? "ahc-hrsn" : "other"
     }
 
     /// IN1-15 (plan type, HL7 table 0086, defined by each site) onto the contract's coverage types.

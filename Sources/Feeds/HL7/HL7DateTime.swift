@@ -1,3 +1,4 @@
+import Events
 import Foundation
 
 /// HL7 v2 DTM and DT values (`YYYY[MM[DD[HH[MM[SS[.S…]]]]]][+/-ZZZZ]`) as RFC 3339 text.
@@ -12,15 +13,14 @@ enum HL7DateTime {
             seconds = offset
         } else {
             // The zone's offset at that local time (twice: the first guess may fall across a change).
-            let local = epoch(parts)
+            let local = parts.date.daysSinceEpoch * 86_400 + parts.hour * 3600 + parts.minute * 60 + parts.second
             var guess = zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(local)))
             guess = zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(local - guess)))
             seconds = guess
         }
         let sign = seconds < 0 ? "-" : "+"
         let minutes = abs(seconds) / 60
-        return
-            "\(four(parts.year))-\(two(parts.month))-\(two(parts.day))T\(two(parts.hour)):\(two(parts.minute)):\(two(parts.second))"
+        return "\(parts.date)T\(two(parts.hour)):\(two(parts.minute)):\(two(parts.second))"
             + "\(sign)\(two(minutes / 60)):\(two(minutes % 60))"
     }
 
@@ -28,11 +28,12 @@ enum HL7DateTime {
     static func date(_ text: String) -> String? {
         let (digits, _) = split(text)
         guard let parts = civil(String(digits.prefix(8)), minimumLength: 8) else { return nil }
-        return "\(four(parts.year))-\(two(parts.month))-\(two(parts.day))"
+        return parts.date.description
     }
 
     private struct Civil {
-        var year = 0, month = 1, day = 1, hour = 0, minute = 0, second = 0
+        var date: LocalDate
+        var hour = 0, minute = 0, second = 0
     }
 
     private static func split(_ text: String) -> (String, Int?) {
@@ -59,33 +60,14 @@ enum HL7DateTime {
             guard from + count <= numbers.count else { return nil }
             return numbers[from..<from + count].reduce(0) { $0 * 10 + $1 }
         }
-        var parts = Civil()
-        parts.year = number(0, 4) ?? 0
-        parts.month = number(4, 2) ?? 1
-        parts.day = number(6, 2) ?? 1
-        parts.hour = number(8, 2) ?? 0
-        parts.minute = number(10, 2) ?? 0
-        parts.second = number(12, 2) ?? 0
-        let leap = parts.year % 4 == 0 && (parts.year % 100 != 0 || parts.year % 400 == 0)
-        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-        guard parts.year >= 1800, (1...12).contains(parts.month), (1...days[parts.month - 1]).contains(parts.day),
-            (0...23).contains(parts.hour), (0...59).contains(parts.minute), (0...59).contains(parts.second)
+        guard let year = number(0, 4), year >= 1800,
+            let date = LocalDate(year: year, month: number(4, 2) ?? 1, day: number(6, 2) ?? 1)
+        else { return nil }
+        let parts = Civil(date: date, hour: number(8, 2) ?? 0, minute: number(10, 2) ?? 0, second: number(12, 2) ?? 0)
+        guard (0...23).contains(parts.hour), (0...59).contains(parts.minute), (0...59).contains(parts.second)
         else { return nil }
         return parts
     }
 
-    /// Seconds since the epoch of the civil time read as UTC.
-    private static func epoch(_ parts: Civil) -> Int {
-        let y = parts.month <= 2 ? parts.year - 1 : parts.year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let monthIndex = parts.month > 2 ? parts.month - 3 : parts.month + 9
-        let dayOfYear = (153 * monthIndex + 2) / 5 + parts.day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        let days = era * 146_097 + dayOfEra - 719_468
-        return days * 86_400 + parts.hour * 3600 + parts.minute * 60 + parts.second
-    }
-
     private static func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
-    private static func four(_ n: Int) -> String { String(repeating: "0", count: max(0, 4 - "\(n)".count)) + "\(n)" }
 }
