@@ -50,7 +50,7 @@ let package = Package(
         // Hospital feeds as they are (HL7 v2 ADT), mapped onto the event contract.
         .target(
             name: "Feeds",
-            dependencies: ["Events"],
+            dependencies: ["Events", "YAMLDocument"],
             swiftSettings: strictSettings
         ),
         .target(
@@ -168,7 +168,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FeedsTests",
-            dependencies: ["TestSupport", "Feeds", "Events"],
+            dependencies: ["TestSupport", "Feeds", "Events", "YAMLDocument"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -36,9 +36,10 @@ public struct FeedInput: Sendable {
     public var mapper: ADTMapper
     public var fhirMapper: FHIRBundleMapper
 
-    public init(timeZone: TimeZone = .current) {
-        mapper = ADTMapper(timeZone: timeZone)
-        fhirMapper = FHIRBundleMapper(timeZone: timeZone)
+    /// Reads feeds as `site` says (its time zone, when it has one, before `timeZone`).
+    public init(timeZone: TimeZone = .current, site: SiteMapping = .none) {
+        mapper = ADTMapper(timeZone: timeZone, site: site)
+        fhirMapper = FHIRBundleMapper(timeZone: timeZone, site: site)
     }
 
     /// A FHIR R4 bundle's event (one per bundle).

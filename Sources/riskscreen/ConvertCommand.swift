@@ -25,18 +25,21 @@ struct ConvertCommand: ParsableCommand {
     @Option(help: "Read every file as this format instead of telling by name and content (json, hl7, fhir).")
     var format: FeedFormat?
 
-    @Option(help: "The configuration file: its timezone places HL7 times sent without an offset.")
+    @Option(help: "The configuration file: its timezone and site mapping say how HL7 and FHIR feeds are read.")
     var config: String?
+
+    @Option(help: "A site mapping file to try (instead of the one the configuration names).")
+    var mapping: String?
 
     @Argument(help: "Feed files: HL7 v2 (*.hl7), FHIR R4 bundles or contract JSON.", completion: .file())
     var files: [String]
 
     func run() throws {
         _ = global.bootstrapLogging()
-        let zone = try siteZone(config: config, for: "convert")
+        let feeds = try feedInput(config: config, mapping: mapping, for: "convert")
         var failed = false
         for file in files {
-            for entry in FeedFile.read(file, format: format, timeZone: zone) {
+            for entry in FeedFile.read(file, format: format, input: feeds) {
                 switch entry.content {
                 case .unreadable:
                     printError("\(entry.label): cannot be read (missing, unreadable or a directory)")
@@ -63,9 +66,18 @@ struct ConvertCommand: ParsableCommand {
 
 extension FeedFormat: ExpressibleByArgument {}
 
-/// The site's time zone from a configuration file (its `timezone`), else the system's.
-func siteZone(config: String?, for command: String) throws -> TimeZone {
-    guard let config else { return .current }
-    let file = try ConfigurationFile.load(config, for: command, consequence: "nothing was done")
-    return file.siteZone
+/// How feeds are read: a configuration file's site mapping and time zone, else the system's zone
+/// and the standards alone; `mapping` (a site mapping file) replaces the configuration's. A
+/// mistake in either is printed and stops the command.
+func feedInput(config: String?, mapping: String?, for command: String) throws -> FeedInput {
+    var file = ConfigurationFile()
+    if let config { file = try ConfigurationFile.load(config, for: command, consequence: "nothing was done") }
+    guard let mapping else { return file.feedInput }
+    let (site, problems) = SiteMappingReader().read(path: mapping)
+    if !problems.isEmpty {
+        for problem in problems { printError(problem.description) }
+        printError("\(command): the site mapping \(mapping) has mistakes; nothing was done")
+        throw ExitCode(2)
+    }
+    return FeedInput(timeZone: file.siteZone, site: site)
 }

@@ -108,8 +108,8 @@ struct EvalCommand: ParsableCommand {
         var patients: [String: PatientState] = [:]
         var given: [String: Event] = [:]
         var failed = false
-        let zone = configurationFile?.siteZone ?? .current
-        for input in files.flatMap({ FeedFile.read($0, format: inputFormat, timeZone: zone) }) {
+        let feeds = configurationFile?.feedInput ?? FeedInput()
+        for input in files.flatMap({ FeedFile.read($0, format: inputFormat, input: feeds) }) {
             let file = input.label
             let event: Event
             switch input.content {

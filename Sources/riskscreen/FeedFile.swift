@@ -17,9 +17,9 @@ struct FeedFile {
     let label: String
     let content: Content
 
-    /// The entries of `path`; `format` forces one (else by name and content). Times without an
-    /// offset in HL7 are in `timeZone`.
-    static func read(_ path: String, format: FeedFormat?, timeZone: TimeZone) -> [FeedFile] {
+    /// The entries of `path`; `format` forces one (else by name and content). HL7 and FHIR are
+    /// read by `input` (the site's zone and mapping).
+    static func read(_ path: String, format: FeedFormat?, input: FeedInput) -> [FeedFile] {
         guard let data = FileManager.default.contents(atPath: path) else {
             return [FeedFile(label: path, content: .unreadable)]
         }
@@ -33,7 +33,6 @@ struct FeedFile {
                 return [FeedFile(label: path, content: .invalid(error.errors))]
             }
         case .hl7, .fhir:
-            let input = FeedInput(timeZone: timeZone)
             let items = chosen == .fhir ? [input.fhir(bytes)] : input.hl7(bytes)
             return items.map { item in
                 let label = items.count > 1 ? "\(path)#\(item.index)" : path

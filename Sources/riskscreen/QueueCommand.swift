@@ -6,6 +6,7 @@ import Foundation
 import Presentation
 import Rules
 import State
+import YAMLDocument
 
 /// `riskscreen queue`: the social work team's view of the alert queue.
 struct QueueCommand: ParsableCommand {

@@ -101,6 +101,7 @@ struct RunCommand: AsyncParsableCommand {
         configuration.suppressFor = file.suppressFor ?? configuration.suppressFor
         configuration.staleAfter = file.staleAfter ?? configuration.staleAfter
         configuration.timeZone = file.siteZone
+        configuration.siteMapping = file.siteMapping
         configuration.mllp = file.mllp
         configuration.sinks = file.sinks ?? configuration.sinks
         configuration.fileAccess = file.fileAccess ?? configuration.fileAccess

@@ -4,6 +4,7 @@ import Daemon
 import Foundation
 import RuleTesting
 import Rules
+import YAMLDocument
 
 /// `riskscreen test [PATH…]`: runs rule test files against the rules under the same paths.
 struct TestCommand: ParsableCommand {

@@ -7,6 +7,7 @@ import HummingbirdBcrypt
 import Presentation
 import Rules
 import State
+import YAMLDocument
 
 /// `riskscreen users`: the worklist's accounts, kept in the home's state database.
 struct UsersCommand: ParsableCommand {

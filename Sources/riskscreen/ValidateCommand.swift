@@ -22,7 +22,7 @@ struct ValidateCommand: ParsableCommand {
     @Option(help: "Read every file as this format instead of telling by name and content (json, hl7, fhir).")
     var format: FeedFormat?
 
-    @Option(help: "The configuration file: its timezone places HL7 times sent without an offset.")
+    @Option(help: "The configuration file: its timezone and site mapping say how HL7 and FHIR feeds are read.")
     var config: String?
 
     @Argument(
@@ -32,10 +32,10 @@ struct ValidateCommand: ParsableCommand {
 
     func run() throws {
         let logger = global.bootstrapLogging()
-        let zone = try siteZone(config: config, for: "validate")
+        let feeds = try feedInput(config: config, mapping: nil, for: "validate")
         var invalid = 0
         for file in files {
-            for entry in FeedFile.read(file, format: format, timeZone: zone) {
+            for entry in FeedFile.read(file, format: format, input: feeds) {
                 switch entry.content {
                 case .unreadable:
                     printError("\(entry.label): cannot be read (missing, unreadable or a directory)")

@@ -130,11 +130,11 @@ struct ADTMapperTests {
             errors(Self.message("A03", pid: pid, pv1: pv1)) == [
                 "PID-5: \\Xzz\\ is not hexadecimal",
                 "PID-7: not a date \"19401332\"",
-                "PID-8: administrative sex \"Q\" is not in HL7 table 0001 (F, M, O, A, U, N)",
+                "PID-8: administrative sex \"Q\" is not in HL7 table 0001 (F, M, O, A, U, N); a code of the site's own goes in the site mapping under codes: patient.sex",
                 "PV1-19: no visit number (the encounter id)",
-                "PV1-2: patient class \"Z\" is not in HL7 table 0004 (I, O, E, B, R, P)",
-                "PV1-4: admission type \"Q\" is not in HL7 table 0007 (E, U, C, R, N, A, L) nor 1–5",
-                "PV1-14: admit source \"77\" is not in HL7 table 0023 (1–9)",
+                "PV1-2: patient class \"Z\" is not in HL7 table 0004 (I, O, E, B, R, P); a code of the site's own goes in the site mapping under codes: encounter.class",
+                "PV1-4: admission type \"Q\" is not in HL7 table 0007 (E, U, C, R, N, A, L) nor 1–5; a code of the site's own goes in the site mapping under codes: encounter.admission_type",
+                "PV1-14: admit source \"77\" is not in HL7 table 0023 (1–9); a code of the site's own goes in the site mapping under codes: encounter.admit_source",
                 "PV1-44: not a date-time \"2026112\"",
                 "PV1-45: not a date-time \"20261324103000-0500\"",
             ])

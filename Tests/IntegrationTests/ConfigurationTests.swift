@@ -19,7 +19,7 @@ struct ConfigurationTests {
                 "\(file.path):2:33: error: unknown priority or event type \"hihg\" (did you mean \"high\"?)",
                 "\(file.path):3:16: error: unknown sink \"pager\"; the sinks are queue, jsonl, syslog",
                 "\(file.path):4:14: error: minimum_age must be a duration such as 1s, 30s or 2m",
-                "\(file.path):5:1: error: unknown key \"colour\"; expected one of home, rules, minimum_age, rescan_interval, size_limit, service_levels, suppress_for, stale_after, sinks, syslog, file_access, allow_empty_rules, referrals, timezone, web, display, mllp",
+                "\(file.path):5:1: error: unknown key \"colour\"; expected one of home, rules, minimum_age, rescan_interval, size_limit, service_levels, suppress_for, stale_after, sinks, syslog, file_access, allow_empty_rules, referrals, timezone, web, display, mllp, site_mapping",
             ])
     }
 

@@ -1,5 +1,6 @@
 public import Alerts
 import Events
+public import Feeds
 public import Foundation
 public import Rules
 public import State
@@ -20,6 +21,7 @@ import YAMLDocument
 /// file_access: owner        # or group: the team's group may read the queue and use `riskscreen queue`
 /// sinks: [queue, jsonl]
 /// timezone: America/New_York  # times people read (queue, status); default the system's
+/// site_mapping: site-mapping.yaml  # how this site's HL7/FHIR feed says things (docs/feeds.md)
 /// referrals:                # the teams alerts go to; rules naming any other are refused
 ///   - { id: discharge-planning, name: Discharge planning, service_levels: { critical: 30m } }
 ///   - { id: social-needs, name: Social needs, routes: [{ unit: [4W, 5W], to: social-needs-medicine }] }
@@ -42,12 +44,21 @@ public struct ConfigurationFile: Sendable {
     public var allowEmptyRules: Bool?
     /// The site's time zone (IANA name) for the times people read; `nil`: the system's.
     public var timezone: String?
-    /// The site's zone: `timezone` (checked when the file was read), else the system's.
-    public var siteZone: TimeZone { timezone.flatMap(TimeZone.init(identifier:)) ?? .current }
+    /// The site's zone: the site mapping's, else `timezone` (checked when the file was read), else
+    /// the system's.
+    public var siteZone: TimeZone {
+        siteMapping.timeZone ?? timezone.flatMap(TimeZone.init(identifier:)) ?? .current
+    }
     /// The worklist's server (`web:`) and what it shows (`display:`).
     public var web: WebSettings?
     /// The MLLP listener (`mllp:`); `nil`: none.
     public var mllp: MLLPSettings?
+    /// The site mapping file's path as written (`site_mapping:`, relative to this file).
+    public var siteMappingPath: String?
+    /// The site mapping it names, read and checked with this file; `.none` without one.
+    public var siteMapping = SiteMapping.none
+    /// How feeds are read: the site mapping, times without an offset in its zone, else `timezone`.
+    public var feedInput: FeedInput { FeedInput(timeZone: siteZone, site: siteMapping) }
     /// The referral targets (teams) the site declares; `nil`: the shipped five.
     public var referrals: [ReferralTarget]?
     /// Who may read the files with protected health information.
@@ -61,7 +72,7 @@ public struct ConfigurationFile: Sendable {
     static let keys = [
         "home", "rules", "minimum_age", "rescan_interval", "size_limit", "service_levels", "suppress_for",
         "stale_after", "sinks", "syslog", "file_access", "allow_empty_rules", "referrals",
-        "timezone", "web", "display", "mllp",
+        "timezone", "web", "display", "mllp", "site_mapping",
     ]
     static let mllpKeys = ["listen", "max_message_bytes", "idle_timeout"]
     static let syslogKeys = [
@@ -182,6 +193,33 @@ public struct ConfigurationFile: Sendable {
                 web = Self.web(value, into: web ?? WebSettings(), report: report)
             case "mllp":
                 mllp = Self.mllp(value, report: report)
+            case "site_mapping":
+                guard let text = value.scalar?.text, !text.isEmpty else {
+                    report(value.mark, "site_mapping is the path of the site mapping file (YAML, docs/feeds.md)")
+                    continue
+                }
+                siteMappingPath = text
+                let resolved =
+                    text.hasPrefix("/")
+                    ? text : URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(text).path
+                let (mapping, problems) = SiteMappingReader().read(path: resolved)
+                if problems.isEmpty {
+                    siteMapping = mapping
+                } else if problems.count == 1, problems[0].message == "the site mapping cannot be read" {
+                    report(
+                        value.mark, "the site mapping \(resolved) cannot be read (missing, unreadable or a directory)")
+                } else {
+                    for problem in problems {
+                        let lines = FileManager.default.contents(atPath: resolved).map {
+                            String(decoding: $0, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+                        }
+                        let line = lines.flatMap { lines in
+                            problem.mark.line >= 1 && problem.mark.line <= lines.count
+                                ? String(lines[problem.mark.line - 1]) : nil
+                        }
+                        diagnostics.append(Diagnostic(.error, at: problem.mark, problem.message, sourceLine: line))
+                    }
+                }
             case "display":
                 guard let fields = value.mapping else {
                     report(value.mark, "display is a mapping: { patient_identity: true }")
@@ -316,6 +354,16 @@ public struct ConfigurationFile: Sendable {
                     "unknown key \"\(entry.key.text)\"\(Suggestions.hint(for: entry.key.text, among: Self.keys)); expected one of \(Self.keys.joined(separator: ", "))"
                 )
             }
+        }
+        // One site, one zone: the mapping's must not contradict the configuration's.
+        if let zone = siteMapping.timeZone, let timezone, let configured = TimeZone(identifier: timezone),
+            zone.identifier != configured.identifier,
+            let entry = entries.first(where: { $0.key.text == "site_mapping" })
+        {
+            report(
+                entry.value.mark,
+                "the site mapping's timezone \(zone.identifier) differs from timezone \(timezone) here; give the site's zone once"
+            )
         }
     }
 

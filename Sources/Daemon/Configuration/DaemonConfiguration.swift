@@ -1,4 +1,5 @@
 public import Alerts
+public import Feeds
 public import Foundation
 public import Rules
 public import State
@@ -33,6 +34,8 @@ public struct DaemonConfiguration: Sendable {
     public var mllp: MLLPSettings?
     /// The site's time zone: where HL7 times sent without an offset are (default the system's).
     public var timeZone = TimeZone.current
+    /// How this site's HL7 v2 and FHIR feeds say things (identifiers, codes, site fields, code maps).
+    public var siteMapping = SiteMapping.none
     /// Whether a rule set with no rule is accepted (it is not by default: it would screen nothing).
     public var allowsEmptyRules = false
     /// The teams alerts go to; a rule naming any other is refused at start and reload.

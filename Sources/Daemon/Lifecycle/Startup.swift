@@ -112,7 +112,7 @@ public enum Startup {
             serviceLevels: configuration.serviceLevels, referrals: configuration.referrals,
             defaultSuppressFor: configuration.suppressFor, staleAfter: configuration.staleAfter)
         processor.crashAt = configuration.crashAt
-        processor.feedInput = FeedInput(timeZone: configuration.timeZone)
+        processor.feedInput = FeedInput(timeZone: configuration.timeZone, site: configuration.siteMapping)
         let drain = InboxDrain(
             home: home, processor: processor, minimumAge: configuration.minimumAge, clock: configuration.clock,
             logger: logger)

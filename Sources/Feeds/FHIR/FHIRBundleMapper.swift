@@ -9,8 +9,13 @@ public import Foundation
 public struct FHIRBundleMapper: Sendable {
     /// Where a date without a time is (the site's zone).
     public var timeZone: TimeZone
+    /// The site's identifiers, codes, fields and code maps.
+    public var site: SiteMapping
 
-    public init(timeZone: TimeZone = .current) { self.timeZone = timeZone }
+    public init(timeZone: TimeZone = .current, site: SiteMapping = .none) {
+        self.timeZone = site.timeZone ?? timeZone
+        self.site = site
+    }
 
     /// Whether `value` is a FHIR resource (it has a `resourceType`), not a contract event.
     public static func isFHIR(_ value: JSONValue) -> Bool {
@@ -19,7 +24,7 @@ public struct FHIRBundleMapper: Sendable {
     }
 
     public func map(_ bundle: JSONValue) throws(InvalidEvent) -> FeedMessage {
-        var mapping = FHIRMapping(bundle: bundle, zone: timeZone)
+        var mapping = FHIRMapping(bundle: bundle, zone: timeZone, site: site)
         let result = mapping.run()
         if !mapping.errors.isEmpty { throw InvalidEvent(errors: mapping.errors, eventID: mapping.eventID) }
         return result
@@ -29,15 +34,17 @@ public struct FHIRBundleMapper: Sendable {
 private struct FHIRMapping {
     let bundle: JSONValue
     let zone: TimeZone
+    let site: SiteMapping
     var errors: [EventValidationError] = []
     var eventID: String?
     /// Each entry's resource with its place, by the references that can name it.
     var entries: [(place: String, resource: JSONValue)] = []
     var byReference: [String: Int] = [:]
 
-    init(bundle: JSONValue, zone: TimeZone) {
+    init(bundle: JSONValue, zone: TimeZone, site: SiteMapping) {
         self.bundle = bundle
         self.zone = zone
+        self.site = site
     }
 
     mutating func fail(_ place: String, _ message: String) {
@@ -71,13 +78,18 @@ private struct FHIRMapping {
         return entries[index]
     }
 
-    /// The contract's word for `code` from `table`; a code not in it is a mistake at `place`.
-    mutating func coded(_ code: String?, _ table: [String: String], at place: String, _ what: String, _ known: String)
-        -> String?
-    {
+    /// The contract's word for `code`: the site's codes for `field`, else `table`; a code in
+    /// neither is a mistake at `place`.
+    mutating func coded(
+        _ code: String?, _ field: CodedField, _ table: [String: String], at place: String, _ what: String,
+        _ known: String
+    ) -> String? {
         guard let code else { return nil }
-        if let value = table[code] { return value }
-        fail(place, "\(what) \"\(code)\" is not \(known)")
+        if let value = site.siteCode(field, code) ?? table[code] { return value }
+        let siteCodes =
+            site.codes[field].map { " nor the site mapping's codes (\($0.keys.sorted().joined(separator: ", ")))" }
+            ?? "; a code of the site's own goes in the site mapping under codes: \(field.rawValue)"
+        fail(place, "\(what) \"\(code)\" is not \(known)\(siteCodes)")
         return nil
     }
 
@@ -219,14 +231,16 @@ private struct FHIRMapping {
         let (labs, screenings) = observations()
         event += ContractEvent.clinical(
             diagnoses: diagnoses, medications: medications, labs: labs, coverage: coverage(), screenings: screenings)
-        return .event(.object(event))
+        return .event(.object(siteFields().applied(to: event)))
     }
 
     mutating func patient(_ entry: (place: String, resource: JSONValue)) -> [JSONMember] {
         let resource = entry.resource
         let identifiers = Self.array(resource["identifier"])
         let chosen =
-            identifiers.first { Self.coding($0["type"])?.code == "MR" }.flatMap { Self.text($0["value"]) }
+            identifiers.first { Self.coding($0["type"])?.code == site.patientIdentifier }.flatMap {
+                Self.text($0["value"])
+            }
             ?? identifiers.lazy.compactMap { Self.text($0["value"]) }.first ?? Self.text(resource["id"])
         if chosen == nil { fail(entry.place + ".identifier", "no identifier nor id (the patient id)") }
         var patient = [JSONMember(key: "id", value: .string(chosen ?? ""))]
@@ -244,7 +258,7 @@ private struct FHIRMapping {
             patient.append(JSONMember(key: "birth_date", value: .string(birth)))
         }
         if let gender = Self.text(resource["gender"]) {
-            patient.append(JSONMember(key: "sex", value: .string(gender)))
+            patient.append(JSONMember(key: "sex", value: .string(site.siteCode(.sex, gender) ?? gender)))
         }
         if let language = Self.coding(Self.array(resource["communication"]).first?["language"])?.code {
             patient.append(JSONMember(key: "language", value: .string(language)))
@@ -277,7 +291,8 @@ private struct FHIRMapping {
         if id == nil { fail(place + ".identifier", "no identifier nor id (the encounter id)") }
         var encounter = [JSONMember(key: "id", value: .string(id ?? ""))]
         if let value = coded(
-            Self.text(resource["class"]?["code"]), Self.classes, at: place + ".class.code", "encounter class",
+            Self.text(resource["class"]?["code"]), .encounterClass, Self.classes, at: place + ".class.code",
+            "encounter class",
             "one RiskScreen knows (IMP, OBSENC, EMER, AMB, SS…)")
         {
             encounter.append(JSONMember(key: "class", value: .string(value)))
@@ -292,13 +307,13 @@ private struct FHIRMapping {
         }
         let hospitalization = resource["hospitalization"]
         if let value = coded(
-            Self.coding(hospitalization?["admitSource"])?.code, Self.admitSources,
+            Self.coding(hospitalization?["admitSource"])?.code, .admitSource, Self.admitSources,
             at: place + ".hospitalization.admitSource", "admit source", "a FHIR admit-source code")
         {
             encounter.append(JSONMember(key: "admit_source", value: .string(value)))
         }
         if let value = coded(
-            Self.coding(hospitalization?["dischargeDisposition"])?.code, Self.dispositions,
+            Self.coding(hospitalization?["dischargeDisposition"])?.code, .dischargeDisposition, Self.dispositions,
             at: place + ".hospitalization.dischargeDisposition", "discharge disposition",
             "a FHIR discharge-disposition code")
         {
@@ -344,19 +359,20 @@ private struct FHIRMapping {
                 fail(place + ".code", "no coded condition")
                 continue
             }
-            let system: String
+            let sent: String
             switch coding.system {
-            case "http://hl7.org/fhir/sid/icd-10-cm", "http://hl7.org/fhir/sid/icd-10": system = "icd10"
-            case "http://snomed.info/sct": system = "snomed"
-            default: system = "other"
+            case "http://hl7.org/fhir/sid/icd-10-cm", "http://hl7.org/fhir/sid/icd-10": sent = "icd10"
+            case "http://snomed.info/sct": sent = "snomed"
+            default: sent = "other"
             }
+            let (code, system) = site.mapped(code: coding.code, system: sent)
             let id = Self.text(condition["id"]).map { "Condition/\($0)" }
             let categories = Self.array(condition["category"]).compactMap { Self.coding($0)?.code }
             let kind =
                 id.map(principal.contains) == true
                 ? "principal" : categories.contains("problem-list-item") ? "history" : "secondary"
             var item = [
-                JSONMember(key: "code", value: .string(coding.code)), JSONMember(key: "system", value: .string(system)),
+                JSONMember(key: "code", value: .string(code)), JSONMember(key: "system", value: .string(system)),
             ]
             if let display = coding.display { item.append(JSONMember(key: "display", value: .string(display))) }
             item.append(JSONMember(key: "kind", value: .string(kind)))
@@ -428,6 +444,9 @@ private struct FHIRMapping {
     /// Coverage.type by its words (sites code it their own way): Medicare, Medicaid, … else other.
     func coverage() -> [JSONMember]? {
         guard let coverage = resources("Coverage").first?.resource else { return nil }
+        if let code = Self.coding(coverage["type"])?.code, let value = site.siteCode(.coverageType, code) {
+            return [JSONMember(key: "type", value: .string(value))]
+        }
         let words =
             ((Self.coding(coverage["type"])?.display ?? "") + " " + (Self.text(coverage["type"]?["text"]) ?? ""))
             .lowercased()
@@ -440,5 +459,42 @@ private struct FHIRMapping {
                     ? "medicaid"
                     : words.contains("self") ? "self_pay" : words.contains("commercial") ? "commercial" : "other"
         return [JSONMember(key: "type", value: .string(type))]
+    }
+
+    /// The site mapping's observation fields: the first Observation whose code has the site's
+    /// code, its value from valueCodeableConcept, valueString, valueBoolean, valueInteger or
+    /// valueQuantity. (Site segments are HL7 v2's alone.)
+    mutating func siteFields() -> SiteFieldValues {
+        var values = SiteFieldValues()
+        let observations = resources("Observation")
+        for field in site.fields {
+            guard case .observation(let code) = field.source else { continue }
+            let found = observations.first { entry in
+                Self.array(entry.resource["code"]?["coding"]).contains { Self.text($0["code"]) == code }
+            }
+            guard let (place, observation) = found else { continue }
+            var raw: String?
+            var element = place + ".value"
+            if let coded = Self.coding(observation["valueCodeableConcept"])?.code {
+                raw = coded
+                element = place + ".valueCodeableConcept"
+            } else if let text = Self.text(observation["valueString"]) {
+                raw = text
+                element = place + ".valueString"
+            } else if case .bool(let flag)? = observation["valueBoolean"] {
+                raw = flag ? "true" : "false"
+                element = place + ".valueBoolean"
+            } else if case .number(let number)? = observation["valueInteger"] ?? observation["valueQuantity"]?["value"]
+            {
+                raw = number == number.rounded() && abs(number) < 1e15 ? String(Int(number)) : String(number)
+                element = place + (observation["valueInteger"] != nil ? ".valueInteger" : ".valueQuantity.value")
+            }
+            guard let raw else { continue }
+            switch field.value(raw, zone: zone) {
+            case .success(let value): values.set(field.target, value)
+            case .failure(let error): fail(element, error.message)
+            }
+        }
+        return values
     }
 }

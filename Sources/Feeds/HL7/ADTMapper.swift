@@ -18,10 +18,13 @@ public enum FeedMessage: Sendable, Equatable {
 public struct ADTMapper: Sendable {
     /// Where a time without an offset is (the site's zone).
     public var timeZone: TimeZone
-    /// The PID-3 identifier type (CX-5) that is the patient id; the first identifier when none has it.
-    public var patientIdentifierType = "MR"
+    /// The site's identifiers, codes, fields and code maps.
+    public var site: SiteMapping
 
-    public init(timeZone: TimeZone = .current) { self.timeZone = timeZone }
+    public init(timeZone: TimeZone = .current, site: SiteMapping = .none) {
+        self.timeZone = site.timeZone ?? timeZone
+        self.site = site
+    }
 
     /// The trigger events mapped, and the contract's event type for each.
     public static let triggers: [String: String] = [
@@ -30,7 +33,7 @@ public struct ADTMapper: Sendable {
     ]
 
     public func map(_ message: HL7Message) throws(InvalidEvent) -> FeedMessage {
-        var mapping = Mapping(message: message, zone: timeZone, identifierType: patientIdentifierType)
+        var mapping = Mapping(message: message, zone: timeZone, site: site)
         let result = mapping.run()
         if !mapping.errors.isEmpty {
             throw InvalidEvent(errors: mapping.errors, eventID: message.controlID.isEmpty ? nil : message.controlID)
@@ -43,13 +46,13 @@ public struct ADTMapper: Sendable {
 private struct Mapping {
     let message: HL7Message
     let zone: TimeZone
-    let identifierType: String
+    let site: SiteMapping
     var errors: [EventValidationError] = []
 
-    init(message: HL7Message, zone: TimeZone, identifierType: String) {
+    init(message: HL7Message, zone: TimeZone, site: SiteMapping) {
         self.message = message
         self.zone = zone
-        self.identifierType = identifierType
+        self.site = site
     }
 
     mutating func fail(_ place: String, _ text: String) {
@@ -70,14 +73,19 @@ private struct Mapping {
         }
     }
 
-    /// The contract's word for a coded field, from `table` (codes compared in upper case); a code
-    /// not in it is a mistake at the field: `PV1-2: patient class "Z" is not in HL7 table 0004 (…)`.
+    /// The contract's word for a coded field, from the site's codes for `field`, else `table`
+    /// (codes compared in upper case); a code in neither is a mistake at the field:
+    /// `PV1-2: patient class "Z" is not in HL7 table 0004 (…)`.
     mutating func coded(
-        _ segment: HL7Segment, _ number: Int, _ table: [String: String], _ what: String, _ known: String
+        _ segment: HL7Segment, _ number: Int, _ field: CodedField, _ table: [String: String], _ what: String,
+        _ known: String
     ) -> String? {
         guard let raw = text(segment, number) else { return nil }
-        if let value = table[raw.uppercased()] { return value }
-        fail("\(segment.name)-\(number)", "\(what) \"\(raw)\" is not in \(known)")
+        if let value = site.siteCode(field, raw) ?? table[raw.uppercased()] { return value }
+        let siteCodes =
+            site.codes[field].map { " nor the site mapping's codes (\($0.keys.sorted().joined(separator: ", ")))" }
+            ?? "; a code of the site's own goes in the site mapping under codes: \(field.rawValue)"
+        fail("\(segment.name)-\(number)", "\(what) \"\(raw)\" is not in \(known)\(siteCodes)")
         return nil
     }
 
@@ -125,7 +133,7 @@ private struct Mapping {
         let diagnoses = self.diagnoses()
         let (labs, screenings) = observations()
         event += ContractEvent.clinical(diagnoses: diagnoses, labs: labs, coverage: coverage(), screenings: screenings)
-        return .event(.object(event))
+        return .event(.object(siteFields().applied(to: event)))
     }
 
     mutating func patient() -> [JSONMember] {
@@ -136,7 +144,7 @@ private struct Mapping {
         }
         let identifiers = message.field(pid, 3).repetitions
         let chosen =
-            identifiers.first { $0.value(component: 5) == identifierType }
+            identifiers.first { $0.value(component: 5) == site.patientIdentifier }
             ?? identifiers.first { !$0.value().isEmpty }
         let id = chosen.flatMap { try? $0.unescaped() } ?? ""
         if id.isEmpty { fail("PID-3", "no patient identifier") }
@@ -152,7 +160,7 @@ private struct Mapping {
                 fail("PID-7", "not a date \"\(raw)\"")
             }
         }
-        if let sex = coded(pid, 8, Self.sexes, "administrative sex", "HL7 table 0001 (F, M, O, A, U, N)") {
+        if let sex = coded(pid, 8, .sex, Self.sexes, "administrative sex", "HL7 table 0001 (F, M, O, A, U, N)") {
             patient.append(JSONMember(key: "sex", value: .string(sex)))
         }
         if let language = text(pid, 15) {
@@ -170,16 +178,27 @@ private struct Mapping {
             fail("PV1", "no PV1 segment (the encounter)")
             return [JSONMember(key: "id", value: .string(""))]
         }
-        let visit = text(pv1, 19)
-        if visit == nil { fail("PV1-19", "no visit number (the encounter id)") }
+        let place = site.encounterIdentifier
+        let visit = message.segment(place.segment).flatMap { text($0, place.field, component: place.component) }
+        if visit == nil {
+            fail(
+                place.description,
+                place == HL7Place(segment: "PV1", field: 19)
+                    ? "no visit number (the encounter id)" : "no encounter id (the site mapping's encounter_identifier)"
+            )
+        }
         encounter.append(JSONMember(key: "id", value: .string(visit ?? "")))
-        if let value = coded(pv1, 2, Self.classes, "patient class", "HL7 table 0004 (I, O, E, B, R, P)") {
+        if let value = coded(
+            pv1, 2, .encounterClass, Self.classes, "patient class", "HL7 table 0004 (I, O, E, B, R, P)")
+        {
             encounter.append(JSONMember(key: "class", value: .string(value)))
         }
-        if let value = coded(pv1, 4, Self.types, "admission type", "HL7 table 0007 (E, U, C, R, N, A, L) nor 1–5") {
+        if let value = coded(
+            pv1, 4, .admissionType, Self.types, "admission type", "HL7 table 0007 (E, U, C, R, N, A, L) nor 1–5")
+        {
             encounter.append(JSONMember(key: "admission_type", value: .string(value)))
         }
-        if let value = coded(pv1, 14, Self.sources, "admit source", "HL7 table 0023 (1–9)") {
+        if let value = coded(pv1, 14, .admitSource, Self.sources, "admit source", "HL7 table 0023 (1–9)") {
             encounter.append(JSONMember(key: "admit_source", value: .string(value)))
         }
         let admitted = dateTime(pv1, 44)
@@ -202,7 +221,8 @@ private struct Mapping {
         }
         if let attending = text(pv1, 7) { encounter.append(JSONMember(key: "attending", value: .string(attending))) }
         if let value = coded(
-            pv1, 36, Self.dispositions, "discharge disposition", "HL7 table 0112 (UB-04 codes 01–70)")
+            pv1, 36, .dischargeDisposition, Self.dispositions, "discharge disposition",
+            "HL7 table 0112 (UB-04 codes 01–70)")
         {
             encounter.append(JSONMember(key: "discharge_disposition", value: .string(value)))
         }
@@ -253,14 +273,16 @@ private struct Mapping {
                 continue
             }
             let codingSystem = (text(dg1, 3, component: 3, place: place) ?? text(dg1, 2) ?? "").uppercased()
-            let system: String
+            let sent: String
             switch codingSystem {
-            case "I10", "I10C", "ICD10CM", "ICD-10-CM", "ICD10": system = "icd10"
-            case "SCT", "SNM", "SNOMEDCT", "SNOMED": system = "snomed"
-            default: system = "other"
+            case "I10", "I10C", "ICD10CM", "ICD-10-CM", "ICD10": sent = "icd10"
+            case "SCT", "SNM", "SNOMEDCT", "SNOMED": sent = "snomed"
+            default: sent = "other"
             }
+            let mapped = site.mapped(code: code, system: sent)
             var diagnosis: [JSONMember] = [
-                JSONMember(key: "code", value: .string(code)), JSONMember(key: "system", value: .string(system)),
+                JSONMember(key: "code", value: .string(mapped.code)),
+                JSONMember(key: "system", value: .string(mapped.system)),
             ]
             if let display = text(dg1, 3, component: 2, place: place) ?? text(dg1, 4) {
                 diagnosis.append(JSONMember(key: "display", value: .string(display)))
@@ -341,9 +363,13 @@ private struct Mapping {
         return (labs, screenings)
     }
 
-    /// IN1-15 (plan type, HL7 table 0086, defined by each site) onto the contract's coverage types.
+    /// IN1-15 (plan type, HL7 table 0086, defined by each site) onto the contract's coverage types:
+    /// the site's codes, else the common words, else other.
     mutating func coverage() -> [JSONMember]? {
         guard let in1 = message.segment("IN1"), let raw = text(in1, 15) else { return nil }
+        if let value = site.siteCode(.coverageType, raw) {
+            return [JSONMember(key: "type", value: .string(value))]
+        }
         let types = [
             "MEDICARE": "medicare", "MC": "medicare", "MCR": "medicare", "MEDICAID": "medicaid", "MCD": "medicaid",
             "DUAL": "dual", "COMMERCIAL": "commercial", "COM": "commercial", "HMO": "commercial", "PPO": "commercial",
@@ -351,5 +377,32 @@ private struct Mapping {
             "UNINSURED": "uninsured", "SELF": "self_pay", "SELFPAY": "self_pay", "SP": "self_pay",
         ]
         return [JSONMember(key: "type", value: .string(types[raw.uppercased()] ?? "other"))]
+    }
+
+    /// The site mapping's fields: a site segment's field (the first segment of its name), or the
+    /// first OBX whose OBX-3 code is the site's observation code (its value in OBX-5).
+    mutating func siteFields() -> SiteFieldValues {
+        var values = SiteFieldValues()
+        for field in site.fields {
+            var raw: String?
+            var place = ""
+            switch field.source {
+            case .segment(let at):
+                place = at.description
+                raw = message.segment(at.segment).flatMap { text($0, at.field, component: at.component, place: place) }
+            case .observation(let code):
+                for (index, obx) in message.segments("OBX").enumerated() where message.field(obx, 3).value() == code {
+                    place = "OBX[\(index + 1)]-5"
+                    raw = text(obx, 5, place: place)
+                    break
+                }
+            }
+            guard let raw else { continue }
+            switch field.value(raw, zone: zone) {
+            case .success(let value): values.set(field.target, value)
+            case .failure(let error): fail(place, error.message)
+            }
+        }
+        return values
     }
 }

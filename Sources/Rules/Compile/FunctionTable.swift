@@ -1,3 +1,5 @@
+import YAMLDocument
+
 /// One function of the rule language: its name, how many arguments it takes, how it is written,
 /// what it gives, one line of help, and the compiler's method that checks its arguments' types and
 /// builds it.
