@@ -100,8 +100,8 @@ public struct FeedInput: Sendable {
         return items
     }
 
-    /// An HL7 message's event, decoded and validated as the contract requires.
-    public static func event(_ json: JSONValue) throws(InvalidEvent) -> Event {
-        try EventDecoder().decode(json: json)
+    /// A feed message's event, decoded and validated as the contract requires.
+    public static func event(_ contract: FeedEvent) throws(InvalidEvent) -> Event {
+        try contract.decoded()
     }
 }

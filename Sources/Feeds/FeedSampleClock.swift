@@ -15,7 +15,8 @@ public enum FeedSampleClock {
         for text in texts {
             let bytes = Array(text.utf8)
             for item in fhir ? [input.fhir(bytes)] : input.hl7(bytes) {
-                guard case .success(.event(let json)) = item.result, case .string(let occurred)? = json["occurred_at"],
+                guard case .success(.event(let event)) = item.result,
+                    case .string(let occurred)? = event.json["occurred_at"],
                     let time = Timestamp(rfc3339: occurred)
                 else { continue }
                 if latest.map({ $0 < time }) ?? true { latest = time }

@@ -49,9 +49,9 @@ struct ConvertCommand: ParsableCommand {
                     failed = true
                 case .ignored(let reason):
                     printError("\(entry.label): ignored: \(reason)")
-                case .event(_, let json):
-                    if let json {
-                        print(json.serialized)
+                case .event(_, let contract):
+                    if let contract {
+                        print(contract.text)
                     } else if let data = FileManager.default.contents(atPath: file),
                         let value = JSONValue.parse([UInt8](data))
                     {

@@ -7,7 +7,7 @@ import Foundation
 struct FeedFile {
     /// What one message of the file came to.
     enum Content {
-        case event(Event, json: JSONValue?)
+        case event(Event, contract: FeedEvent?)
         case ignored(String)
         case invalid([EventValidationError])
         case unreadable
@@ -28,7 +28,7 @@ struct FeedFile {
         switch chosen {
         case .json:
             do {
-                return [FeedFile(label: path, content: .event(try EventDecoder().decode(bytes), json: nil))]
+                return [FeedFile(label: path, content: .event(try EventDecoder().decode(bytes), contract: nil))]
             } catch {
                 return [FeedFile(label: path, content: .invalid(error.errors))]
             }
@@ -39,9 +39,9 @@ struct FeedFile {
                 switch item.result {
                 case .failure(let invalid): return FeedFile(label: label, content: .invalid(invalid.errors))
                 case .success(.ignored(let reason)): return FeedFile(label: label, content: .ignored(reason))
-                case .success(.event(let json)):
+                case .success(.event(let contract)):
                     do throws(InvalidEvent) {
-                        return FeedFile(label: label, content: .event(try FeedInput.event(json), json: json))
+                        return FeedFile(label: label, content: .event(try contract.decoded(), contract: contract))
                     } catch {
                         return FeedFile(label: label, content: .invalid(error.errors))
                     }

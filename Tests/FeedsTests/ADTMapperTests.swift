@@ -76,7 +76,8 @@ struct ADTMapperTests {
         #expect(event.encounter.unit == "4W" && event.encounter.bed == "02")
         #expect(event.encounter.admittedAt == Timestamp(rfc3339: "2026-11-20T08:00:00-05:00"))
         #expect(event.encounter.dischargedAt == Timestamp(rfc3339: "2026-11-24T10:30:00-05:00"))
-        guard case .success(.event(let json)) = map(Self.message("A03")) else { return }
+        guard case .success(.event(let contract)) = map(Self.message("A03")) else { return }
+        let json = contract.json
         #expect(json["patient"]?["birth_date"] == .string("1940-02-29"))
         #expect(json["patient"]?["sex"] == .string("female"))
         #expect(json["patient"]?["language"] == .string("en"))
@@ -118,7 +119,8 @@ struct ADTMapperTests {
         let screenings = event.social?.screenings ?? []
         #expect(screenings.map(\.question) == ["88122-7", "95614-4"])
         #expect(screenings[0].answerCode == "LA28397-0")
-        guard case .success(.event(let json)) = map(Self.message("A03", extra)) else { return }
+        guard case .success(.event(let contract)) = map(Self.message("A03", extra)) else { return }
+        let json = contract.json
         #expect(json["coverage"]?["type"] == .string("medicaid"))
     }
 
@@ -139,5 +141,25 @@ struct ADTMapperTests {
                 "PV1-45: not a date-time \"20261324103000-0500\"",
             ])
         #expect(errors(Self.message("A01", pid: "PID|1")) == ["PID-3: no patient identifier"])
+    }
+
+    @Test("a lab value reads as Double reads its text, on the fast path for plain decimals and off it")
+    func labValues() throws {
+        var generator = SystemRandomNumberGenerator()
+        var texts = [
+            "134", "0.5", "-2.75", "1.10", "007", ".5", "5.", "123456789012345", "1234567890123456", "1e3",
+            "+4", "0.1", "0.30000000000000004", "-0",
+        ]
+        for _ in 0..<200 {
+            let digits = Int.random(in: 1...15, using: &generator)
+            let number = String((0..<digits).map { _ in Character(String(Int.random(in: 0...9, using: &generator))) })
+            let point = Int.random(in: 0...digits, using: &generator)
+            texts.append(String(number.prefix(point)) + "." + String(number.dropFirst(point)))
+        }
+        for text in texts {
+            let obx = "OBX|1|NM|2951-2^Sodium^LN||\(text)|mmol/L|||||F"
+            let lab = try event(Self.message("A03", [obx])).labs.first
+            #expect(lab?.value == Double(text), "\(text)")
+        }
     }
 }

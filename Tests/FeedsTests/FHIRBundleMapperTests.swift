@@ -166,8 +166,8 @@ struct FeedSampleClockTests {
         let now = try #require(Timestamp(rfc3339: "2027-03-10T12:00:00Z"))
         let moved = FeedSampleClock.move(texts, fhir: false, before: now)
         let times = moved.compactMap { text -> Timestamp? in
-            guard case .success(.event(let json)) = FeedInput().hl7(Array(text.utf8))[0].result,
-                case .string(let occurred)? = json["occurred_at"]
+            guard case .success(.event(let contract)) = FeedInput().hl7(Array(text.utf8))[0].result,
+                case .string(let occurred)? = contract.json["occurred_at"]
             else { return nil }
             return Timestamp(rfc3339: occurred)
         }

@@ -139,7 +139,7 @@ let benchmarks: @Sendable () -> Void = {
         guard case .success(.event(let json))? = site.hl7(input).first?.result else {
             preconditionFailure("the benchmark's HL7 does not map")
         }
-        let equivalent = Array(json.serialized.utf8)
+        let equivalent = json.bytes
         precondition((try? EventDecoder().decode(equivalent)) != nil, "the equivalent JSON does not decode")
         Benchmark("HL7 v2 read+map+validate, \(label) (\(input.count) bytes)") { benchmark in
             for _ in benchmark.scaledIterations {
@@ -151,6 +151,21 @@ let benchmarks: @Sendable () -> Void = {
         Benchmark("decode+validate, the same \(label) as contract JSON (\(equivalent.count) bytes)") { benchmark in
             for _ in benchmark.scaledIterations { blackHole(try? EventDecoder().decode(equivalent)) }
         }
+    }
+
+    // FHIR R4 against the contract: a one-encounter bundle (samples/fhir/collection-discharge.json)
+    // read, mapped and validated, beside the contract JSON it becomes.
+    let bundle = bytes("samples/fhir/collection-discharge.json")
+    guard case .success(.event(let bundleEvent)) = site.fhir(bundle).result else {
+        preconditionFailure("the benchmark's FHIR bundle does not map")
+    }
+    Benchmark("FHIR R4 read+map+validate, one-encounter bundle (\(bundle.count) bytes)") { benchmark in
+        for _ in benchmark.scaledIterations {
+            if case .success(.event(let contract)) = site.fhir(bundle).result { blackHole(try? contract.decoded()) }
+        }
+    }
+    Benchmark("decode+validate, the same bundle as contract JSON (\(bundleEvent.bytes.count) bytes)") { benchmark in
+        for _ in benchmark.scaledIterations { blackHole(try? EventDecoder().decode(bundleEvent.bytes)) }
     }
 
     Benchmark("decode+validate+evaluate, reference event") { benchmark in

@@ -34,7 +34,7 @@ case "hl7":
     let site = FeedInput(timeZone: TimeZone(identifier: "America/New_York")!)
     for _ in 0..<iterations {
         for item in site.hl7(bytes) {
-            if case .success(.event(let json)) = item.result, let event = try? FeedInput.event(json) {
+            if case .success(.event(let contract)) = item.result, let event = try? contract.decoded() {
                 count &+= event.diagnoses.count
             }
         }

@@ -260,10 +260,10 @@ public final class EventProcessor {
             try FileSystem.syncDirectory(directory)
             logger.info("feed message ignored", metadata: ["file": "\(name)", "reason": "\(reason)"])
             return .done(.ignored)
-        case .success(.event(let json)):
+        case .success(.event(let contract)):
             do {
-                let event = try EventDecoder().decode(json: json)
-                let content = Array(json.serialized.utf8)
+                let event = try contract.decoded()
+                let content = contract.bytes
                 let entry = LedgerEntry(
                     eventID: event.eventID, digest: digest, outcome: .processed, recordedAt: now, fileName: name,
                     rulesVersion: ruleSet.version)

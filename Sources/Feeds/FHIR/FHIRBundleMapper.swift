@@ -231,7 +231,7 @@ private struct FHIRMapping {
         let (labs, screenings) = observations()
         event += ContractEvent.clinical(
             diagnoses: diagnoses, medications: medications, labs: labs, coverage: coverage(), screenings: screenings)
-        return .event(.object(siteFields().applied(to: event)))
+        return .event(FeedEvent(.object(siteFields().applied(to: event))))
     }
 
     mutating func patient(_ entry: (place: String, resource: JSONValue)) -> [JSONMember] {

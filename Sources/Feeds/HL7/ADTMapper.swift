@@ -4,10 +4,30 @@ public import Foundation
 /// What one feed message becomes: an event in the contract's form, or nothing to screen.
 public enum FeedMessage: Sendable, Equatable {
     /// The event, as contract JSON (then decoded and validated like any event file).
-    case event(JSONValue)
+    case event(FeedEvent)
     /// A message that is not about an encounter (A28 add person, A31 update person, A05
     /// pre-admit…): archived and counted, never screened, never quarantined.
     case ignored(String)
+}
+
+/// A feed message's event in the contract's JSON: what is validated, and what the state keeps.
+public struct FeedEvent: Sendable, Equatable {
+    /// The contract JSON, compact, members in the contract's order.
+    public let bytes: [UInt8]
+
+    public init(bytes: [UInt8]) { self.bytes = bytes }
+
+    /// From a value (the FHIR mapper's form).
+    public init(_ value: JSONValue) { bytes = Array(value.serialized.utf8) }
+
+    /// The JSON as a value (for tools and tests).
+    public var json: JSONValue { JSONValue.parse(bytes) ?? .null }
+
+    /// The JSON as one line of text.
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// Decoded and validated as the contract requires: the one way into the event model.
+    public func decoded() throws(InvalidEvent) -> Event { try EventDecoder().decode(bytes) }
 }
 
 /// Maps an HL7 v2 ADT message onto the event contract.
@@ -15,6 +35,9 @@ public enum FeedMessage: Sendable, Equatable {
 /// Trigger events: A01 admission, A04 registration, A02/A06/A07 transfer, A03 discharge, A08
 /// update, A11 cancel_admission, A13 cancel_discharge; other ADT triggers are ignored; other
 /// message types are refused. Errors name the field (`PV1-45: not a date-time "2026-13-01"`).
+///
+/// The contract JSON is written as the fields are read, on the message's bytes: the only text
+/// made on the way is the short codes looked up in tables.
 public struct ADTMapper: Sendable {
     /// Where a time without an offset is (the site's zone).
     public var timeZone: TimeZone
@@ -42,42 +65,95 @@ public struct ADTMapper: Sendable {
     }
 }
 
-/// One message's mapping: the contract members built, the errors found.
+/// One message's mapping: the JSON written, the errors found.
 private struct Mapping {
     let message: HL7Message
     let zone: TimeZone
     let site: SiteMapping
     var errors: [EventValidationError] = []
+    var out = ContractJSONWriter()
+    /// The site fields' values, by contract field (the last one read of each).
+    var siteValues: [(name: String, value: JSONValue)] = []
+
+    static let pid = HL7Message.packed("PID" as StaticString)
+    static let pv1 = HL7Message.packed("PV1" as StaticString)
+    static let evn = HL7Message.packed("EVN" as StaticString)
+    static let dg1 = HL7Message.packed("DG1" as StaticString)
+    static let pr1 = HL7Message.packed("PR1" as StaticString)
+    static let obx = HL7Message.packed("OBX" as StaticString)
+    static let in1 = HL7Message.packed("IN1" as StaticString)
+    static let ln = HL7Message.packedCode("LN"), loinc = HL7Message.packedCode("LOINC")
+    static let i10 = HL7Message.packedCode("I10"), i10c = HL7Message.packedCode("I10C")
+    static let icd10cm = HL7Message.packedCode("ICD10CM"), icd10 = HL7Message.packedCode("ICD10")
+    static let sct = HL7Message.packedCode("SCT"), snm = HL7Message.packedCode("SNM")
+    static let snomedct = HL7Message.packedCode("SNOMEDCT"), snomed = HL7Message.packedCode("SNOMED")
+    /// The screening questions the catalog knows, as packed codes: most results are not one, and
+    /// are told so without a lookup by text.
+    static let questionCodes = Set(
+        ScreeningCatalog.questions.keys.map { code in
+            code.utf8.count <= 8 ? code.utf8.reduce(UInt64(0)) { $0 << 8 | UInt64($1) } : 0
+        })
+    static let nm = HL7Message.packedCode("NM"), sn = HL7Message.packedCode("SN")
+    static let cwe = HL7Message.packedCode("CWE"), ce = HL7Message.packedCode("CE")
+    static let cne = HL7Message.packedCode("CNE"), cf = HL7Message.packedCode("CF")
 
     init(message: HL7Message, zone: TimeZone, site: SiteMapping) {
         self.message = message
         self.zone = zone
         self.site = site
+        out = ContractJSONWriter(capacity: message.bytes.count * 2 + 256)
     }
 
     mutating func fail(_ place: String, _ text: String) {
         errors.append(EventValidationError(path: place, message: text))
     }
 
-    /// Field `number` of `segment`, component `component`, unescaped; a malformed escape is an error.
-    mutating func text(_ segment: HL7Segment, _ number: Int, component: Int = 1, sub: Int = 1, place: String? = nil)
-        -> String?
-    {
-        let field = message.field(segment, number)
+    /// The trimmed bytes of field `number` of segment `segment`, component `component`.
+    func range(_ segment: Int, _ number: Int, component: Int = 1, sub: Int = 1) -> Range<Int> {
+        message.trimmed(message.part(message.field(segment, number), component: component, sub: sub))
+    }
+
+    /// The unescaped text of a field's component; a malformed escape is an error at `place`.
+    mutating func text(
+        _ segment: Int, _ number: Int, component: Int = 1, sub: Int = 1, place: @autoclosure () -> String? = nil
+    ) -> String? {
+        let range = range(segment, number, component: component, sub: sub)
+        guard !range.isEmpty else { return nil }
         do {
-            let value = try field.unescaped(component: component, sub: sub).trimmedBlanks
+            let value = try message.text(range)
             return value.isEmpty ? nil : value
         } catch {
-            fail(place ?? "\(segment.name)-\(number)", error.description)
+            fail(place() ?? "\(Self.name(message, segment))-\(number)", error.description)
             return nil
         }
+    }
+
+    static func name(_ message: HL7Message, _ segment: Int) -> String {
+        HL7Segment(message: message, index: segment).name
+    }
+
+    /// Writes a field's component as a string member; returns whether one was written.
+    @discardableResult
+    mutating func write(
+        _ key: StaticString, _ segment: Int, _ number: Int, component: Int = 1,
+        place: @autoclosure () -> String? = nil
+    ) -> Bool {
+        let range = range(segment, number, component: component)
+        guard !range.isEmpty else { return false }
+        if message.hasEscape(range) {
+            guard let value = text(segment, number, component: component, place: place()) else { return false }
+            out.string(key, value)
+        } else {
+            out.string(key, message.bytes, range)
+        }
+        return true
     }
 
     /// The contract's word for a coded field, from the site's codes for `field`, else `table`
     /// (codes compared in upper case); a code in neither is a mistake at the field:
     /// `PV1-2: patient class "Z" is not in HL7 table 0004 (…)`.
     mutating func coded(
-        _ segment: HL7Segment, _ number: Int, _ field: CodedField, _ table: [String: String], _ what: String,
+        _ segment: Int, _ number: Int, _ field: CodedField, _ table: [String: String], _ what: String,
         _ known: String
     ) -> String? {
         guard let raw = text(segment, number) else { return nil }
@@ -85,21 +161,41 @@ private struct Mapping {
         let siteCodes =
             site.codes[field].map { " nor the site mapping's codes (\($0.keys.sorted().joined(separator: ", ")))" }
             ?? "; a code of the site's own goes in the site mapping under codes: \(field.rawValue)"
-        fail("\(segment.name)-\(number)", "\(what) \"\(raw)\" is not in \(known)\(siteCodes)")
+        fail("\(Self.name(message, segment))-\(number)", "\(what) \"\(raw)\" is not in \(known)\(siteCodes)")
         return nil
     }
 
-    mutating func dateTime(_ segment: HL7Segment, _ number: Int, place: String? = nil) -> String? {
-        guard let raw = text(segment, number, place: place) else { return nil }
-        guard let value = HL7DateTime.rfc3339(raw, zone: zone) else {
-            fail(place ?? "\(segment.name)-\(number)", "not a date-time \"\(raw)\"")
-            return nil
+    /// Writes a DTM field as an RFC 3339 member; a value that is not a date-time is an error.
+    @discardableResult
+    mutating func dateTime(
+        _ key: StaticString, _ segment: Int, _ number: Int, place: @autoclosure () -> String? = nil
+    ) -> Bool {
+        let range = range(segment, number)
+        guard !range.isEmpty else { return false }
+        var written = false
+        out.member(key) { bytes in
+            written = HL7DateTime.write(message.bytes, range, zone: zone, to: &bytes)
+            if !written { bytes += "\"\"".utf8 }
         }
-        return value
+        if !written {
+            let shown = (try? message.text(range)) ?? ""
+            fail(place() ?? "\(Self.name(message, segment))-\(number)", "not a date-time \"\(shown)\"")
+        }
+        return written
+    }
+
+    /// Whether a DTM field holds a date-time; one sent that is not is reported at `place`.
+    mutating func checkDateTime(_ segment: Int, _ number: Int, place: @autoclosure () -> String? = nil) -> Bool {
+        let range = range(segment, number)
+        guard !range.isEmpty else { return false }
+        if HL7DateTime.isDateTime(message.bytes, range) { return true }
+        let shown = (try? message.text(range)) ?? ""
+        fail(place() ?? "\(Self.name(message, segment))-\(number)", "not a date-time \"\(shown)\"")
+        return false
     }
 
     mutating func run() -> FeedMessage {
-        guard let msh = message.segment("MSH") else {
+        guard let msh = message.first(HL7Message.msh) else {
             fail("MSH", "no MSH segment")
             return .ignored("")
         }
@@ -112,123 +208,175 @@ private struct Mapping {
         guard let eventType = ADTMapper.triggers[type.trigger] else {
             return .ignored("ADT^\(type.trigger) is not about an encounter RiskScreen screens")
         }
-        var event: [JSONMember] = [
-            JSONMember(key: "schema_version", value: .number(1))
-        ]
-        let controlID = text(msh, 10)
-        if controlID == nil { fail("MSH-10", "no message control id (the event id)") }
-        event.append(JSONMember(key: "event_id", value: .string(controlID ?? "")))
-        event.append(JSONMember(key: "event_type", value: .string(eventType)))
-        let evn = message.segment("EVN")
-        let occurred = evn.flatMap { dateTime($0, 2) } ?? dateTime(msh, 7)
-        if occurred == nil, errors.isEmpty { fail("EVN-2", "no event time (nor MSH-7)") }
-        event.append(JSONMember(key: "occurred_at", value: .string(occurred ?? "")))
-        var source: [JSONMember] = []
-        if let system = text(msh, 3) { source.append(JSONMember(key: "system", value: .string(system))) }
-        if let facility = text(msh, 4) { source.append(JSONMember(key: "facility_id", value: .string(facility))) }
-        if !source.isEmpty { event.append(JSONMember(key: "source", value: .object(source))) }
-        event.append(JSONMember(key: "patient", value: .object(patient())))
-        event.append(JSONMember(key: "encounter", value: .object(encounter(eventType: eventType))))
+        readSiteFields()
+        out.beginObject()
+        out.integer("schema_version", 1)
+        if !write("event_id", msh, 10) {
+            fail("MSH-10", "no message control id (the event id)")
+            out.string("event_id", "")
+        }
+        out.string("event_type", eventType)
+        if let evn = message.first(Self.evn), checkDateTime(evn, 2) {
+            dateTime("occurred_at", evn, 2)
+        } else if checkDateTime(msh, 7) {
+            dateTime("occurred_at", msh, 7)
+        } else {
+            if errors.isEmpty { fail("EVN-2", "no event time (nor MSH-7)") }
+            out.string("occurred_at", "")
+        }
+        if !range(msh, 3).isEmpty || !range(msh, 4).isEmpty {
+            out.beginObject("source")
+            write("system", msh, 3)
+            write("facility_id", msh, 4)
+            out.endObject()
+        }
+        patient()
+        encounter(eventType: eventType, msh: msh)
         // In the order of the segments' mistakes: diagnoses, then results, then coverage.
-        let diagnoses = self.diagnoses()
-        let (labs, screenings) = observations()
-        event += ContractEvent.clinical(diagnoses: diagnoses, labs: labs, coverage: coverage(), screenings: screenings)
-        return .event(.object(siteFields().applied(to: event)))
+        diagnoses()
+        let screenings = observations()
+        coverage()
+        if !screenings.isEmpty || siteValues.contains(where: { $0.name.hasPrefix("social.") }) {
+            out.beginObject("social")
+            if !screenings.isEmpty {
+                out.beginArray("screenings")
+                out.members(of: screenings)
+                out.endArray()
+            }
+            writeSiteMembers("social")
+            out.endObject()
+        }
+        for object in ["utilization", "functional"]
+        where siteValues.contains(where: { $0.name.hasPrefix(object + ".") }) {
+            out.beginObject(named: object)
+            writeSiteMembers(object)
+            out.endObject()
+        }
+        out.endObject()
+        return .event(FeedEvent(bytes: out.bytes))
     }
 
-    mutating func patient() -> [JSONMember] {
-        var patient: [JSONMember] = []
-        guard let pid = message.segment("PID") else {
-            fail("PID", "no PID segment (the patient)")
-            return [JSONMember(key: "id", value: .string(""))]
+    /// Whether a site field sets `name` (which the standard field then leaves to it).
+    func siteSets(_ name: String) -> Bool { siteValues.contains { $0.name == name } }
+
+    /// The site fields' members of the object `prefix` (one level; a nested object, such as
+    /// `social.caregiver`, as an object of its own).
+    mutating func writeSiteMembers(_ prefix: String) {
+        let head = prefix + "."
+        var nested: [String] = []
+        for (name, value) in siteValues where name.hasPrefix(head) {
+            let rest = name.dropFirst(head.count)
+            if let dot = rest.firstIndex(of: ".") {
+                let inner = String(rest[..<dot])
+                if !nested.contains(inner) { nested.append(inner) }
+            } else {
+                out.member(named: String(rest), value)
+            }
         }
-        let identifiers = message.field(pid, 3).repetitions
+        for inner in nested {
+            out.beginObject(named: inner)
+            writeSiteMembers(head + inner)
+            out.endObject()
+        }
+    }
+
+    mutating func patient() {
+        out.beginObject("patient")
+        defer { out.endObject() }
+        guard let pid = message.first(Self.pid) else {
+            fail("PID", "no PID segment (the patient)")
+            out.string("id", "")
+            return
+        }
+        let identifiers = message.repetitions(message.field(pid, 3))
         let chosen =
-            identifiers.first { $0.value(component: 5) == site.patientIdentifier }
-            ?? identifiers.first { !$0.value().isEmpty }
-        let id = chosen.flatMap { try? $0.unescaped() } ?? ""
+            identifiers.first {
+                message.equals(message.trimmed(message.part($0, component: 5)), site.patientIdentifier)
+            }
+            ?? identifiers.first { !message.trimmed(message.part($0)).isEmpty }
+        let id = chosen.flatMap { try? message.text(message.trimmed(message.part($0))) } ?? ""
         if id.isEmpty { fail("PID-3", "no patient identifier") }
-        patient.append(JSONMember(key: "id", value: .string(id)))
-        var name: [JSONMember] = []
-        if let given = text(pid, 5, component: 2) { name.append(JSONMember(key: "given", value: .string(given))) }
-        if let family = text(pid, 5, component: 1) { name.append(JSONMember(key: "family", value: .string(family))) }
-        if !name.isEmpty { patient.append(JSONMember(key: "name", value: .object(name))) }
+        out.string("id", id)
+        let given = range(pid, 5, component: 2)
+        let family = range(pid, 5, component: 1)
+        if !given.isEmpty || !family.isEmpty {
+            out.beginObject("name")
+            write("given", pid, 5, component: 2)
+            write("family", pid, 5, component: 1)
+            out.endObject()
+        }
         if let raw = text(pid, 7) {
             if let date = HL7DateTime.date(raw) {
-                patient.append(JSONMember(key: "birth_date", value: .string(date)))
+                out.string("birth_date", date)
             } else {
                 fail("PID-7", "not a date \"\(raw)\"")
             }
         }
         if let sex = coded(pid, 8, .sex, Self.sexes, "administrative sex", "HL7 table 0001 (F, M, O, A, U, N)") {
-            patient.append(JSONMember(key: "sex", value: .string(sex)))
+            out.string("sex", sex)
         }
-        if let language = text(pid, 15) {
-            patient.append(JSONMember(key: "language", value: .string(language.lowercased())))
+        if let language = text(pid, 15), !siteSets("patient.language") {
+            out.string("language", language.lowercased())
         }
-        if let postal = text(pid, 11, component: 5) {
-            patient.append(JSONMember(key: "postal_code", value: .string(postal)))
-        }
-        return patient
+        write("postal_code", pid, 11, component: 5)
+        writeSiteMembers("patient")
     }
 
-    mutating func encounter(eventType: String) -> [JSONMember] {
-        var encounter: [JSONMember] = []
-        guard let pv1 = message.segment("PV1") else {
+    mutating func encounter(eventType: String, msh: Int) {
+        out.beginObject("encounter")
+        defer { out.endObject() }
+        guard let pv1 = message.first(Self.pv1) else {
             fail("PV1", "no PV1 segment (the encounter)")
-            return [JSONMember(key: "id", value: .string(""))]
+            out.string("id", "")
+            return
         }
         let place = site.encounterIdentifier
-        let visit = message.segment(place.segment).flatMap { text($0, place.field, component: place.component) }
-        if visit == nil {
+        let visitSegment = message.first(HL7Message.packed(place.segment))
+        if visitSegment.map({ write("id", $0, place.field, component: place.component) }) != true {
             fail(
                 place.description,
                 place == HL7Place(segment: "PV1", field: 19)
                     ? "no visit number (the encounter id)" : "no encounter id (the site mapping's encounter_identifier)"
             )
+            out.string("id", "")
         }
-        encounter.append(JSONMember(key: "id", value: .string(visit ?? "")))
         if let value = coded(
             pv1, 2, .encounterClass, Self.classes, "patient class", "HL7 table 0004 (I, O, E, B, R, P)")
         {
-            encounter.append(JSONMember(key: "class", value: .string(value)))
+            out.string("class", value)
         }
         if let value = coded(
             pv1, 4, .admissionType, Self.types, "admission type", "HL7 table 0007 (E, U, C, R, N, A, L) nor 1–5")
         {
-            encounter.append(JSONMember(key: "admission_type", value: .string(value)))
+            out.string("admission_type", value)
         }
         if let value = coded(pv1, 14, .admitSource, Self.sources, "admit source", "HL7 table 0023 (1–9)") {
-            encounter.append(JSONMember(key: "admit_source", value: .string(value)))
+            out.string("admit_source", value)
         }
-        let admitted = dateTime(pv1, 44)
-        if admitted == nil, !errors.contains(where: { $0.path == "PV1-44" }) {
+        if range(pv1, 44).isEmpty {
             fail("PV1-44", "no admit date/time")
+            out.string("admitted_at", "")
+        } else {
+            dateTime("admitted_at", pv1, 44)
         }
-        encounter.append(JSONMember(key: "admitted_at", value: .string(admitted ?? "")))
-        if let discharged = dateTime(pv1, 45) {
-            encounter.append(JSONMember(key: "discharged_at", value: .string(discharged)))
-        } else if eventType == "discharge", !errors.contains(where: { $0.path == "PV1-45" }) {
+        if !range(pv1, 45).isEmpty {
+            dateTime("discharged_at", pv1, 45)
+        } else if eventType == "discharge" {
             fail("PV1-45", "a discharge (A03) without a discharge date/time")
         }
-        if let facility = text(pv1, 3, component: 4) ?? text(message.segment("MSH")!, 4) {
-            encounter.append(JSONMember(key: "facility_id", value: .string(facility)))
-        }
-        if let unit = text(pv1, 3, component: 1) { encounter.append(JSONMember(key: "unit", value: .string(unit))) }
-        if let bed = text(pv1, 3, component: 3) { encounter.append(JSONMember(key: "bed", value: .string(bed))) }
-        if let service = text(pv1, 10) {
-            encounter.append(JSONMember(key: "service", value: .string(service.lowercased())))
-        }
-        if let attending = text(pv1, 7) { encounter.append(JSONMember(key: "attending", value: .string(attending))) }
+        if !write("facility_id", pv1, 3, component: 4) { write("facility_id", msh, 4) }
+        write("unit", pv1, 3, component: 1)
+        write("bed", pv1, 3, component: 3)
+        if let service = text(pv1, 10), !siteSets("encounter.service") { out.string("service", service.lowercased()) }
+        if !siteSets("encounter.attending") { write("attending", pv1, 7) }
         if let value = coded(
             pv1, 36, .dischargeDisposition, Self.dispositions, "discharge disposition",
             "HL7 table 0112 (UB-04 codes 01–70)")
         {
-            encounter.append(JSONMember(key: "discharge_disposition", value: .string(value)))
+            out.string("discharge_disposition", value)
         }
-        let procedures = self.procedures()
-        if !procedures.isEmpty { encounter.append(JSONMember(key: "procedures", value: .array(procedures))) }
-        return encounter
+        procedures()
+        writeSiteMembers("encounter")
     }
 
     /// HL7 table 0001 (administrative sex).
@@ -264,134 +412,170 @@ private struct Mapping {
         "69": "other", "70": "other",
     ]
 
-    mutating func diagnoses() -> [JSONValue] {
-        var result: [JSONValue] = []
-        for (index, dg1) in message.segments("DG1").enumerated() {
-            let place = "DG1[\(index + 1)]-3"
-            guard let code = text(dg1, 3, place: place) else {
-                fail(place, "no diagnosis code")
+    mutating func diagnoses() {
+        var opened = false
+        for (index, dg1) in message.all(Self.dg1).enumerated() {
+            guard let code = text(dg1, 3, place: "DG1[\(index + 1)]-3") else {
+                fail("DG1[\(index + 1)]-3", "no diagnosis code")
                 continue
             }
-            let codingSystem = (text(dg1, 3, component: 3, place: place) ?? text(dg1, 2) ?? "").uppercased()
+            var systemRange = range(dg1, 3, component: 3)
+            if systemRange.isEmpty { systemRange = range(dg1, 2) }
             let sent: String
-            switch codingSystem {
-            case "I10", "I10C", "ICD10CM", "ICD-10-CM", "ICD10": sent = "icd10"
-            case "SCT", "SNM", "SNOMEDCT", "SNOMED": sent = "snomed"
+            switch message.packedCode(systemRange) {
+            case Self.i10, Self.i10c, Self.icd10cm, Self.icd10: sent = "icd10"
+            case Self.sct, Self.snm, Self.snomedct, Self.snomed: sent = "snomed"
+            case 0 where systemRange.count > 8 && (try? message.text(systemRange).uppercased()) == "ICD-10-CM":
+                sent = "icd10"
             default: sent = "other"
             }
-            let mapped = site.mapped(code: code, system: sent)
-            var diagnosis: [JSONMember] = [
-                JSONMember(key: "code", value: .string(mapped.code)),
-                JSONMember(key: "system", value: .string(mapped.system)),
-            ]
-            if let display = text(dg1, 3, component: 2, place: place) ?? text(dg1, 4) {
-                diagnosis.append(JSONMember(key: "display", value: .string(display)))
+            let mapped = site.codeMaps.isEmpty ? (code: code, system: sent) : site.mapped(code: code, system: sent)
+            if !opened {
+                out.beginArray("diagnoses")
+                opened = true
             }
-            let priority = text(dg1, 15)
-            diagnosis.append(JSONMember(key: "kind", value: .string(priority == "1" ? "principal" : "secondary")))
-            result.append(.object(diagnosis))
+            out.beginElement()
+            out.string("code", mapped.code)
+            out.string("system", mapped.system)
+            if !write("display", dg1, 3, component: 2, place: "DG1[\(index + 1)]-3") { write("display", dg1, 4) }
+            out.string("kind", message.equals(range(dg1, 15), "1") ? "principal" : "secondary")
+            out.endObject()
         }
-        return result
+        if opened { out.endArray() }
     }
 
-    mutating func procedures() -> [JSONValue] {
-        var result: [JSONValue] = []
-        for (index, pr1) in message.segments("PR1").enumerated() {
-            let place = "PR1[\(index + 1)]-3"
-            guard let code = text(pr1, 3, place: place) else {
-                fail(place, "no procedure code")
+    mutating func procedures() {
+        var opened = false
+        for (index, pr1) in message.all(Self.pr1).enumerated() {
+            guard let code = text(pr1, 3, place: "PR1[\(index + 1)]-3") else {
+                fail("PR1[\(index + 1)]-3", "no procedure code")
                 continue
             }
             let system: String
-            switch (text(pr1, 3, component: 3, place: place) ?? text(pr1, 2) ?? "").uppercased() {
+            switch (text(pr1, 3, component: 3, place: "PR1[\(index + 1)]-3") ?? text(pr1, 2) ?? "").uppercased() {
             case "I10P", "ICD10PCS", "ICD-10-PCS": system = "icd10pcs"
             case "C4", "CPT", "CPT4": system = "cpt"
             case "SCT", "SNM", "SNOMEDCT": system = "snomed"
             default: system = "other"
             }
-            var procedure: [JSONMember] = [
-                JSONMember(key: "code", value: .string(code)), JSONMember(key: "system", value: .string(system)),
-            ]
-            if let display = text(pr1, 3, component: 2, place: place) {
-                procedure.append(JSONMember(key: "display", value: .string(display)))
+            if !opened {
+                out.beginArray("procedures")
+                opened = true
             }
-            if let performed = dateTime(pr1, 5, place: "PR1[\(index + 1)]-5") {
-                procedure.append(JSONMember(key: "performed_at", value: .string(performed)))
-            }
-            result.append(.object(procedure))
+            out.beginElement()
+            out.string("code", code)
+            out.string("system", system)
+            write("display", pr1, 3, component: 2, place: "PR1[\(index + 1)]-3")
+            dateTime("performed_at", pr1, 5, place: "PR1[\(index + 1)]-5")
+            out.endObject()
         }
-        return result
+        if opened { out.endArray() }
     }
 
-    /// OBX results: numeric LOINC results are labs; LOINC questions of a screening the catalog
-    /// knows (AHC HRSN, HITS) are screening answers (a coded answer, or a number).
-    mutating func observations() -> (labs: [JSONValue], screenings: [JSONValue]) {
-        var labs: [JSONValue] = []
-        var screenings: [JSONValue] = []
-        for (index, obx) in message.segments("OBX").enumerated() {
-            let place = "OBX[\(index + 1)]"
-            let valueType = (text(obx, 2) ?? "").uppercased()
-            guard let code = text(obx, 3, place: "\(place)-3") else {
-                fail("\(place)-3", "no observation identifier")
+    /// OBX results: numeric LOINC results are labs (written); LOINC questions of a screening the
+    /// catalog knows (AHC HRSN, HITS) are screening answers (returned, for `social`).
+    mutating func observations() -> ContractJSONWriter {
+        var screenings = ContractJSONWriter(capacity: 0)
+        var opened = false
+        for (index, obx) in message.all(Self.obx).enumerated() {
+            guard let code = text(obx, 3, place: "OBX[\(index + 1)]-3") else {
+                fail("OBX[\(index + 1)]-3", "no observation identifier")
                 continue
             }
-            let codeSystem = (text(obx, 3, component: 3) ?? "").uppercased()
-            guard codeSystem == "LN" || codeSystem == "LOINC" else { continue }  // kept out: not LOINC
-            let observed = dateTime(obx, 14, place: "\(place)-14")
-            let question = ScreeningCatalog.questions[code]  // a screening answer, not a lab
-            switch valueType {
-            case "NM", "SN":
-                guard let raw = text(obx, 5, place: "\(place)-5") else { continue }
-                guard let number = Double(raw), number.isFinite else {
-                    fail("\(place)-5", "not a number \"\(raw)\" (OBX-2 says \(valueType))")
+            let codeSystem = message.packedCode(range(obx, 3, component: 3))
+            guard codeSystem == Self.ln || codeSystem == Self.loinc else { continue }  // kept out: not LOINC
+            let observed = checkDateTime(obx, 14, place: "OBX[\(index + 1)]-14")
+            let codeRange = range(obx, 3)
+            let packed = message.packedCode(codeRange)
+            // A screening answer, not a lab (a code longer than eight bytes is looked up by text).
+            let question = packed == 0 || Self.questionCodes.contains(packed) ? ScreeningCatalog.questions[code] : nil
+            let typeRange = range(obx, 2)
+            switch message.packedCode(typeRange) {
+            case Self.nm, Self.sn:
+                guard let raw = text(obx, 5, place: "OBX[\(index + 1)]-5") else { continue }
+                guard let number = message.decimal(range(obx, 5)) ?? Double(raw), number.isFinite else {
+                    let type = ((try? message.text(typeRange)) ?? "").uppercased()
+                    fail("OBX[\(index + 1)]-5", "not a number \"\(raw)\" (OBX-2 says \(type))")
                     continue
                 }
                 if question != nil {
-                    screenings.append(ContractEvent.screeningAnswer(code, code: nil, value: number, at: observed))
+                    swap(&out, &screenings)
+                    answer(code, question, obx: obx, observed: observed) { $0.number("answer_value", number) }
+                    swap(&out, &screenings)
                 } else {
-                    labs.append(
-                        ContractEvent.lab(
-                            code, value: number, name: text(obx, 3, component: 2), unit: text(obx, 6), at: observed))
+                    if !opened {
+                        out.beginArray("labs")
+                        opened = true
+                    }
+                    out.beginElement()
+                    out.string("loinc", code)
+                    out.number("value", number)
+                    write("name", obx, 3, component: 2)
+                    write("unit", obx, 6)
+                    if observed { dateTime("observed_at", obx, 14) }
+                    out.endObject()
                 }
-            case "CWE", "CE", "CNE", "CF":
-                guard let answerCode = text(obx, 5, place: "\(place)-5") else { continue }
-                screenings.append(ContractEvent.screeningAnswer(code, code: answerCode, value: nil, at: observed))
+            case Self.cwe, Self.ce, Self.cne, Self.cf:
+                guard let answerCode = text(obx, 5, place: "OBX[\(index + 1)]-5") else { continue }
+                swap(&out, &screenings)
+                answer(code, question, obx: obx, observed: observed) { $0.string("answer_code", answerCode) }
+                swap(&out, &screenings)
             default:
                 continue
             }
         }
-        return (labs, screenings)
+        if opened { out.endArray() }
+        return screenings
+    }
+
+    /// One screening answer, written to `out` (the screenings' writer while it is called).
+    mutating func answer(
+        _ code: String, _ question: ScreeningCatalog.Question?, obx: Int, observed: Bool,
+        _ value: (inout ContractJSONWriter) -> Void
+    ) {
+        out.beginElement()
+        out.string("instrument", question?.instrument == "ahc-hrsn" ? "ahc-hrsn" : "other")
+        out.string("question", code)
+        value(&out)
+        if observed { dateTime("answered_at", obx, 14) }
+        out.endObject()
     }
 
     /// IN1-15 (plan type, HL7 table 0086, defined by each site) onto the contract's coverage types:
-    /// the site's codes, else the common words, else other.
-    mutating func coverage() -> [JSONMember]? {
-        guard let in1 = message.segment("IN1"), let raw = text(in1, 15) else { return nil }
-        if let value = site.siteCode(.coverageType, raw) {
-            return [JSONMember(key: "type", value: .string(value))]
+    /// the site's codes, else the common words, else other; and the site's coverage fields.
+    mutating func coverage() {
+        var type: String?
+        if let in1 = message.first(Self.in1), let raw = text(in1, 15) {
+            type = site.siteCode(.coverageType, raw) ?? Self.coverageTypes[raw.uppercased()] ?? "other"
         }
-        let types = [
-            "MEDICARE": "medicare", "MC": "medicare", "MCR": "medicare", "MEDICAID": "medicaid", "MCD": "medicaid",
-            "DUAL": "dual", "COMMERCIAL": "commercial", "COM": "commercial", "HMO": "commercial", "PPO": "commercial",
-            "MARKETPLACE": "marketplace", "MILITARY": "military", "TRICARE": "military", "VA": "military",
-            "UNINSURED": "uninsured", "SELF": "self_pay", "SELFPAY": "self_pay", "SP": "self_pay",
-        ]
-        return [JSONMember(key: "type", value: .string(types[raw.uppercased()] ?? "other"))]
+        guard type != nil || siteValues.contains(where: { $0.name.hasPrefix("coverage.") }) else { return }
+        out.beginObject("coverage")
+        if let type { out.string("type", type) }
+        writeSiteMembers("coverage")
+        out.endObject()
     }
+
+    static let coverageTypes = [
+        "MEDICARE": "medicare", "MC": "medicare", "MCR": "medicare", "MEDICAID": "medicaid", "MCD": "medicaid",
+        "DUAL": "dual", "COMMERCIAL": "commercial", "COM": "commercial", "HMO": "commercial", "PPO": "commercial",
+        "MARKETPLACE": "marketplace", "MILITARY": "military", "TRICARE": "military", "VA": "military",
+        "UNINSURED": "uninsured", "SELF": "self_pay", "SELFPAY": "self_pay", "SP": "self_pay",
+    ]
 
     /// The site mapping's fields: a site segment's field (the first segment of its name), or the
     /// first OBX whose OBX-3 code is the site's observation code (its value in OBX-5).
-    mutating func siteFields() -> SiteFieldValues {
-        var values = SiteFieldValues()
+    mutating func readSiteFields() {
         for field in site.fields {
             var raw: String?
             var place = ""
             switch field.source {
             case .segment(let at):
                 place = at.description
-                raw = message.segment(at.segment).flatMap { text($0, at.field, component: at.component, place: place) }
+                if let segment = message.first(HL7Message.packed(at.segment)) {
+                    raw = text(segment, at.field, component: at.component, place: place)
+                }
             case .observation(let code):
-                for (index, obx) in message.segments("OBX").enumerated() where message.field(obx, 3).value() == code {
+                for (index, obx) in message.all(Self.obx).enumerated() where message.equals(range(obx, 3), code) {
                     place = "OBX[\(index + 1)]-5"
                     raw = text(obx, 5, place: place)
                     break
@@ -399,10 +583,82 @@ private struct Mapping {
             }
             guard let raw else { continue }
             switch field.value(raw, zone: zone) {
-            case .success(let value): values.set(field.target, value)
+            case .success(let value):
+                siteValues.removeAll { $0.name == field.target.name }
+                siteValues.append((field.target.name, value))
             case .failure(let error): fail(place, error.message)
             }
         }
-        return values
+    }
+}
+
+extension HL7Message {
+    /// Whether the bytes of `range` are the text `expected`.
+    func equals(_ range: Range<Int>, _ expected: String) -> Bool {
+        var expected = expected
+        return expected.withUTF8 { text in
+            guard range.count == text.count else { return false }
+            var offset = 0
+            for index in range {
+                if bytes[index] != text[offset] { return false }
+                offset += 1
+            }
+            return true
+        }
+    }
+
+    /// Up to eight bytes of `range` in upper case, packed into one number (0 when longer or
+    /// empty): a short code compared without making text of it.
+    func packedCode(_ range: Range<Int>) -> UInt64 {
+        guard !range.isEmpty, range.count <= 8 else { return 0 }
+        var code: UInt64 = 0
+        for index in range {
+            var byte = bytes[index]
+            if byte >= 0x61 && byte <= 0x7A { byte -= 0x20 }
+            code = code << 8 | UInt64(byte)
+        }
+        return code
+    }
+
+    static func packedCode(_ text: StaticString) -> UInt64 {
+        var code: UInt64 = 0
+        for offset in 0..<text.utf8CodeUnitCount { code = code << 8 | UInt64(text.utf8Start[offset]) }
+        return code
+    }
+
+    /// A plain decimal (`-12.5`, `134`: at most 15 digits, no exponent) read exactly as `Double`
+    /// reads it (an integer of up to 15 digits and a power of ten up to 10^22 are exact, so one
+    /// division rounds correctly); `nil` for anything else, which `Double(String)` then reads.
+    func decimal(_ range: Range<Int>) -> Double? {
+        guard !range.isEmpty else { return nil }
+        var index = range.lowerBound
+        let negative = bytes[index] == UInt8(ascii: "-")
+        if negative { index += 1 }
+        var mantissa: UInt64 = 0
+        var digits = 0
+        var fraction = 0
+        var point = false
+        while index < range.upperBound {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "."), !point {
+                point = true
+            } else if byte >= 0x30 && byte <= 0x39 {
+                mantissa = mantissa * 10 + UInt64(byte - 0x30)
+                digits += 1
+                if point { fraction += 1 }
+            } else {
+                return nil
+            }
+            index += 1
+        }
+        guard digits > 0, digits <= 15 else { return nil }
+        let value = Double(mantissa) / Self.powersOfTen[fraction]
+        return negative ? -value : value
+    }
+
+    private static let powersOfTen: [Double] = (0...15).map { exponent in
+        var value = 1.0
+        for _ in 0..<exponent { value *= 10 }
+        return value
     }
 }

@@ -6,8 +6,18 @@ enum HL7DateTime {
     /// `20261119103000-0500` → `2026-11-19T10:30:00-05:00`. A value without an offset is local time
     /// in `zone` (the site's). At least the day must be given; missing hours and minutes are 0.
     static func rfc3339(_ text: String, zone: TimeZone) -> String? {
-        let (digits, offset) = split(text)
-        guard let parts = civil(digits, minimumLength: 8) else { return nil }
+        let bytes = Array(text.utf8)
+        var output: [UInt8] = []
+        guard write(bytes, 0..<bytes.count, zone: zone, quoted: false, to: &output) else { return nil }
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// `bytes[range]` (a DTM, blanks around it allowed) written to `output` as RFC 3339 text, in
+    /// quotes when `quoted`; `false`, and nothing written, when it is not a date-time.
+    static func write(
+        _ bytes: [UInt8], _ range: Range<Int>, zone: TimeZone, quoted: Bool = true, to output: inout [UInt8]
+    ) -> Bool {
+        guard let (parts, offset) = read(bytes, range) else { return false }
         let seconds: Int
         if let offset {
             seconds = offset
@@ -18,16 +28,52 @@ enum HL7DateTime {
             guess = zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(local - guess)))
             seconds = guess
         }
-        let sign = seconds < 0 ? "-" : "+"
+        func digits(_ value: Int, _ count: Int) {
+            if count == 4 {
+                output.append(UInt8(48 + value / 1000 % 10))
+                output.append(UInt8(48 + value / 100 % 10))
+            }
+            output.append(UInt8(48 + value / 10 % 10))
+            output.append(UInt8(48 + value % 10))
+        }
+        if quoted { output.append(UInt8(ascii: "\"")) }
+        digits(parts.date.year, 4)
+        output.append(UInt8(ascii: "-"))
+        digits(parts.date.month, 2)
+        output.append(UInt8(ascii: "-"))
+        digits(parts.date.day, 2)
+        output.append(UInt8(ascii: "T"))
+        digits(parts.hour, 2)
+        output.append(UInt8(ascii: ":"))
+        digits(parts.minute, 2)
+        output.append(UInt8(ascii: ":"))
+        digits(parts.second, 2)
+        output.append(seconds < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+"))
         let minutes = abs(seconds) / 60
-        return "\(parts.date)T\(two(parts.hour)):\(two(parts.minute)):\(two(parts.second))"
-            + "\(sign)\(two(minutes / 60)):\(two(minutes % 60))"
+        digits(minutes / 60, 2)
+        output.append(UInt8(ascii: ":"))
+        digits(minutes % 60, 2)
+        if quoted { output.append(UInt8(ascii: "\"")) }
+        return true
     }
+
+    /// Whether `bytes[range]` is a DTM (blanks around it allowed).
+    static func isDateTime(_ bytes: [UInt8], _ range: Range<Int>) -> Bool { read(bytes, range) != nil }
 
     /// `19381119` → `1938-11-19` (a DT, or the day of a DTM).
     static func date(_ text: String) -> String? {
-        let (digits, _) = split(text)
-        guard let parts = civil(String(digits.prefix(8)), minimumLength: 8) else { return nil }
+        var bytes = Array(text.utf8)
+        // The day alone: an offset, a time and fractions are not looked at.
+        var start = 0
+        var end = bytes.count
+        while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+        while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+        if let sign = bytes[start..<end].firstIndex(where: { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") }) {
+            guard valid(offset: bytes[(sign + 1)..<end]) != nil else { return nil }
+            end = sign
+        }
+        bytes = Array(bytes[start..<end].prefix { $0 != UInt8(ascii: ".") }.prefix(8))
+        guard let parts = civil(bytes[...]) else { return nil }
         return parts.date.description
     }
 
@@ -36,29 +82,50 @@ enum HL7DateTime {
         var hour = 0, minute = 0, second = 0
     }
 
-    private static func split(_ text: String) -> (String, Int?) {
-        let utf8 = text.trimmedBlanks.utf8
-        if let signIndex = utf8.firstIndex(where: { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") }) {
-            let zone = Array(utf8[utf8.index(after: signIndex)...])
-            guard zone.count == 4, zone.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return ("", nil) }
-            let hhmm = zone.reduce(0) { $0 * 10 + Int($1 - 0x30) }
-            guard hhmm % 100 < 60, hhmm / 100 < 24 else { return ("", nil) }
-            let seconds = (hhmm / 100 * 3600 + hhmm % 100 * 60) * (utf8[signIndex] == UInt8(ascii: "-") ? -1 : 1)
-            return (String(decoding: utf8[..<signIndex], as: UTF8.self), seconds)
+    /// The date-time and its offset in seconds (`nil`: none sent) of `bytes[range]`.
+    private static func read(_ bytes: [UInt8], _ range: Range<Int>) -> (Civil, Int?)? {
+        var start = range.lowerBound
+        var end = range.upperBound
+        while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+        while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+        var offset: Int?
+        var index = start
+        while index < end {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-") {
+                guard let seconds = valid(offset: bytes[(index + 1)..<end]) else { return nil }
+                offset = byte == UInt8(ascii: "-") ? -seconds : seconds
+                end = index
+                break
+            }
+            index += 1
         }
-        return (String(decoding: utf8, as: UTF8.self), nil)
+        // Fractions of a second are dropped.
+        var digitsEnd = start
+        while digitsEnd < end, bytes[digitsEnd] != UInt8(ascii: ".") { digitsEnd += 1 }
+        guard let parts = civil(bytes[start..<digitsEnd]) else { return nil }
+        return (parts, offset)
     }
 
-    private static func civil(_ text: String, minimumLength: Int) -> Civil? {
-        // Fractions of a second are dropped.
-        let bytes = Array(text.utf8.prefix { $0 != UInt8(ascii: ".") })
-        guard bytes.count >= minimumLength, bytes.count <= 14, bytes.count % 2 == 0,
+    /// `HHMM` after an offset's sign, in seconds.
+    private static func valid(offset zone: ArraySlice<UInt8>) -> Int? {
+        guard zone.count == 4, zone.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        let hhmm = zone.reduce(0) { $0 * 10 + Int($1 - 0x30) }
+        guard hhmm % 100 < 60, hhmm / 100 < 24 else { return nil }
+        return hhmm / 100 * 3600 + hhmm % 100 * 60
+    }
+
+    /// `YYYYMMDD[HH[MM[SS]]]`: at least the day, at most the second, whole pairs of digits.
+    private static func civil(_ bytes: ArraySlice<UInt8>) -> Civil? {
+        guard bytes.count >= 8, bytes.count <= 14, bytes.count % 2 == 0,
             bytes.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 })
         else { return nil }
-        let numbers = bytes.map { Int($0) - 48 }
+        let base = bytes.startIndex
         func number(_ from: Int, _ count: Int) -> Int? {
-            guard from + count <= numbers.count else { return nil }
-            return numbers[from..<from + count].reduce(0) { $0 * 10 + $1 }
+            guard from + count <= bytes.count else { return nil }
+            var value = 0
+            for index in base + from..<base + from + count { value = value * 10 + Int(bytes[index]) - 48 }
+            return value
         }
         guard let year = number(0, 4), year >= 1800,
             let date = LocalDate(year: year, month: number(4, 2) ?? 1, day: number(6, 2) ?? 1)
@@ -68,6 +135,4 @@ enum HL7DateTime {
         else { return nil }
         return parts
     }
-
-    private static func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
 }

@@ -16,43 +16,176 @@ public struct HL7Delimiters: Sendable, Equatable {
     public var subcomponent: Character { Character(Unicode.Scalar(subcomponentByte)) }
 }
 
-/// One segment: its name and its fields as sent (escape sequences still in them).
-public struct HL7Segment: Sendable, Equatable {
-    /// `MSH`, `PID`, `PV1`, `ZSW`…
-    public var name: String
-    /// The fields, numbered as HL7 numbers them: `fields[1]` is `PID-1`. For MSH, `fields[1]` is the
-    /// field separator itself and `fields[2]` the encoding characters, as the standard counts them.
-    public var fields: [String]
-    /// The segment's line in the file (1-based), for messages about it.
-    public var line: Int
+/// One HL7 v2 message: its text (UTF-8, each segment ended by CR) and where each segment and each
+/// field begins in it. Fields are byte ranges, cut on the delimiters' bytes; text is made of them
+/// only when asked for, with escape sequences decoded then.
+public struct HL7Message: Sendable {
+    /// One segment's place: its name (three ASCII bytes), its line in the file, and its fields'
+    /// starts in `bounds`.
+    struct Entry: Sendable {
+        var name: UInt32
+        var line: Int32
+        /// Index in `bounds` of the segment's first start (its name's).
+        var first: Int32
+        /// The pieces between field separators, the name included.
+        var count: Int32
+    }
 
-    /// The raw text of field `number` (empty when absent).
-    public func raw(_ number: Int) -> String { number < fields.count ? fields[number] : "" }
-}
+    public let delimiters: HL7Delimiters
+    /// The message's UTF-8 text, each segment ended by CR.
+    let bytes: [UInt8]
+    let entries: [Entry]
+    /// For each segment, the start of each piece between field separators, then one past its end
+    /// (piece i spans `bounds[first + i] ..< bounds[first + i + 1] - 1`).
+    let bounds: [Int32]
 
-/// One HL7 v2 message: its segments and delimiters.
-public struct HL7Message: Sendable, Equatable {
-    public var segments: [HL7Segment]
-    public var delimiters: HL7Delimiters
-    /// The message's text, decoded (segments joined by CR).
-    public var text: String
+    init(delimiters: HL7Delimiters, bytes: [UInt8], entries: [Entry], bounds: [Int32]) {
+        self.delimiters = delimiters
+        self.bytes = bytes
+        self.entries = entries
+        self.bounds = bounds
+    }
+
+    /// A segment name as the packed form `entries` keep.
+    static func packed(_ name: StaticString) -> UInt32 {
+        let pointer = name.utf8Start
+        return UInt32(pointer[0]) << 16 | UInt32(pointer[1]) << 8 | UInt32(pointer[2])
+    }
+
+    static func packed(_ name: String) -> UInt32 {
+        let utf8 = Array(name.utf8)
+        guard utf8.count == 3 else { return 0 }
+        return UInt32(utf8[0]) << 16 | UInt32(utf8[1]) << 8 | UInt32(utf8[2])
+    }
+
+    static let msh = packed("MSH" as StaticString)
+
+    /// The index of the first segment named `name`.
+    func first(_ name: UInt32) -> Int? { entries.firstIndex { $0.name == name } }
+
+    /// The indices of every segment named `name`, in order.
+    func all(_ name: UInt32) -> [Int] { entries.indices.filter { entries[$0].name == name } }
+
+    /// The bytes of field `number` of segment `index`, as sent (empty when absent). MSH-1 is the
+    /// field separator itself, MSH-2 the encoding characters, as the standard counts them.
+    func field(_ index: Int, _ number: Int) -> Range<Int> {
+        let entry = entries[index]
+        var piece = number
+        if entry.name == Self.msh {
+            if number == 1 {
+                let start = Int(bounds[Int(entry.first)]) + 3
+                return start..<start + 1
+            }
+            piece = number - 1
+        }
+        guard piece >= 1, piece < Int(entry.count) else { return 0..<0 }
+        let at = Int(entry.first) + piece
+        return Int(bounds[at])..<Int(bounds[at + 1]) - 1
+    }
+
+    /// Component `component`, sub-component `sub` (1-based) of the first repetition of `field`.
+    func part(_ field: Range<Int>, component: Int = 1, sub: Int = 1) -> Range<Int> {
+        guard component >= 1, sub >= 1, !field.isEmpty else { return field.lowerBound..<field.lowerBound }
+        return bytes.withUnsafeBufferPointer { buffer in
+            var start = field.lowerBound
+            var end = field.upperBound
+            // The first repetition.
+            var index = start
+            while index < end {
+                if buffer[index] == delimiters.repetitionByte {
+                    end = index
+                    break
+                }
+                index += 1
+            }
+            func narrow(to number: Int, by delimiter: UInt8) -> Bool {
+                var count = 1
+                var index = start
+                while count < number {
+                    while index < end, buffer[index] != delimiter { index += 1 }
+                    guard index < end else { return false }
+                    index += 1
+                    start = index
+                    count += 1
+                }
+                while index < end, buffer[index] != delimiter { index += 1 }
+                end = index
+                return true
+            }
+            guard narrow(to: component, by: delimiters.componentByte),
+                narrow(to: sub, by: delimiters.subcomponentByte)
+            else { return start..<start }
+            return start..<end
+        }
+    }
+
+    /// The repetitions of `field`, each a range of its own.
+    func repetitions(_ field: Range<Int>) -> [Range<Int>] {
+        var result: [Range<Int>] = []
+        var start = field.lowerBound
+        for index in field where bytes[index] == delimiters.repetitionByte {
+            result.append(start..<index)
+            start = index + 1
+        }
+        result.append(start..<field.upperBound)
+        return result
+    }
+
+    /// `range` without leading and trailing blanks; HL7's explicit null `""` is empty.
+    func trimmed(_ range: Range<Int>) -> Range<Int> {
+        var start = range.lowerBound
+        var end = range.upperBound
+        while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+        while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+        if end - start == 2, bytes[start] == 0x22, bytes[start + 1] == 0x22 { return start..<start }
+        return start..<end
+    }
+
+    /// Whether `range` holds an escape sequence.
+    func hasEscape(_ range: Range<Int>) -> Bool {
+        bytes.withUnsafeBufferPointer { buffer in
+            for index in range where buffer[index] == delimiters.escapeByte { return true }
+            return false
+        }
+    }
+
+    /// The text of `range`, escape sequences decoded (a malformed one is an error).
+    func text(_ range: Range<Int>) throws(HL7EscapeError) -> String {
+        let raw = bytes.withUnsafeBufferPointer {
+            String(decoding: UnsafeBufferPointer(rebasing: $0[range]), as: UTF8.self)
+        }
+        return hasEscape(range) ? try HL7Escape.decode(raw, delimiters) : raw
+    }
+
+    // MARK: - Segments and fields as values (for tools and tests)
+
+    /// The segments, in order.
+    public var segments: [HL7Segment] { entries.indices.map { HL7Segment(message: self, index: $0) } }
 
     /// The first segment named `name`.
-    public func segment(_ name: String) -> HL7Segment? { segments.first { $0.name == name } }
+    public func segment(_ name: String) -> HL7Segment? {
+        first(Self.packed(name)).map { HL7Segment(message: self, index: $0) }
+    }
 
     /// Every segment named `name`, in order.
-    public func segments(_ name: String) -> [HL7Segment] { segments.filter { $0.name == name } }
+    public func segments(_ name: String) -> [HL7Segment] {
+        all(Self.packed(name)).map { HL7Segment(message: self, index: $0) }
+    }
+
+    /// The message's text, decoded (each segment ended by CR).
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
 
     /// MSH-9 as `ADT^A03` (message code and trigger event).
     public var messageType: (code: String, trigger: String) {
-        guard let msh = segment("MSH") else { return ("", "") }
-        let type = HL7Field(msh.raw(9), delimiters)
-        return (type.value(component: 1), type.value(component: 2))
+        guard let msh = first(Self.msh) else { return ("", "") }
+        let type = field(msh, 9)
+        return ((try? text(part(type))) ?? "", (try? text(part(type, component: 2))) ?? "")
     }
 
     /// MSH-10, the message control id.
     public var controlID: String {
-        segment("MSH").map { HL7Field($0.raw(10), delimiters).value() } ?? ""
+        guard let msh = first(Self.msh) else { return "" }
+        return (try? text(trimmed(part(field(msh, 10))))) ?? ""
     }
 
     /// Field `number` of `segment` as a structured value.
@@ -61,6 +194,29 @@ public struct HL7Message: Sendable, Equatable {
     }
 }
 
+/// One segment of a message: its name, line, and fields as sent.
+public struct HL7Segment: Sendable {
+    let message: HL7Message
+    let index: Int
+
+    /// `MSH`, `PID`, `PV1`, `ZSW`…
+    public var name: String {
+        let packed = message.entries[index].name
+        return String(
+            decoding: [UInt8(packed >> 16 & 0xFF), UInt8(packed >> 8 & 0xFF), UInt8(packed & 0xFF)], as: UTF8.self)
+    }
+
+    /// The segment's line in the file (1-based), for messages about it.
+    public var line: Int { Int(message.entries[index].line) }
+
+    /// The raw text of field `number` (empty when absent); MSH-1 is the separator.
+    public func raw(_ number: Int) -> String {
+        let range = message.field(index, number)
+        return message.bytes.withUnsafeBufferPointer {
+            String(decoding: UnsafeBufferPointer(rebasing: $0[range]), as: UTF8.self)
+        }
+    }
+}
 /// A field's value: repetitions of components of sub-components, each unescaped when read.
 public struct HL7Field: Sendable {
     public let raw: String
