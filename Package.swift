@@ -63,6 +63,12 @@ let package = Package(
             dependencies: ["Events", "Rules"],
             swiftSettings: strictSettings
         ),
+        // Replaying the archive through two rule sets, in memory (issue 17).
+        .target(
+            name: "Replay",
+            dependencies: ["Alerts", "Events", "Feeds", "Rules", "Screening"],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "Screening",
             dependencies: ["Alerts", "Events", "Rules"],
@@ -120,6 +126,7 @@ let package = Package(
                 "Daemon",
                 "Feeds",
                 "Presentation",
+                "Replay",
                 "RuleTesting",
                 "Worklist",
                 "Screening",

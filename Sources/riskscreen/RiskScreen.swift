@@ -14,7 +14,7 @@ struct RiskScreen: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             AuditCommand.self, CheckCommand.self, ConvertCommand.self, EvalCommand.self, QueueCommand.self,
-            RunCommand.self,
+            ReplayCommand.self, RunCommand.self,
             StatusCommand.self, TestCommand.self, UsersCommand.self, ValidateCommand.self, WebCommand.self,
         ]
     )

@@ -407,7 +407,10 @@ public final class EventProcessor {
         var target = directory + "/" + name
         var status = stat()
         if lstat(target, &status) == 0 {
-            target = directory + "/" + (name as NSString).deletingPathExtension + "." + digest.prefix(12) + ".json"
+            let ext = (name as NSString).pathExtension
+            target =
+                directory + "/" + (name as NSString).deletingPathExtension + "." + digest.prefix(12) + "."
+                + (ext.isEmpty ? "json" : ext)
         }
         if try FileSystem.move(home.work + "/" + name, to: target) {
             chmod(target, fileMode)
