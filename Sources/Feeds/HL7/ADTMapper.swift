@@ -643,6 +643,9 @@ extension HL7Message {
             if byte == UInt8(ascii: "."), !point {
                 point = true
             } else if byte >= 0x30 && byte <= 0x39 {
+                // More than 15 digits is not exact in a Double: left to `Double(String)` (and never
+                // past what a UInt64 holds).
+                guard digits < 15 else { return nil }
                 mantissa = mantissa * 10 + UInt64(byte - 0x30)
                 digits += 1
                 if point { fraction += 1 }
