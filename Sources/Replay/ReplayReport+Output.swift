@@ -14,8 +14,8 @@ extension ReplayReport {
         lines.append("candidate: \(candidateName)")
         lines.append(
             "alerts: \(baselineAlerts) → \(candidateAlerts) (\(Self.signed(candidateAlerts - baselineAlerts))); "
-                + "\(changes.filter { $0.kind == .added }.count) added, \(changes.filter { $0.kind == .removed }.count) removed, "
-                + "\(changes.filter { $0.kind == .changed }.count) at another priority")
+                + "\(added) added, \(removed) removed, "
+                + "\(changed) at another priority")
         let withdrawn = (baselineWithdrawn, candidateWithdrawn)
         if withdrawn != (0, 0) {
             lines.append("withdrawn later by a cancel (counted above): \(withdrawn.0) → \(withdrawn.1)")
@@ -50,6 +50,7 @@ extension ReplayReport {
             }
             lines += Self.aligned(table)
         }
+        if let backtest { lines += Self.text(backtest) }
         if diff {
             lines.append("")
             lines.append(
@@ -128,6 +129,7 @@ extension ReplayReport {
                         ])
                     })),
         ]
+        if let backtest { members.append(JSONMember(key: "backtest", value: Self.json(backtest))) }
         if diff {
             members.append(
                 JSONMember(
@@ -155,11 +157,69 @@ extension ReplayReport {
         return .object(members)
     }
 
+    /// The backtest's tables.
+    static func text(_ backtest: BacktestResult) -> [String] {
+        var lines = ["", "Backtest: \(backtest.windowDays)-day unplanned readmissions seen in the archive"]
+        guard let end = backtest.followUpEnd else { return lines + ["no events"] }
+        let rate =
+            backtest.discharges == 0
+            ? "–" : percent(Double(backtest.readmitted) / Double(backtest.discharges) * 100, signed: false)
+        lines.append(
+            "hospital discharges with \(backtest.windowDays) days of follow-up: \(backtest.discharges), "
+                + "readmitted \(backtest.readmitted) (\(rate)); left out: \(backtest.leftOutTooRecent) too recent "
+                + "(the archive ends \(end.localDate)), \(backtest.leftOutDied) died")
+        lines.append(
+            backtest.knowsPlanned
+                ? "planned readmissions (the rules' planned_admission) are not counted"
+                : "the rules declare no planned_admission: every readmission is counted")
+        var table = [
+            [
+                "rule (candidate)", "alerted", "caught", "sensitivity", "PPV", "per 100 discharges", "NNA",
+                "baseline sens. / PPV",
+            ]
+        ]
+        for rule in backtest.candidateRules {
+            let before = backtest.baselineRules.first { $0.ruleID == rule.ruleID }
+            table.append([
+                rule.ruleID, "\(rule.alerted)", "\(rule.truePositives)/\(rule.readmitted)",
+                fraction(rule.sensitivity), fraction(rule.positivePredictiveValue),
+                number(rule.alertsPerHundredDischarges), number(rule.numberNeededToAlert),
+                before.map { "\(fraction($0.sensitivity)) / \(fraction($0.positivePredictiveValue))" } ?? "–",
+            ])
+        }
+        if backtest.candidateRules.isEmpty {
+            lines.append("no readmission rule reads discharges")
+        } else {
+            lines += aligned(table)
+        }
+        for calibration in backtest.candidateScores {
+            lines.append("")
+            lines.append("Calibration of \(calibration.score.uppercased()) (candidate)")
+            var table = [["band", "discharges", "readmitted", "observed", "95 % interval", "published"]]
+            for band in calibration.bands {
+                table.append([
+                    band.label, "\(band.discharges)", "\(band.readmitted)", fraction(band.observed),
+                    band.interval.map { "\(fraction($0.low))–\(fraction($0.high))" } ?? "–",
+                    band.published.map { "≈ " + fraction($0) } ?? "not given",
+                ])
+            }
+            lines += aligned(table)
+        }
+        return lines
+    }
+
+    /// A share as a percentage with one decimal.
+    static func fraction(_ value: Double?) -> String {
+        guard let value else { return "–" }
+        return percent(value * 100, signed: false)
+    }
+
     static func signed(_ value: Int) -> String { value > 0 ? "+\(value)" : "\(value)" }
 
-    public static func percent(_ value: Double) -> String {
+    public static func percent(_ value: Double, signed: Bool = true) -> String {
         let rounded = (value * 10).rounded() / 10
-        return (rounded > 0 ? "+" : "") + (rounded == rounded.rounded() ? "\(Int(rounded))" : "\(rounded)") + " %"
+        return (signed && rounded > 0 ? "+" : "") + (rounded == rounded.rounded() ? "\(Int(rounded))" : "\(rounded)")
+            + " %"
     }
 
     static func number(_ value: Double?) -> String {
@@ -179,5 +239,61 @@ extension ReplayReport {
                 return index == 0 ? cell + padding : padding + cell
             }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
         }
+    }
+
+    /// The backtest as JSON: shares as fractions (0–1), `null` where undefined.
+    static func json(_ backtest: BacktestResult) -> JSONValue {
+        func value(_ number: Double?) -> JSONValue { number.map { .number(($0 * 10_000).rounded() / 10_000) } ?? .null }
+        func rules(_ figures: [BacktestResult.RuleFigures]) -> JSONValue {
+            .array(
+                figures.map { rule in
+                    .object([
+                        JSONMember(key: "rule_id", value: .string(rule.ruleID)),
+                        JSONMember(key: "alerted", value: .number(Double(rule.alerted))),
+                        JSONMember(key: "true_positives", value: .number(Double(rule.truePositives))),
+                        JSONMember(key: "sensitivity", value: value(rule.sensitivity)),
+                        JSONMember(key: "positive_predictive_value", value: value(rule.positivePredictiveValue)),
+                        JSONMember(key: "alerts_per_100_discharges", value: value(rule.alertsPerHundredDischarges)),
+                        JSONMember(key: "number_needed_to_alert", value: value(rule.numberNeededToAlert)),
+                    ])
+                })
+        }
+        func scores(_ calibrations: [BacktestResult.Calibration]) -> JSONValue {
+            .array(
+                calibrations.map { calibration in
+                    .object([
+                        JSONMember(key: "score", value: .string(calibration.score)),
+                        JSONMember(
+                            key: "bands",
+                            value: .array(
+                                calibration.bands.map { band in
+                                    .object([
+                                        JSONMember(key: "band", value: .string(band.label)),
+                                        JSONMember(key: "low", value: .number(band.low)),
+                                        JSONMember(key: "high", value: band.high.map(JSONValue.number) ?? .null),
+                                        JSONMember(key: "discharges", value: .number(Double(band.discharges))),
+                                        JSONMember(key: "readmitted", value: .number(Double(band.readmitted))),
+                                        JSONMember(key: "observed", value: value(band.observed)),
+                                        JSONMember(key: "interval_low", value: value(band.interval?.low)),
+                                        JSONMember(key: "interval_high", value: value(band.interval?.high)),
+                                        JSONMember(key: "published", value: value(band.published)),
+                                    ])
+                                })),
+                    ])
+                })
+        }
+        return .object([
+            JSONMember(key: "window_days", value: .number(Double(backtest.windowDays))),
+            JSONMember(key: "planned_excluded", value: .bool(backtest.knowsPlanned)),
+            JSONMember(key: "follow_up_end", value: backtest.followUpEnd.map { .string($0.description) } ?? .null),
+            JSONMember(key: "discharges", value: .number(Double(backtest.discharges))),
+            JSONMember(key: "readmitted", value: .number(Double(backtest.readmitted))),
+            JSONMember(key: "left_out_too_recent", value: .number(Double(backtest.leftOutTooRecent))),
+            JSONMember(key: "left_out_died", value: .number(Double(backtest.leftOutDied))),
+            JSONMember(key: "candidate_rules", value: rules(backtest.candidateRules)),
+            JSONMember(key: "baseline_rules", value: rules(backtest.baselineRules)),
+            JSONMember(key: "candidate_scores", value: scores(backtest.candidateScores)),
+            JSONMember(key: "baseline_scores", value: scores(backtest.baselineScores)),
+        ])
     }
 }

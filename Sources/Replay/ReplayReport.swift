@@ -1,4 +1,4 @@
-import Events
+public import Events
 import Foundation
 public import Rules
 
@@ -47,64 +47,46 @@ public struct ReplayReport: Sendable {
     public var rules: [Rule]
     /// The patients with most alerts under the candidate (alert fatigue), most first, ten at most.
     public var patients: [Patient]
+    /// Every change, with `--diff` (else empty: the counts below still hold).
     public var changes: [Change]
+    public var added: Int
+    public var removed: Int
+    public var changed: Int
+    /// Alerts per referral and day (the event's local date), baseline and candidate.
+    public var daily: [String: [LocalDate: (baseline: Int, candidate: Int)]]
+    /// How well the readmission rules and scores predicted the archive's readmissions.
+    public var backtest: BacktestResult?
     public var baselineAlerts: Int
     public var candidateAlerts: Int
     /// Of those, the alerts a later cancel withdrew.
     public var baselineWithdrawn: Int
     public var candidateWithdrawn: Int
 
-    public init(baseline: ReplayRun, candidate: ReplayRun, totals: ReplayTotals, topPatients: Int = 10) {
+    public init(_ tally: ReplayTally, totals: ReplayTotals, topPatients: Int = 10) {
         self.totals = totals
-        baselineAlerts = baseline.alerts.count
-        candidateAlerts = candidate.alerts.count
-        baselineWithdrawn = baseline.alerts.filter(\.withdrawn).count
-        candidateWithdrawn = candidate.alerts.filter(\.withdrawn).count
-        let before = Dictionary(baseline.alerts.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
-        let after = Dictionary(candidate.alerts.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
-        var changes: [Change] = []
-        for alert in candidate.alerts {
-            if let old = before[alert.key] {
-                if old.priority != alert.priority {
-                    changes.append(Change(kind: .changed, alert: alert, baselinePriority: old.priority))
-                }
-            } else {
-                changes.append(Change(kind: .added, alert: alert))
-            }
-        }
-        for alert in baseline.alerts where after[alert.key] == nil {
-            changes.append(Change(kind: .removed, alert: alert))
-        }
-        changes.sort {
+        baselineAlerts = tally.alerts[0]
+        candidateAlerts = tally.alerts[1]
+        baselineWithdrawn = tally.withdrawn[0]
+        candidateWithdrawn = tally.withdrawn[1]
+        daily = tally.daily
+        added = tally.added
+        removed = tally.removed
+        changed = tally.changed
+        changes = tally.changes.sorted {
             ($0.alert.occurredAt, $0.alert.eventID, $0.alert.referral) < (
                 $1.alert.occurredAt, $1.alert.eventID, $1.alert.referral
             )
         }
-        self.changes = changes
-
-        func counts(_ alerts: [ReplayedAlert], _ key: (ReplayedAlert) -> [String]) -> [String: Int] {
-            var result: [String: Int] = [:]
-            for alert in alerts { for name in key(alert) { result[name, default: 0] += 1 } }
-            return result
+        referrals = Set(tally.byReferral[0].keys).union(tally.byReferral[1].keys).sorted().map {
+            Referral(referral: $0, baseline: tally.byReferral[0][$0] ?? 0, candidate: tally.byReferral[1][$0] ?? 0)
         }
-        let referralsBefore = counts(baseline.alerts) { [$0.referral] }
-        let referralsAfter = counts(candidate.alerts) { [$0.referral] }
-        referrals = Set(referralsBefore.keys).union(referralsAfter.keys).sorted().map {
-            Referral(referral: $0, baseline: referralsBefore[$0] ?? 0, candidate: referralsAfter[$0] ?? 0)
-        }
-        let rulesBefore = counts(baseline.alerts) { Array(Set($0.ruleIDs)) }
-        let rulesAfter = counts(candidate.alerts) { Array(Set($0.ruleIDs)) }
-        let rulesAdded = counts(changes.filter { $0.kind == .added }.map(\.alert)) { Array(Set($0.ruleIDs)) }
-        let rulesRemoved = counts(changes.filter { $0.kind == .removed }.map(\.alert)) { Array(Set($0.ruleIDs)) }
-        rules = Set(rulesBefore.keys).union(rulesAfter.keys).sorted().map {
+        rules = Set(tally.byRule[0].keys).union(tally.byRule[1].keys).sorted().map {
             Rule(
-                ruleID: $0, baseline: rulesBefore[$0] ?? 0, candidate: rulesAfter[$0] ?? 0, added: rulesAdded[$0] ?? 0,
-                removed: rulesRemoved[$0] ?? 0)
+                ruleID: $0, baseline: tally.byRule[0][$0] ?? 0, candidate: tally.byRule[1][$0] ?? 0,
+                added: tally.addedByRule[$0] ?? 0, removed: tally.removedByRule[$0] ?? 0)
         }
-        let patientsBefore = counts(baseline.alerts) { [$0.patientID] }
-        let patientsAfter = counts(candidate.alerts) { [$0.patientID] }
-        patients = patientsAfter.map {
-            Patient(patientID: $0.key, baseline: patientsBefore[$0.key] ?? 0, candidate: $0.value)
+        patients = tally.byPatient[1].map {
+            Patient(patientID: $0.key, baseline: tally.byPatient[0][$0.key] ?? 0, candidate: $0.value)
         }
         .sorted { ($1.candidate, $0.patientID) < ($0.candidate, $1.patientID) }
         .prefix(topPatients).map { $0 }

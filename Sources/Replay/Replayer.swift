@@ -15,8 +15,6 @@ public struct ReplayedAlert: Sendable, Equatable {
     /// The rules whose findings it carries.
     public var ruleIDs: [String]
     public var summary: String
-    /// Whether a later event (a cancel) withdrew it in the replay.
-    public var withdrawn = false
 
     /// Its identity across two replays: one alert per event and referral.
     public var key: String { eventID + "\u{1F}" + referral }
@@ -34,11 +32,6 @@ public struct ReplayedAlert: Sendable, Equatable {
     }
 }
 
-/// One rule set's replay: every alert it opened, in the order opened.
-public struct ReplayRun: Sendable {
-    public var alerts: [ReplayedAlert] = []
-}
-
 /// What every replayed event says, whatever the rules: the denominators.
 public struct ReplayTotals: Sendable, Equatable {
     public var events = 0
@@ -54,12 +47,87 @@ public struct ReplayTotals: Sendable, Equatable {
     }
 }
 
+/// The two rule sets' alerts, counted as the replay goes (nothing per alert is kept but its id,
+/// for withdrawals, and — with `keepsChanges` — the alerts one set opens and the other does not).
+public struct ReplayTally: Sendable {
+    /// Per rule set (baseline, candidate): alerts opened, and of those withdrawn later.
+    public var alerts = [0, 0]
+    public var withdrawn = [0, 0]
+    public var byReferral: [[String: Int]] = [[:], [:]]
+    public var byRule: [[String: Int]] = [[:], [:]]
+    public var byPatient: [[String: Int]] = [[:], [:]]
+    public var daily: [String: [LocalDate: (baseline: Int, candidate: Int)]] = [:]
+    /// Alerts added, removed and at another priority, per rule carrying them.
+    public var addedByRule: [String: Int] = [:]
+    public var removedByRule: [String: Int] = [:]
+    public var added = 0, removed = 0, changed = 0
+    /// Every change, when kept (`--diff`).
+    public var changes: [ReplayReport.Change] = []
+    public var keepsChanges: Bool
+    /// The alerts opened, by id, per rule set: a later withdrawal names them.
+    var opened: [Set<String>] = [[], []]
+
+    init(keepsChanges: Bool) { self.keepsChanges = keepsChanges }
+
+    /// One event's alerts under both rule sets, compared by event and referral.
+    mutating func count(_ decisions: [PolicyDecision]) {
+        var keyed: [[String: ReplayedAlert]] = [[:], [:]]
+        for side in 0..<2 {
+            for alert in decisions[side].opened {
+                let replayed = ReplayedAlert(alert)
+                keyed[side][replayed.key] = replayed
+                alerts[side] += 1
+                opened[side].insert(alert.alertID)
+                byReferral[side][alert.referral, default: 0] += 1
+                for rule in Set(replayed.ruleIDs) { byRule[side][rule, default: 0] += 1 }
+                byPatient[side][alert.patientID, default: 0] += 1
+                let day = alert.occurredAt.localDate
+                if side == 0 {
+                    daily[alert.referral, default: [:]][day, default: (0, 0)].baseline += 1
+                } else {
+                    daily[alert.referral, default: [:]][day, default: (0, 0)].candidate += 1
+                }
+            }
+            for withdrawal in decisions[side].withdrawn where opened[side].contains(withdrawal.alertID) {
+                withdrawn[side] += 1
+            }
+        }
+        for (key, alert) in keyed[1].sorted(by: { $0.key < $1.key }) {
+            if let old = keyed[0][key] {
+                if old.priority != alert.priority {
+                    changed += 1
+                    if keepsChanges {
+                        changes.append(
+                            ReplayReport.Change(kind: .changed, alert: alert, baselinePriority: old.priority))
+                    }
+                }
+            } else {
+                added += 1
+                for rule in Set(alert.ruleIDs) { addedByRule[rule, default: 0] += 1 }
+                if keepsChanges { changes.append(ReplayReport.Change(kind: .added, alert: alert)) }
+            }
+        }
+        for (key, alert) in keyed[0].sorted(by: { $0.key < $1.key }) where keyed[1][key] == nil {
+            removed += 1
+            for rule in Set(alert.ruleIDs) { removedByRule[rule, default: 0] += 1 }
+            if keepsChanges { changes.append(ReplayReport.Change(kind: .removed, alert: alert)) }
+        }
+    }
+}
+
 /// Replays events, in the order they happened, through two rule sets and the alert policy — in
 /// memory, each with its own patients' states, as the daemon would have decided them at the time
 /// (each event decided at its own `occurred_at`, so the staleness rule does not silence the past).
+///
+/// Memory stays small as the archive grows: alerts are counted, not kept; each patient's state
+/// keeps its history and what the policy reads within a year (the alerts' records and findings'
+/// reasons, which only people read, are dropped).
 public struct Replayer: Sendable {
     public var baseline: Screener
     public var candidate: Screener
+    /// How far back a patient's alerts and findings are kept: a year, or the longest suppression
+    /// window if that is longer.
+    public var horizon: Double
 
     public init(baseline: Screener, candidate: Screener) {
         var baseline = baseline
@@ -68,15 +136,22 @@ public struct Replayer: Sendable {
         candidate.explainsAlerts = false
         self.baseline = baseline
         self.candidate = candidate
+        let windows = [baseline, candidate].flatMap { screener in
+            screener.ruleSet.rules.map { $0.suppressFor ?? screener.policy.defaultSuppressFor }
+        }
+        horizon = max(365 * 86_400, (windows.max() ?? 0) + 86_400)
     }
 
-    /// Replays `events` (already in order); `next` gives them one at a time, so the archive is
-    /// never held in memory.
-    public func replay(_ next: () -> Event?) -> (baseline: ReplayRun, candidate: ReplayRun, totals: ReplayTotals) {
+    /// Replays the events `next` gives one at a time (in order), so the archive is never held in
+    /// memory; with `keepingChanges`, every alert added, removed or changed is kept for the report.
+    public func replay(keepingChanges: Bool, _ next: () -> Event?) -> (
+        tally: ReplayTally, totals: ReplayTotals, backtest: Backtest
+    ) {
         var totals = ReplayTotals()
-        var runs = [ReplayRun(), ReplayRun()]
+        let ruleSets = [baseline.ruleSet, candidate.ruleSet]
+        var backtest = Backtest(ruleSets: ruleSets)
+        var tally = ReplayTally(keepsChanges: keepingChanges)
         var states: [[String: PatientState]] = [[:], [:]]
-        var positions: [[String: Int]] = [[:], [:]]
         let screeners = [baseline, candidate]
         while let event = next() {
             totals.events += 1
@@ -84,23 +159,33 @@ public struct Replayer: Sendable {
             let day = event.occurredAt.localDate
             if totals.firstDay.map({ day < $0 }) ?? true { totals.firstDay = day }
             if totals.lastDay.map({ day > $0 }) ?? true { totals.lastDay = day }
+            var decisions: [PolicyDecision] = []
+            let cutoff = event.occurredAt.adding(seconds: -horizon)
             for side in 0..<2 {
                 let patientID = event.patient.id
                 var state = states[side][patientID] ?? PatientState(patientID: patientID)
                 let decision = screeners[side].screen(event, state: state, now: event.occurredAt)
-                for alert in decision.opened {
-                    positions[side][alert.alertID] = runs[side].alerts.count
-                    runs[side].alerts.append(ReplayedAlert(alert))
-                }
-                for withdrawal in decision.withdrawn {
-                    if let position = positions[side][withdrawal.alertID] {
-                        runs[side].alerts[position].withdrawn = true
-                    }
-                }
+                decisions.append(decision)
                 state.apply(decision)
+                Self.compact(&state, before: cutoff)
                 states[side][patientID] = state
             }
+            tally.count(decisions)
+            backtest.record(event, evaluations: decisions.map(\.evaluation), rules: ruleSets)
         }
-        return (runs[0], runs[1], totals)
+        return (tally, totals, backtest)
+    }
+
+    /// Drops what the policy no longer reads: alerts and findings older than `cutoff`, the alert
+    /// records and the findings' reasons (text for people, not for decisions).
+    static func compact(_ state: inout PatientState, before cutoff: Timestamp) {
+        state.alerts.removeAll { $0.occurredAt < cutoff }
+        state.findings.removeAll { $0.occurredAt < cutoff }
+        for index in state.alerts.indices where !state.alerts[index].record.isEmpty {
+            state.alerts[index].record = ""
+        }
+        for index in state.findings.indices where !state.findings[index].reason.isEmpty {
+            state.findings[index].reason = ""
+        }
     }
 }

@@ -28,7 +28,7 @@ struct ReplayCommand: ParsableCommand {
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
-        case text, json
+        case text, json, html
     }
 
     @OptionGroup var global: GlobalOptions
@@ -56,7 +56,7 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "The daemon's configuration: its referrals, suppress_for, site mapping and rules apply.")
     var config: String?
 
-    @Option(help: "The report's form: text for people, json for tools.")
+    @Option(help: "The report's form: text for people, json for tools, html for one self-contained page with charts.")
     var format: Format = .text
 
     @Option(help: "Write the report to this file (created owner-only) instead of standard output.")
@@ -114,7 +114,7 @@ struct ReplayCommand: ParsableCommand {
         let replayer = Replayer(
             baseline: Screener(ruleSet: baseline, policy: policy),
             candidate: Screener(ruleSet: candidate, policy: policy))
-        let (before, after, totals) = replayer.replay {
+        let (tally, totals, backtest) = replayer.replay(keepingChanges: diff) {
             while position < index.events.count {
                 let entry = index.events[position]
                 position += 1
@@ -122,7 +122,8 @@ struct ReplayCommand: ParsableCommand {
             }
             return nil
         }
-        let report = ReplayReport(baseline: before, candidate: after, totals: totals)
+        var report = ReplayReport(tally, totals: totals)
+        report.backtest = backtest.result()
         let baselineName = "\(baselineRules.joined(separator: " ")) (\(baseline.version.prefix(19)))"
         let candidateName = "\(rulePaths.joined(separator: " ")) (\(candidate.version.prefix(19)))"
         let text: String
@@ -131,6 +132,8 @@ struct ReplayCommand: ParsableCommand {
             text = report.text(diff: diff, baselineName: baselineName, candidateName: candidateName) + "\n"
         case .json:
             text = report.json(diff: diff, baselineName: baselineName, candidateName: candidateName).serialized + "\n"
+        case .html:
+            text = report.html(diff: diff, baselineName: baselineName, candidateName: candidateName)
         }
         if let out {
             if let problem = Self.write(Array(text.utf8), to: out) {

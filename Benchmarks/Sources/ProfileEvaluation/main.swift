@@ -6,13 +6,15 @@ import Rules
 // A plain loop for profilers (perf, callgrind), not a benchmark:
 //   ProfileEvaluation [evaluate|decode|parse|pipeline] [EVENT.json] [N]
 //   ProfileEvaluation hl7 MESSAGE.hl7 [N]   (read, map and validate an HL7 v2 file N times)
+//   ProfileEvaluation fhir BUNDLE.json [N]  (the same for a FHIR bundle)
+//   ProfileEvaluation attempt FILE [N]      (the event decoder on any JSON, valid event or not)
 // evaluate: the shipped rules on one decoded event N times (the default);
 // decode: decode and validate the file N times; parse: only the JSON reader (JSONValue.parse);
 // pipeline: decode + evaluate.
 let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent()
 var arguments = Array(CommandLine.arguments.dropFirst())
-let modes = ["evaluate", "decode", "parse", "pipeline", "hl7"]
+let modes = ["evaluate", "decode", "parse", "pipeline", "hl7", "fhir", "attempt"]
 let mode = arguments.first.flatMap { modes.contains($0) ? $0 : nil } ?? "evaluate"
 if arguments.first == mode { arguments.removeFirst() }
 let path = arguments.first ?? "../shared/data/reference-event.json"
@@ -21,8 +23,8 @@ guard let ruleSet = RuleSetLoader().load(paths: [root.appendingPathComponent("ru
     let data = try? Data(contentsOf: root.appendingPathComponent(path))
 else { fatalError("cannot load the rules or \(path)") }
 // The event the other modes evaluate (an HL7 file is not one).
-let event = mode == "hl7" ? nil : try? EventDecoder().decode([UInt8](data))
-if mode != "hl7" && event == nil { fatalError("\(path) is not a valid event") }
+let event = ["hl7", "fhir", "attempt"].contains(mode) ? nil : try? EventDecoder().decode([UInt8](data))
+if !["hl7", "fhir", "attempt"].contains(mode) && event == nil { fatalError("\(path) is not a valid event") }
 let bytes = [UInt8](data)
 let now = Timestamp(secondsSinceEpoch: 1_795_400_000)
 var count = 0
@@ -39,6 +41,16 @@ case "hl7":
             }
         }
     }
+case "fhir":
+    let site = FeedInput(timeZone: TimeZone(identifier: "America/New_York")!)
+    for _ in 0..<iterations {
+        if case .success(.event(let contract)) = site.fhir(bytes).result, let event = try? contract.decoded() {
+            count &+= event.diagnoses.count
+        }
+    }
+case "attempt":
+    // The decoder's reader and validator on any file, valid event or not (a FHIR bundle's parse).
+    for _ in 0..<iterations { count &+= (try? EventDecoder().decode(bytes)) == nil ? 1 : 0 }
 case "parse":
     for _ in 0..<iterations { if JSONValue.parse(bytes) != nil { count &+= 1 } }
 case "pipeline":

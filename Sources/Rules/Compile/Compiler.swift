@@ -17,6 +17,8 @@ struct Compiler {
     private(set) var usedConditions: Set<String> = []
     /// Conditions compiled so far, by name: their slot in the context's cache and their evaluator.
     var conditions: [String: (slot: Int, evaluate: Evaluator, type: ValueType)] = [:]
+    /// The conditions no rule, score or condition reads, compiled on their own.
+    var unreadConditions: [String: Evaluator] = [:]
     private(set) var conditionCount = 0
     /// Scores compiled so far, in an order where each comes after the scores it reads.
     private(set) var scores: [CompiledScore] = []

@@ -76,14 +76,17 @@ public struct RuleSet: Sendable {
     let tracedScores: [CompiledScore]
     let tracedConditionCount: Int
     private let programs: [Program]
+    /// Every named condition the files declare, compiled (for ``condition(_:for:now:history:)``).
+    private let namedConditions: [String: Evaluator]
     /// The number of parts of all scores together.
     private let partCount: Int
     private let tracedPrograms: [Program]
 
     init(
         version: String, rules: [Rule], scores: [CompiledScore], conditionCount: Int, tracedRules: [Rule],
-        tracedScores: [CompiledScore], tracedConditionCount: Int
+        tracedScores: [CompiledScore], tracedConditionCount: Int, namedConditions: [String: Evaluator] = [:]
     ) {
+        self.namedConditions = namedConditions
         self.version = version
         self.rules = rules
         self.scores = scores
@@ -93,6 +96,17 @@ public struct RuleSet: Sendable {
         programs = rules.map(Program.init)
         partCount = scores.reduce(0) { $0 + $1.parts.count }
         tracedPrograms = tracedRules.map(Program.init)
+    }
+
+    /// Whether the named condition `name` (declared under `conditions:`, e.g. `planned_admission`)
+    /// holds for `event`; `nil` when the rule files declare no condition by that name.
+    public func condition(_ name: String, for event: Event, now: Timestamp, history: PatientHistory? = nil) -> Bool? {
+        guard let evaluate = namedConditions[name] else { return nil }
+        let context = Context(
+            event: event, now: now, history: history, scoreCount: scores.count, partCount: partCount,
+            conditionCount: conditionCount)
+        _ = computeScores(context, scores)
+        return evaluate(context).isTrue
     }
 
     /// The score ids, in the order they are computed.

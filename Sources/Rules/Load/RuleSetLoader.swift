@@ -158,7 +158,9 @@ public struct RuleSetLoader: Sendable {
             ruleSet = RuleSet(
                 version: "sha256:" + digest.hexDigest(), rules: compiled, scores: compiler.scores,
                 conditionCount: compiler.conditionCount, tracedRules: traced, tracedScores: tracer.scores,
-                tracedConditionCount: tracer.conditionCount)
+                tracedConditionCount: tracer.conditionCount,
+                namedConditions: compiler.conditions.mapValues(\.evaluate).merging(
+                    compiler.unreadConditions, uniquingKeysWith: { read, _ in read }))
         }
         return Result(ruleSet: ruleSet, diagnostics: diagnostics, files: sources.map(\.name))
     }
@@ -177,7 +179,8 @@ public struct RuleSetLoader: Sendable {
             compiled.append(rule)
         }
         for condition in conditions where !compiler.usedConditions.contains(condition.name) {
-            _ = compiler.namedExpression(condition.expression)
+            // Kept, so that tools can ask for it by name (the backtest's planned_admission).
+            compiler.unreadConditions[condition.name] = compiler.namedExpression(condition.expression)?.0
             compiler.report(
                 Diagnostic(.warning, at: condition.mark, "the condition \"\(condition.name)\" is never used"))
         }
