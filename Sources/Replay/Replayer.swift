@@ -119,9 +119,9 @@ public struct ReplayTally: Sendable {
 /// memory, each with its own patients' states, as the daemon would have decided them at the time
 /// (each event decided at its own `occurred_at`, so the staleness rule does not silence the past).
 ///
-/// Memory stays small as the archive grows: alerts are counted, not kept; each patient's state
-/// keeps its history and what the policy reads within a year (the alerts' records and findings'
-/// reasons, which only people read, are dropped).
+/// Memory is kept down as the archive grows: alerts are counted, not kept; each patient's history
+/// is kept once for both rule sets, and per rule set what the policy reads within a year (the
+/// alerts' records and findings' reasons, which only people read, are dropped).
 public struct Replayer: Sendable {
     public var baseline: Screener
     public var candidate: Screener
@@ -151,7 +151,10 @@ public struct Replayer: Sendable {
         let ruleSets = [baseline.ruleSet, candidate.ruleSet]
         var backtest = Backtest(ruleSets: ruleSets)
         var tally = ReplayTally(keepsChanges: keepingChanges)
-        var states: [[String: PatientState]] = [[:], [:]]
+        // Each patient's history once (facts of events, the same whatever the rules), and per rule
+        // set what its policy remembers: the alerts and findings.
+        var histories: [String: PatientHistory] = [:]
+        var remembered: [[String: (alerts: [PriorAlert], findings: [RecordedFinding])]] = [[:], [:]]
         let screeners = [baseline, candidate]
         while let event = next() {
             totals.events += 1
@@ -161,14 +164,17 @@ public struct Replayer: Sendable {
             if totals.lastDay.map({ day > $0 }) ?? true { totals.lastDay = day }
             var decisions: [PolicyDecision] = []
             let cutoff = event.occurredAt.adding(seconds: -horizon)
+            let patientID = event.patient.id
+            let history = histories[patientID] ?? PatientHistory(patientID: patientID)
             for side in 0..<2 {
-                let patientID = event.patient.id
-                var state = states[side][patientID] ?? PatientState(patientID: patientID)
+                let kept = remembered[side].removeValue(forKey: patientID)
+                var state = PatientState(history: history, alerts: kept?.alerts ?? [], findings: kept?.findings ?? [])
                 let decision = screeners[side].screen(event, state: state, now: event.occurredAt)
                 decisions.append(decision)
                 state.apply(decision)
                 Self.compact(&state, before: cutoff)
-                states[side][patientID] = state
+                remembered[side][patientID] = (state.alerts, state.findings)
+                if side == 1 { histories[patientID] = state.history }
             }
             tally.count(decisions)
             backtest.record(event, evaluations: decisions.map(\.evaluation), rules: ruleSets)
