@@ -66,7 +66,7 @@ let package = Package(
         // Replaying the archive through two rule sets, in memory (issue 17).
         .target(
             name: "Replay",
-            dependencies: ["Alerts", "Events", "Feeds", "Rules", "Screening"],
+            dependencies: ["Alerts", "Events", "Feeds", "Presentation", "Rules", "Screening"],
             swiftSettings: strictSettings
         ),
         .target(

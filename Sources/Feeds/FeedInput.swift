@@ -100,8 +100,46 @@ public struct FeedInput: Sendable {
         return items
     }
 
-    /// A feed message's event, decoded and validated as the contract requires.
-    public static func event(_ contract: FeedEvent) throws(InvalidEvent) -> Event {
-        try contract.decoded()
+    /// The messages of a feed file, each read into the event model — what `validate`, `eval`,
+    /// `convert` and `replay` read. HL7 v2 by name or content; anything else as a contract event
+    /// first, and as a FHIR bundle only when it is not one (the daemon's order: the contract path
+    /// pays nothing for FHIR). `format` forces one.
+    public func entries(name: String, bytes: [UInt8], format: FeedFormat? = nil) -> [FeedEntry] {
+        let items: [FeedItem]
+        switch format ?? (name.lowercased().hasSuffix(".hl7") || HL7Reader.looksLikeHL7(bytes) ? .hl7 : nil) {
+        case .hl7?: items = hl7(bytes)
+        case .fhir?: items = [fhir(bytes)]
+        case .json?, nil:
+            do {
+                return [.event(try EventDecoder().decode(bytes), contract: nil)]
+            } catch {
+                guard format == nil, let value = JSONValue.parse(bytes), FHIRBundleMapper.isFHIR(value) else {
+                    return [.invalid(error.errors)]
+                }
+                items = [fhir(json: value, bytes: bytes)]
+            }
+        }
+        return items.map { item in
+            switch item.result {
+            case .failure(let invalid): return .invalid(invalid.errors)
+            case .success(.ignored(let reason)): return .ignored(reason)
+            case .success(.event(let contract)):
+                do throws(InvalidEvent) {
+                    return .event(try contract.decoded(), contract: contract)
+                } catch {
+                    return .invalid(error.errors)
+                }
+            }
+        }
     }
+}
+
+/// What one message of a feed file came to.
+public enum FeedEntry: Sendable {
+    /// The event; for HL7 and FHIR, the contract JSON it was mapped to.
+    case event(Event, contract: FeedEvent?)
+    /// A message not about an encounter (HL7 A28…, a planned FHIR encounter).
+    case ignored(String)
+    /// Why it cannot be read, each problem at its place.
+    case invalid([EventValidationError])
 }

@@ -1,5 +1,6 @@
 /// A table for a terminal: every column as wide as its widest cell, headers over their columns, the
-/// last column left unpadded. Widths count characters, not the escape codes of a colour.
+/// last column left unpadded (unless right-aligned). Widths count characters, not the escape codes
+/// of a colour.
 public struct TextTable: Sendable {
     /// The column headers.
     public var headers: [String]
@@ -7,6 +8,8 @@ public struct TextTable: Sendable {
     public var rows: [[String]] = []
     /// Spaces between columns.
     public var gap = 2
+    /// The columns whose cells are padded on the left (numbers), by index.
+    public var rightAligned: Set<Int> = []
 
     public init(headers: [String]) { self.headers = headers }
 
@@ -25,8 +28,10 @@ public struct TextTable: Sendable {
         func line(_ cells: [String], row: Int?) -> String {
             var pieces: [String] = []
             for (column, cell) in cells.enumerated() {
-                let last = column == cells.count - 1
-                let padded = last ? cell : cell + String(repeating: " ", count: widths[column] - cell.count)
+                let padding = String(repeating: " ", count: widths[column] - cell.count)
+                let padded =
+                    rightAligned.contains(column)
+                    ? padding + cell : column == cells.count - 1 ? cell : cell + padding
                 pieces.append(row.map { style($0, column, padded) } ?? padded)
             }
             var text = pieces.joined(separator: String(repeating: " ", count: gap))

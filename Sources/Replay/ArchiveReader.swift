@@ -16,9 +16,12 @@ public struct ArchivedEvent: Sendable, Equatable {
 public struct ArchiveIndex: Sendable {
     /// The events to replay, in `occurred_at` order (ties by file), each event id once.
     public var events: [ArchivedEvent]
-    /// Files that hold no event to replay: ignored HL7 messages (A28…), a batch whose messages
-    /// were archived one by one, and anything that no longer reads (with why).
-    public var skipped: [(path: String, reason: String)]
+    /// Archived files that no longer read, with why: left out, and named.
+    public var unreadable: [(path: String, reason: String)]
+    /// Messages not about an encounter (HL7 A28…), which the daemon archived without screening.
+    public var ignored: Int
+    /// HL7 batches, whose messages the daemon archived one by one too.
+    public var batches: Int
     /// Events seen again under an id already indexed (duplicates, resends): replayed once.
     public var duplicates: Int
     /// Events outside `--from`/`--to`.
@@ -52,18 +55,18 @@ public struct ArchiveReader: Sendable {
                 files.append(path)
             }
         }
-        var index = ArchiveIndex(events: [], skipped: [], duplicates: 0, outsideRange: 0)
+        var index = ArchiveIndex(events: [], unreadable: [], ignored: 0, batches: 0, duplicates: 0, outsideRange: 0)
         for path in files {
             let items = read(path)
             if items.count > 1, path.hasSuffix(".hl7") {
                 // A batch: the daemon archived each of its messages as a file of its own too.
-                index.skipped.append((path, "an HL7 batch (its messages are archived one by one)"))
+                index.batches += 1
                 continue
             }
             for (number, item) in items.enumerated() {
                 switch item {
-                case .failure(let reason): index.skipped.append((path, reason.description))
-                case .success(nil): index.skipped.append((path, "not about an encounter (ignored by the daemon)"))
+                case .failure(let reason): index.unreadable.append((path, reason.description))
+                case .success(nil): index.ignored += 1
                 case .success(let event?):
                     let day = event.occurredAt.localDate
                     if let from, day < from {
@@ -100,35 +103,11 @@ public struct ArchiveReader: Sendable {
         guard let data = FileManager.default.contents(atPath: path) else {
             return [.failure(ReplayError("cannot be read"))]
         }
-        let bytes = [UInt8](data)
-        switch FeedFormat.of(name: path, bytes: bytes) {
-        case .json:
-            do {
-                return [.success(try EventDecoder().decode(bytes))]
-            } catch {
-                // A FHIR bundle is told apart by content, as the daemon does.
-                if let value = JSONValue.parse(bytes), FHIRBundleMapper.isFHIR(value) {
-                    return [Self.event(input.fhir(json: value, bytes: bytes))]
-                }
-                return [.failure(ReplayError(error.errors.map(\.description).joined(separator: "; ")))]
-            }
-        case .fhir:
-            return [Self.event(input.fhir(bytes))]
-        case .hl7:
-            return input.hl7(bytes).map(Self.event)
-        }
-    }
-
-    static func event(_ item: FeedItem) -> Result<Event?, ReplayError> {
-        switch item.result {
-        case .failure(let invalid):
-            return .failure(ReplayError(invalid.errors.map(\.description).joined(separator: "; ")))
-        case .success(.ignored): return .success(nil)
-        case .success(.event(let contract)):
-            do {
-                return .success(try contract.decoded())
-            } catch {
-                return .failure(ReplayError(error.errors.map(\.description).joined(separator: "; ")))
+        return input.entries(name: path, bytes: [UInt8](data)).map { entry in
+            switch entry {
+            case .event(let event, _): .success(event)
+            case .ignored: .success(nil)
+            case .invalid(let errors): .failure(ReplayError(errors.map(\.description).joined(separator: "; ")))
             }
         }
     }

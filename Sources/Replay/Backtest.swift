@@ -21,13 +21,13 @@ public struct Backtest: Sendable {
         var dischargedAt: Timestamp
         var expired: Bool
         /// Per rule set (baseline, candidate): the readmission rules whose findings the discharge
-        /// had, as bits in the order of `readmissionRules`.
-        var rules: (UInt64, UInt64)
+        /// had, by position in `readmissionRules` (empty, as most are, costs nothing).
+        var rules: ([Int32], [Int32])
         /// Per rule set: LACE and HOSPITAL (NaN: not scored).
         var scores: (lace: Float, hospital: Float, baselineLace: Float, baselineHospital: Float)
 
         func fired(_ side: Int, _ position: Int) -> Bool {
-            ((side == 0 ? rules.0 : rules.1) >> UInt64(position)) & 1 == 1
+            (side == 0 ? rules.0 : rules.1).contains(Int32(position))
         }
 
         func score(_ side: Int, _ name: String) -> Double? {
@@ -40,7 +40,7 @@ public struct Backtest: Sendable {
     }
 
     /// The rules that predict a readmission at discharge (category readmission, read at
-    /// discharges), per rule set: at most 64.
+    /// discharges), per rule set.
     public let readmissionRules: [[String]]
 
     /// One admission: whom, when it began, whether planned.
@@ -65,11 +65,10 @@ public struct Backtest: Sendable {
 
     /// A rule set's readmission rules: enabled, category `readmission`, read at discharges.
     public static func readmissionRules(_ ruleSet: RuleSet) -> [String] {
-        Array(
-            ruleSet.rules.filter { rule in
-                rule.enabled && rule.category == "readmission"
-                    && (rule.events ?? RuleSet.defaultEvents).contains(.discharge)
-            }.map(\.id).prefix(64))
+        ruleSet.rules.filter { rule in
+            rule.enabled && rule.category == "readmission"
+                && (rule.events ?? RuleSet.defaultEvents).contains(.discharge)
+        }.map(\.id)
     }
 
     static func isHospitalStay(_ event: Event) -> Bool {
@@ -85,14 +84,10 @@ public struct Backtest: Sendable {
         switch event.eventType {
         case .discharge where Self.isHospitalStay(event):
             guard let dischargedAt = event.encounter.dischargedAt else { return }
-            func bits(_ side: Int) -> UInt64 {
-                var bits: UInt64 = 0
-                for finding in evaluations[side]?.findings ?? [] {
-                    if let position = readmissionRules[side].firstIndex(of: finding.ruleID) {
-                        bits |= 1 << UInt64(position)
-                    }
+            func fired(_ side: Int) -> [Int32] {
+                (evaluations[side]?.findings ?? []).compactMap { finding in
+                    readmissionRules[side].firstIndex(of: finding.ruleID).map(Int32.init)
                 }
-                return bits
             }
             func score(_ side: Int, _ name: String) -> Float {
                 (evaluations[side]?.scores.first { $0.name == name }).map { Float($0.value) } ?? .nan
@@ -100,7 +95,7 @@ public struct Backtest: Sendable {
             discharges.append(
                 Discharge(
                     patientID: event.patient.id, encounterID: event.encounter.id, dischargedAt: dischargedAt,
-                    expired: event.encounter.dischargeDisposition == .expired, rules: (bits(0), bits(1)),
+                    expired: event.encounter.dischargeDisposition == .expired, rules: (fired(0), fired(1)),
                     scores: (score(1, "lace"), score(1, "hospital"), score(0, "lace"), score(0, "hospital"))))
         case .admission where Self.isHospitalStay(event):
             // The candidate's definition of planned, else the baseline's.

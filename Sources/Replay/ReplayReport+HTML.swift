@@ -1,5 +1,6 @@
 import Events
 import Foundation
+import Presentation
 
 extension ReplayReport {
     /// One self-contained HTML file that opens offline: the tables of the text report, and SVG
@@ -229,21 +230,8 @@ extension ReplayReport {
 struct HTMLPage {
     var text = ""
 
-    static func escape(_ value: String) -> String {
-        var result = ""
-        result.reserveCapacity(value.utf8.count)
-        for character in value.unicodeScalars {
-            switch character {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
-            case "'": result += "&#39;"
-            default: result.unicodeScalars.append(character)
-            }
-        }
-        return result
-    }
+    /// `value` escaped for element content and quoted attributes (the worklist's escaping).
+    static func escape(_ value: String) -> String { HTML.escape(value) }
 
     mutating func raw(_ html: String) { text += html + "\n" }
 

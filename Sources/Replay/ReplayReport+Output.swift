@@ -1,5 +1,6 @@
 public import Events
 import Foundation
+import Presentation
 
 extension ReplayReport {
     /// For people: the totals, then a table per referral and per rule, the patients with most
@@ -228,17 +229,13 @@ extension ReplayReport {
         return rounded == rounded.rounded() ? "\(Int(rounded))" : String(format: "%.2f", rounded)
     }
 
-    /// Columns padded to their widest cell (the first column left-aligned, the rest right).
+    /// The rows (the first is the header) as a table, the first column left-aligned, the rest right.
     static func aligned(_ rows: [[String]]) -> [String] {
-        guard let columns = rows.map(\.count).max() else { return [] }
-        var widths = [Int](repeating: 0, count: columns)
-        for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
-        return rows.map { row in
-            row.enumerated().map { index, cell in
-                let padding = String(repeating: " ", count: widths[index] - cell.count)
-                return index == 0 ? cell + padding : padding + cell
-            }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
-        }
+        guard let header = rows.first else { return [] }
+        var table = TextTable(headers: header)
+        table.rightAligned = Set(1..<header.count)
+        for row in rows.dropFirst() { table.append(row) }
+        return table.lines()
     }
 
     /// The backtest as JSON: shares as fractions (0–1), `null` where undefined.

@@ -1,3 +1,4 @@
+import Presentation
 import State
 
 /// The frame of every page: the style sheet and the live script from `/static/`, a header with the

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdBcrypt
 import NIOCore
+import Presentation
 import Rules
 import State
 

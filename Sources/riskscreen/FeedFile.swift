@@ -23,29 +23,14 @@ struct FeedFile {
         guard let data = FileManager.default.contents(atPath: path) else {
             return [FeedFile(label: path, content: .unreadable)]
         }
-        let bytes = [UInt8](data)
-        let chosen = format ?? FeedFormat.of(name: path, bytes: bytes)
-        switch chosen {
-        case .json:
-            do {
-                return [FeedFile(label: path, content: .event(try EventDecoder().decode(bytes), contract: nil))]
-            } catch {
-                return [FeedFile(label: path, content: .invalid(error.errors))]
-            }
-        case .hl7, .fhir:
-            let items = chosen == .fhir ? [input.fhir(bytes)] : input.hl7(bytes)
-            return items.map { item in
-                let label = items.count > 1 ? "\(path)#\(item.index)" : path
-                switch item.result {
-                case .failure(let invalid): return FeedFile(label: label, content: .invalid(invalid.errors))
-                case .success(.ignored(let reason)): return FeedFile(label: label, content: .ignored(reason))
-                case .success(.event(let contract)):
-                    do throws(InvalidEvent) {
-                        return FeedFile(label: label, content: .event(try contract.decoded(), contract: contract))
-                    } catch {
-                        return FeedFile(label: label, content: .invalid(error.errors))
-                    }
-                }
+        let entries = input.entries(name: path, bytes: [UInt8](data), format: format)
+        return entries.enumerated().map { index, entry in
+            let label = entries.count > 1 ? "\(path)#\(index + 1)" : path
+            switch entry {
+            case .event(let event, let contract):
+                return FeedFile(label: label, content: .event(event, contract: contract))
+            case .ignored(let reason): return FeedFile(label: label, content: .ignored(reason))
+            case .invalid(let errors): return FeedFile(label: label, content: .invalid(errors))
             }
         }
     }

@@ -106,10 +106,7 @@ struct ReplayCommand: ParsableCommand {
             printError("replay: \(error)")
             throw ExitCode(2)
         }
-        for (path, reason) in index.skipped
-        where reason.hasPrefix("not about") == false && !reason.hasPrefix("an HL7 batch") {
-            printError("replay: \(path): left out: \(reason)")
-        }
+        for (path, reason) in index.unreadable { printError("replay: \(path): left out: \(reason)") }
         var position = 0
         let replayer = Replayer(
             baseline: Screener(ruleSet: baseline, policy: policy),

@@ -34,7 +34,7 @@ struct ADTMapperTests {
             Issue.record("not an event: \(map(bytes))")
             throw CancellationError()
         }
-        return try FeedInput.event(json)
+        return try json.decoded()
     }
 
     func errors(_ bytes: [UInt8]) -> [String] {

@@ -20,7 +20,7 @@ struct FHIRBundleMapperTests {
             Issue.record("not an event")
             throw CancellationError()
         }
-        return try FeedInput.event(json)
+        return try json.decoded()
     }
 
     func errors(_ bundle: JSONValue) -> [String] {

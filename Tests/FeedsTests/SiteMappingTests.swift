@@ -43,7 +43,7 @@ struct SiteMappingTests {
             Issue.record("not an event: \(map(bytes, site))")
             throw CancellationError()
         }
-        return try FeedInput.event(json)
+        return try json.decoded()
     }
 
     static func errors(_ bytes: [UInt8], _ site: SiteMapping) -> [String] {
@@ -205,7 +205,7 @@ struct SiteMappingTests {
             Issue.record("not an event")
             return
         }
-        let event = try FeedInput.event(json)
+        let event = try json.decoded()
         #expect(event.patient.id == "PI-9")
         #expect(event.encounter.encounterClass == .observation)
         #expect(event.functional?.adlDependencies == 3)

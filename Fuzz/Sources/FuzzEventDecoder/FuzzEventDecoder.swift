@@ -20,7 +20,7 @@ public func fuzzEventDecoder(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt 
     _ = JSONValue.parse(bytes)?.serialized
     // And as a FHIR bundle: an event, an ignored bundle, or errors that name an element.
     switch FeedInput().fhir(bytes).result {
-    case .success(.event(let json)): _ = try? FeedInput.event(json)
+    case .success(.event(let json)): _ = try? json.decoded()
     case .success(.ignored): break
     case .failure(let invalid):
         precondition(!invalid.errors.isEmpty, "a refused bundle without an error")

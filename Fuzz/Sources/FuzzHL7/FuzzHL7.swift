@@ -11,7 +11,7 @@ public func fuzzHL7(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         switch item.result {
         case .success(.event(let json)):
             do {
-                _ = try FeedInput.event(json).derived.lengthOfStayDays
+                _ = try json.decoded().derived.lengthOfStayDays
             } catch {
                 precondition(!error.errors.isEmpty, "an invalid event without an error")
             }

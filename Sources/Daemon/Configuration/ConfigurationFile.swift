@@ -202,24 +202,23 @@ public struct ConfigurationFile: Sendable {
                 let resolved =
                     text.hasPrefix("/")
                     ? text : URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(text).path
-                let (mapping, problems) = SiteMappingReader().read(path: resolved)
-                if problems.isEmpty {
-                    siteMapping = mapping
-                } else if problems.count == 1, problems[0].message == "the site mapping cannot be read" {
+                guard let data = FileManager.default.contents(atPath: resolved) else {
                     report(
                         value.mark, "the site mapping \(resolved) cannot be read (missing, unreadable or a directory)")
-                } else {
-                    for problem in problems {
-                        let lines = FileManager.default.contents(atPath: resolved).map {
-                            String(decoding: $0, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-                        }
-                        let line = lines.flatMap { lines in
-                            problem.mark.line >= 1 && problem.mark.line <= lines.count
-                                ? String(lines[problem.mark.line - 1]) : nil
-                        }
-                        diagnostics.append(Diagnostic(.error, at: problem.mark, problem.message, sourceLine: line))
-                    }
+                    continue
                 }
+                // Read once: the mapping, and the lines its mistakes are shown with.
+                let bytes = [UInt8](data)
+                let (mapping, problems) = SiteMappingReader().read(bytes: bytes, file: resolved)
+                let sourceLines = String(decoding: bytes, as: UTF8.self).split(
+                    separator: "\n", omittingEmptySubsequences: false)
+                for problem in problems {
+                    let line =
+                        problem.mark.line >= 1 && problem.mark.line <= sourceLines.count
+                        ? String(sourceLines[problem.mark.line - 1]) : nil
+                    diagnostics.append(Diagnostic(.error, at: problem.mark, problem.message, sourceLine: line))
+                }
+                if problems.isEmpty { siteMapping = mapping }
             case "display":
                 guard let fields = value.mapping else {
                     report(value.mark, "display is a mapping: { patient_identity: true }")

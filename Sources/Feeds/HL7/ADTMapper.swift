@@ -89,10 +89,7 @@ private struct Mapping {
     static let snomedct = HL7Message.packedCode("SNOMEDCT"), snomed = HL7Message.packedCode("SNOMED")
     /// The screening questions the catalog knows, as packed codes: most results are not one, and
     /// are told so without a lookup by text.
-    static let questionCodes = Set(
-        ScreeningCatalog.questions.keys.map { code in
-            code.utf8.count <= 8 ? code.utf8.reduce(UInt64(0)) { $0 << 8 | UInt64($1) } : 0
-        })
+    static let questionCodes = Set(ScreeningCatalog.questions.keys.map(HL7Message.packedCode))
     static let nm = HL7Message.packedCode("NM"), sn = HL7Message.packedCode("SN")
     static let cwe = HL7Message.packedCode("CWE"), ce = HL7Message.packedCode("CE")
     static let cne = HL7Message.packedCode("CNE"), cf = HL7Message.packedCode("CF")
@@ -620,10 +617,8 @@ extension HL7Message {
         return code
     }
 
-    static func packedCode(_ text: StaticString) -> UInt64 {
-        var code: UInt64 = 0
-        for offset in 0..<text.utf8CodeUnitCount { code = code << 8 | UInt64(text.utf8Start[offset]) }
-        return code
+    static func packedCode(_ text: String) -> UInt64 {
+        text.utf8.count <= 8 ? text.uppercased().utf8.reduce(0) { $0 << 8 | UInt64($1) } : 0
     }
 
     /// A plain decimal (`-12.5`, `134`: at most 15 digits, no exponent) read exactly as `Double`
