@@ -66,7 +66,9 @@ let package = Package(
         // Replaying the archive through two rule sets, in memory (issue 17).
         .target(
             name: "Replay",
-            dependencies: ["Alerts", "Events", "Feeds", "Presentation", "Rules", "Screening"],
+            dependencies: [
+                "Alerts", "Events", "Feeds", "Presentation", "Rules", "Screening", "State",
+            ],
             swiftSettings: strictSettings
         ),
         .target(
@@ -192,6 +194,11 @@ let package = Package(
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ReplayTests",
+            dependencies: ["Replay", "Alerts", "Events", "Rules"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -2,19 +2,49 @@ public import Events
 public import Feeds
 import Foundation
 
-/// One archived event's place: enough to read it again, in the order it happened.
+/// One archived event's place: enough to read it again, in the order it happened — 32 bytes, as
+/// an archive holds many.
 public struct ArchivedEvent: Sendable, Equatable {
-    /// When it happened.
-    public var occurredAt: Timestamp
-    public var eventID: String
-    /// The archived file it is in, and its message in that file (1-based; a contract file has one).
-    public var path: String
-    public var message: Int
+    /// When it happened: seconds since the epoch and nanoseconds (the replay's order).
+    public var seconds: Int64
+    public var nanoseconds: Int32
+    /// The archived file it is in, by position in ``ArchiveIndex/files``.
+    public var file: Int32
+    /// Its message in that file (1-based; a contract file has one).
+    public var message: Int32
+    /// Its event id's hash (``ArchiveReader/hash(_:)``), to find duplicates.
+    var idHash: UInt64
+
+    /// Whether it comes before `other` in the replay: by time, then by file and message.
+    func precedes(_ other: ArchivedEvent) -> Bool {
+        (seconds, nanoseconds, file, message) < (other.seconds, other.nanoseconds, other.file, other.message)
+    }
+}
+
+/// File paths packed into one buffer (an archive's hundreds of thousands of names in a few bytes
+/// each, not a string allocation each).
+public struct PathList: Sendable {
+    private var bytes: [UInt8] = []
+    private var ends: [Int32] = []
+
+    public var count: Int { ends.count }
+
+    mutating func append(_ path: String) {
+        bytes.append(contentsOf: path.utf8)
+        ends.append(Int32(bytes.count))
+    }
+
+    public subscript(position: Int) -> String {
+        let start = position == 0 ? 0 : Int(ends[position - 1])
+        return String(decoding: bytes[start..<Int(ends[position])], as: UTF8.self)
+    }
 }
 
 /// What an archive holds, read once for its events' times and ids.
 public struct ArchiveIndex: Sendable {
-    /// The events to replay, in `occurred_at` order (ties by file), each event id once.
+    /// The archive's files, in the order read (day directories by name, each's files by name).
+    public var files: PathList
+    /// The events to replay, in `occurred_at` order (ties in the files' order), each event id once.
     public var events: [ArchivedEvent]
     /// Archived files that no longer read, with why: left out, and named.
     public var unreadable: [(path: String, reason: String)]
@@ -37,13 +67,17 @@ public struct ArchiveReader: Sendable {
     public init(input: FeedInput = FeedInput()) { self.input = input }
 
     /// Every archived event under `directory` whose local date (as sent) is within `from…to`.
+    ///
+    /// The index keeps 24 bytes per event and a few per file name: the events' ids are compared
+    /// by a 64-bit hash while indexing, and read again to tell a true duplicate from two ids that
+    /// share a hash.
     public func index(_ directory: String, from: LocalDate? = nil, to: LocalDate? = nil) throws -> ArchiveIndex {
         let manager = FileManager.default
         var isDirectory: ObjCBool = false
         guard manager.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw ReplayError("\(directory) is not a directory (an archive: HOME/archive)")
         }
-        var files: [String] = []
+        var files = PathList()
         for day in try manager.contentsOfDirectory(atPath: directory).sorted() {
             let path = directory + "/" + day
             guard manager.fileExists(atPath: path, isDirectory: &isDirectory) else { continue }
@@ -55,8 +89,10 @@ public struct ArchiveReader: Sendable {
                 files.append(path)
             }
         }
-        var index = ArchiveIndex(events: [], unreadable: [], ignored: 0, batches: 0, duplicates: 0, outsideRange: 0)
-        for path in files {
+        var index = ArchiveIndex(
+            files: files, events: [], unreadable: [], ignored: 0, batches: 0, duplicates: 0, outsideRange: 0)
+        for file in 0..<files.count {
+            let path = files[file]
             let items = read(path)
             if items.count > 1, path.hasSuffix(".hl7") {
                 // A batch: the daemon archived each of its messages as a file of its own too.
@@ -79,22 +115,57 @@ public struct ArchiveReader: Sendable {
                     }
                     index.events.append(
                         ArchivedEvent(
-                            occurredAt: event.occurredAt, eventID: event.eventID, path: path, message: number + 1))
+                            seconds: event.occurredAt.secondsSinceEpoch, nanoseconds: event.occurredAt.nanoseconds,
+                            file: Int32(file), message: Int32(number + 1), idHash: Self.hash(event.eventID)))
                 }
             }
         }
-        index.events.sort { ($0.occurredAt, $0.path, $0.message) < ($1.occurredAt, $1.path, $1.message) }
-        var seen: Set<String> = []
+        // Duplicates side by side (by id hash, then in replay order): the first of each id in time
+        // is replayed, a later one under the same id is not. Ids that share a hash are told apart
+        // by reading them again.
+        index.events.sort {
+            ($0.idHash, $0.seconds, $0.nanoseconds, $0.file, $0.message) < (
+                $1.idHash, $1.seconds, $1.nanoseconds, $1.file, $1.message
+            )
+        }
+        var start = 0
+        while start < index.events.count {
+            var end = start + 1
+            while end < index.events.count, index.events[end].idHash == index.events[start].idHash { end += 1 }
+            if end - start > 1 {
+                var seen: Set<String> = []
+                for position in start..<end {
+                    let eventID = event(index.events[position], files: files)?.eventID ?? ""
+                    if !seen.insert(eventID).inserted { index.events[position].message = 0 }
+                }
+            }
+            start = end
+        }
         let before = index.events.count
-        index.events.removeAll { !seen.insert($0.eventID).inserted }
+        index.events.removeAll { $0.message == 0 }
         index.duplicates = before - index.events.count
+        index.events.sort { $0.precedes($1) }
         return index
     }
 
+    /// FNV-1a, 64 bits, of an event id.
+    static func hash(_ eventID: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in eventID.utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+        }
+        return hash
+    }
+
     /// The archived event `entry` names, read again.
-    public func event(_ entry: ArchivedEvent) -> Event? {
-        let items = read(entry.path)
-        guard entry.message <= items.count, case .success(let event?) = items[entry.message - 1] else { return nil }
+    public func event(_ entry: ArchivedEvent, in index: ArchiveIndex) -> Event? {
+        event(entry, files: index.files)
+    }
+
+    func event(_ entry: ArchivedEvent, files: PathList) -> Event? {
+        let items = read(files[Int(entry.file)])
+        let message = Int(entry.message)
+        guard message <= items.count, case .success(let event?) = items[message - 1] else { return nil }
         return event
     }
 

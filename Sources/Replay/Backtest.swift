@@ -18,7 +18,7 @@ public struct Backtest: Sendable {
     struct Discharge: Sendable {
         var patientID: String
         var encounterID: String
-        var dischargedAt: Timestamp
+        var dischargedAt: Moment
         var expired: Bool
         /// Per rule set (baseline, candidate): the readmission rules whose findings the discharge
         /// had, by position in `readmissionRules` (empty, as most are, costs nothing).
@@ -39,6 +39,19 @@ public struct Backtest: Sendable {
         }
     }
 
+    /// An instant without its text (the backtest keeps one per discharge and admission).
+    struct Moment: Sendable, Comparable {
+        var seconds: Int64
+        var nanoseconds: Int32
+
+        init(_ timestamp: Timestamp) {
+            seconds = timestamp.secondsSinceEpoch
+            nanoseconds = timestamp.nanoseconds
+        }
+
+        static func < (a: Moment, b: Moment) -> Bool { (a.seconds, a.nanoseconds) < (b.seconds, b.nanoseconds) }
+    }
+
     /// The rules that predict a readmission at discharge (category readmission, read at
     /// discharges), per rule set.
     public let readmissionRules: [[String]]
@@ -46,7 +59,7 @@ public struct Backtest: Sendable {
     /// One admission: whom, when it began, whether planned.
     struct Admission: Sendable {
         var encounterID: String
-        var admittedAt: Timestamp
+        var admittedAt: Moment
         var planned: Bool
     }
 
@@ -94,7 +107,7 @@ public struct Backtest: Sendable {
             }
             discharges.append(
                 Discharge(
-                    patientID: event.patient.id, encounterID: event.encounter.id, dischargedAt: dischargedAt,
+                    patientID: event.patient.id, encounterID: event.encounter.id, dischargedAt: Moment(dischargedAt),
                     expired: event.encounter.dischargeDisposition == .expired, rules: (fired(0), fired(1)),
                     scores: (score(1, "lace"), score(1, "hospital"), score(0, "lace"), score(0, "hospital"))))
         case .admission where Self.isHospitalStay(event):
@@ -108,7 +121,8 @@ public struct Backtest: Sendable {
                 }
             }
             admissions[event.patient.id, default: []].append(
-                Admission(encounterID: event.encounter.id, admittedAt: event.encounter.admittedAt, planned: planned))
+                Admission(
+                    encounterID: event.encounter.id, admittedAt: Moment(event.encounter.admittedAt), planned: planned))
         case .cancelAdmission:
             cancelled.insert(event.patient.id + "\u{1F}" + event.encounter.id)
         default:
@@ -128,7 +142,7 @@ public struct Backtest: Sendable {
                 result.leftOutDied += 1
                 continue
             }
-            guard Double(discharge.dischargedAt.secondsSinceEpoch) + window <= Double(end.secondsSinceEpoch) else {
+            guard Double(discharge.dischargedAt.seconds) + window <= Double(end.secondsSinceEpoch) else {
                 result.leftOutTooRecent += 1
                 continue
             }
@@ -136,8 +150,7 @@ public struct Backtest: Sendable {
                 admission.encounterID != discharge.encounterID && !admission.planned
                     && !cancelled.contains(discharge.patientID + "\u{1F}" + admission.encounterID)
                     && admission.admittedAt > discharge.dischargedAt
-                    && Double(admission.admittedAt.secondsSinceEpoch) <= Double(
-                        discharge.dischargedAt.secondsSinceEpoch) + window
+                    && Double(admission.admittedAt.seconds) <= Double(discharge.dischargedAt.seconds) + window
             }
             eligible.append((discharge, readmitted))
         }

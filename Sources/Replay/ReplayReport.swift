@@ -62,7 +62,7 @@ public struct ReplayReport: Sendable {
     public var baselineWithdrawn: Int
     public var candidateWithdrawn: Int
 
-    public init(_ tally: ReplayTally, totals: ReplayTotals, topPatients: Int = 10) {
+    public init(_ tally: ReplayTally, totals: ReplayTotals) {
         self.totals = totals
         baselineAlerts = tally.alerts[0]
         candidateAlerts = tally.alerts[1]
@@ -85,11 +85,7 @@ public struct ReplayReport: Sendable {
                 ruleID: $0, baseline: tally.byRule[0][$0] ?? 0, candidate: tally.byRule[1][$0] ?? 0,
                 added: tally.addedByRule[$0] ?? 0, removed: tally.removedByRule[$0] ?? 0)
         }
-        patients = tally.byPatient[1].map {
-            Patient(patientID: $0.key, baseline: tally.byPatient[0][$0.key] ?? 0, candidate: $0.value)
-        }
-        .sorted { ($1.candidate, $0.patientID) < ($0.candidate, $1.patientID) }
-        .prefix(topPatients).map { $0 }
+        patients = tally.topPatients
     }
 
     /// Alerts per 100 discharges.

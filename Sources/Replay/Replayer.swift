@@ -47,15 +47,16 @@ public struct ReplayTotals: Sendable, Equatable {
     }
 }
 
-/// The two rule sets' alerts, counted as the replay goes (nothing per alert is kept but its id,
-/// for withdrawals, and — with `keepsChanges` — the alerts one set opens and the other does not).
+/// The two rule sets' alerts, counted as the replay goes (nothing per alert is kept but — with
+/// `keepsChanges` — the alerts one set opens and the other does not).
 public struct ReplayTally: Sendable {
     /// Per rule set (baseline, candidate): alerts opened, and of those withdrawn later.
     public var alerts = [0, 0]
     public var withdrawn = [0, 0]
     public var byReferral: [[String: Int]] = [[:], [:]]
     public var byRule: [[String: Int]] = [[:], [:]]
-    public var byPatient: [[String: Int]] = [[:], [:]]
+    /// The patients with most alerts under the candidate (the baseline's count beside), most first.
+    public var topPatients: [ReplayReport.Patient] = []
     public var daily: [String: [LocalDate: (baseline: Int, candidate: Int)]] = [:]
     /// Alerts added, removed and at another priority, per rule carrying them.
     public var addedByRule: [String: Int] = [:]
@@ -64,9 +65,6 @@ public struct ReplayTally: Sendable {
     /// Every change, when kept (`--diff`).
     public var changes: [ReplayReport.Change] = []
     public var keepsChanges: Bool
-    /// The alerts opened, by id, per rule set: a later withdrawal names them.
-    var opened: [Set<String>] = [[], []]
-
     init(keepsChanges: Bool) { self.keepsChanges = keepsChanges }
 
     /// One event's alerts under both rule sets, compared by event and referral.
@@ -77,10 +75,8 @@ public struct ReplayTally: Sendable {
                 let replayed = ReplayedAlert(alert)
                 keyed[side][replayed.key] = replayed
                 alerts[side] += 1
-                opened[side].insert(alert.alertID)
                 byReferral[side][alert.referral, default: 0] += 1
                 for rule in Set(replayed.ruleIDs) { byRule[side][rule, default: 0] += 1 }
-                byPatient[side][alert.patientID, default: 0] += 1
                 let day = alert.occurredAt.localDate
                 if side == 0 {
                     daily[alert.referral, default: [:]][day, default: (0, 0)].baseline += 1
@@ -88,9 +84,8 @@ public struct ReplayTally: Sendable {
                     daily[alert.referral, default: [:]][day, default: (0, 0)].candidate += 1
                 }
             }
-            for withdrawal in decisions[side].withdrawn where opened[side].contains(withdrawal.alertID) {
-                withdrawn[side] += 1
-            }
+            // A withdrawal names an alert of the patient's state: one this replay opened.
+            withdrawn[side] += decisions[side].withdrawn.count
         }
         for (key, alert) in keyed[1].sorted(by: { $0.key < $1.key }) {
             if let old = keyed[0][key] {
@@ -119,9 +114,10 @@ public struct ReplayTally: Sendable {
 /// memory, each with its own patients' states, as the daemon would have decided them at the time
 /// (each event decided at its own `occurred_at`, so the staleness rule does not silence the past).
 ///
-/// Memory is kept down as the archive grows: alerts are counted, not kept; each patient's history
-/// is kept once for both rule sets, and per rule set what the policy reads within a year (the
-/// alerts' records and findings' reasons, which only people read, are dropped).
+/// Memory is kept down as the archive grows: alerts are counted, not kept; each patient's state is
+/// packed into a few hundred bytes between their events (``PatientRecord``) — the history once for
+/// both rule sets, and per rule set what the policy reads within a year (the alerts' records and
+/// findings' reasons, which only people read, are dropped).
 public struct Replayer: Sendable {
     public var baseline: Screener
     public var candidate: Screener
@@ -134,6 +130,8 @@ public struct Replayer: Sendable {
         var candidate = candidate
         baseline.explainsAlerts = false
         candidate.explainsAlerts = false
+        baseline.policy.keepsAlertRecords = false
+        candidate.policy.keepsAlertRecords = false
         self.baseline = baseline
         self.candidate = candidate
         let windows = [baseline, candidate].flatMap { screener in
@@ -144,17 +142,19 @@ public struct Replayer: Sendable {
 
     /// Replays the events `next` gives one at a time (in order), so the archive is never held in
     /// memory; with `keepingChanges`, every alert added, removed or changed is kept for the report.
-    public func replay(keepingChanges: Bool, _ next: () -> Event?) -> (
-        tally: ReplayTally, totals: ReplayTotals, backtest: Backtest
-    ) {
+    /// The `topPatients` with most candidate alerts are named. Patients' states past
+    /// `memoryBudget` bytes (packed) are kept in a temporary database (``PatientRecords``); it
+    /// throws only when that database cannot be written or read.
+    public func replay(
+        keepingChanges: Bool, topPatients: Int = 10, memoryBudget: Int = 24 << 20, _ next: () -> Event?
+    ) throws -> (tally: ReplayTally, totals: ReplayTotals, backtest: Backtest) {
         var totals = ReplayTotals()
         let ruleSets = [baseline.ruleSet, candidate.ruleSet]
         var backtest = Backtest(ruleSets: ruleSets)
         var tally = ReplayTally(keepsChanges: keepingChanges)
-        // Each patient's history once (facts of events, the same whatever the rules), and per rule
-        // set what its policy remembers: the alerts and findings.
-        var histories: [String: PatientHistory] = [:]
-        var remembered: [[String: (alerts: [PriorAlert], findings: [RecordedFinding])]] = [[:], [:]]
+        // Each patient's state packed: the history once (facts of events, the same whatever the
+        // rules), and per rule set what its policy remembers, the alerts and findings.
+        let records = PatientRecords(budget: memoryBudget)
         let screeners = [baseline, candidate]
         while let event = next() {
             totals.events += 1
@@ -165,21 +165,49 @@ public struct Replayer: Sendable {
             var decisions: [PolicyDecision] = []
             let cutoff = event.occurredAt.adding(seconds: -horizon)
             let patientID = event.patient.id
-            let history = histories[patientID] ?? PatientHistory(patientID: patientID)
+            var patient =
+                try records.take(patientID)?.unpack(sides: 2)
+                ?? PatientRecord.Unpacked(
+                    history: PatientHistory(patientID: patientID),
+                    sides: Array(repeating: .init(alerts: [], findings: []), count: 2),
+                    alertCounts: [0, 0])
+            var history = patient.history
             for side in 0..<2 {
-                let kept = remembered[side].removeValue(forKey: patientID)
-                var state = PatientState(history: history, alerts: kept?.alerts ?? [], findings: kept?.findings ?? [])
+                var state = PatientState(
+                    history: patient.history, alerts: patient.sides[side].alerts, findings: patient.sides[side].findings
+                )
                 let decision = screeners[side].screen(event, state: state, now: event.occurredAt)
                 decisions.append(decision)
-                state.apply(decision)
+                state.apply(decision, keepingRecords: false)
                 Self.compact(&state, before: cutoff)
-                remembered[side][patientID] = (state.alerts, state.findings)
-                if side == 1 { histories[patientID] = state.history }
+                patient.sides[side] = .init(alerts: state.alerts, findings: state.findings)
+                patient.alertCounts[side] += decision.opened.count
+                if side == 1 { history = state.history }
             }
+            patient.history = history
+            try records.put(patientID, PatientRecord(patient))
             tally.count(decisions)
             backtest.record(event, evaluations: decisions.map(\.evaluation), rules: ruleSets)
         }
+        tally.topPatients = try Self.mostAlerted(records, count: topPatients)
         return (tally, totals, backtest)
+    }
+
+    /// The `count` patients with most candidate alerts (ties by id), each with both counts.
+    static func mostAlerted(_ records: PatientRecords, count: Int) throws -> [ReplayReport.Patient] {
+        var top: [ReplayReport.Patient] = []
+        func before(_ a: ReplayReport.Patient, _ b: ReplayReport.Patient) -> Bool {
+            (b.candidate, a.patientID) < (a.candidate, b.patientID)
+        }
+        try records.forEach { patientID, record in
+            let counts = record.alertCounts(sides: 2)
+            guard counts[1] > 0 else { return }
+            let patient = ReplayReport.Patient(patientID: patientID, baseline: counts[0], candidate: counts[1])
+            guard top.count < count || before(patient, top[top.count - 1]) else { return }
+            top.insert(patient, at: top.firstIndex { before(patient, $0) } ?? top.count)
+            if top.count > count { top.removeLast() }
+        }
+        return top
     }
 
     /// Drops what the policy no longer reads: alerts and findings older than `cutoff`, the alert

@@ -111,11 +111,14 @@ struct ReplayCommand: ParsableCommand {
         let replayer = Replayer(
             baseline: Screener(ruleSet: baseline, policy: policy),
             candidate: Screener(ruleSet: candidate, policy: policy))
-        let (tally, totals, backtest) = replayer.replay(keepingChanges: diff) {
+        // Patients' states kept in memory before a temporary database takes them (bytes; the
+        // tests set it low to replay through the database).
+        let budget = ProcessInfo.processInfo.environment["RISKSCREEN_REPLAY_MEMORY_BUDGET"].flatMap { Int($0) }
+        let (tally, totals, backtest) = try replayer.replay(keepingChanges: diff, memoryBudget: budget ?? 24 << 20) {
             while position < index.events.count {
                 let entry = index.events[position]
                 position += 1
-                if let event = reader.event(entry) { return event }
+                if let event = reader.event(entry, in: index) { return event }
             }
             return nil
         }

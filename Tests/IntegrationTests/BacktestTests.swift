@@ -106,6 +106,36 @@ struct BacktestTests {
     }
 
     @Test(
+        "patients' states kept in the temporary database (memory budget 0) give the same report; a resent file is replayed once"
+    )
+    func spilledStatesAndDuplicates() throws {
+        let (directory, archive, baseline, candidate) = try Self.archive()
+        defer { withExtendedLifetime(directory) {} }
+        let arguments = [
+            "replay", "--archive", archive, "--baseline-rules", baseline, "--rules", candidate, "--format", "json",
+            "--diff",
+        ]
+        let scratch = directory.path + "/scratch"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        let inMemory = try RiskScreenProcess.run(arguments, environment: ["SQLITE_TMPDIR": scratch])
+        // Every patient's state written out after each event and read back for the next.
+        let spilled = try RiskScreenProcess.run(
+            arguments, environment: ["RISKSCREEN_REPLAY_MEMORY_BUDGET": "0", "SQLITE_TMPDIR": scratch])
+        #expect(inMemory.status == 0 && spilled.status == 0, "\(inMemory.stderr) \(spilled.stderr)")
+        #expect(inMemory.stdout.contains("\"true_positives\":1"), "\(inMemory.stdout)")
+        #expect(spilled.stdout == inMemory.stdout)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch).isEmpty, "the scratch database is gone")
+
+        // The daemon archives a resent event again: the same event id in a later day's file.
+        try FileManager.default.copyItem(
+            atPath: archive + "/2026-11-01/e0.json", toPath: archive + "/2026-11-03/zz.json")
+        let resent = try RiskScreenProcess.run(arguments)
+        #expect(resent.status == 0, "\(resent.stderr)")
+        #expect(resent.stdout == inMemory.stdout, "the resent event is replayed once")
+        #expect(resent.stderr.contains("1 seen again under the same id (once)"), "\(resent.stderr)")
+    }
+
+    @Test(
         "sensitivity, PPV, alerts per 100 discharges, number needed to alert and calibration equal the hand-worked values"
     )
     func handWorked() throws {

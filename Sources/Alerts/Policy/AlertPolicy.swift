@@ -101,6 +101,9 @@ public struct AlertPolicy: Sendable {
     public var staleAfter: Double?
     /// Which team a finding goes to, by the patient's facility and unit.
     public var routing: ReferralRouting
+    /// Whether the alerts a patient's state remembers keep their record (the JSON the sinks
+    /// received, which a withdrawal rewrites). A replay, which sends nothing, does without.
+    public var keepsAlertRecords = true
 
     /// Seven days: a stay and the week after it.
     public static let standardSuppressFor: Double = 7 * 86_400

@@ -30,12 +30,12 @@ public struct PriorAlert: Sendable, Equatable {
         self.record = record
     }
 
-    /// The alert as its sinks first received it.
-    public init(_ alert: Alert) {
+    /// The alert as its sinks first received it (`keepingRecord: false`: without the record).
+    public init(_ alert: Alert, keepingRecord: Bool = true) {
         self.init(
             alertID: alert.alertID, eventID: alert.eventID, eventType: alert.eventType, encounterID: alert.encounterID,
             occurredAt: alert.occurredAt, priority: alert.priority, referral: alert.referral,
-            status: alert.status, record: alert.json.serialized)
+            status: alert.status, record: keepingRecord ? alert.json.serialized : "")
     }
 
     /// Whether the team may still act on it.
@@ -161,10 +161,11 @@ public struct PatientState: Sendable, Equatable {
     }
 
     /// The state after `decision` was recorded: what a store does, in memory (rule tests and
-    /// `eval --state` run sequences of events through this).
-    public mutating func apply(_ decision: PolicyDecision) {
+    /// `eval --state` run sequences of events through this). `keepingRecords: false` leaves the
+    /// alerts' records out (a replay's states).
+    public mutating func apply(_ decision: PolicyDecision, keepingRecords: Bool = true) {
         if let fact = decision.fact { history.record(fact) }
-        alerts += decision.opened.map(PriorAlert.init)
+        alerts += decision.opened.map { PriorAlert($0, keepingRecord: keepingRecords) }
         for withdrawal in decision.withdrawn {
             if let index = alerts.firstIndex(where: { $0.alertID == withdrawal.alertID }) {
                 alerts[index].status = .withdrawn

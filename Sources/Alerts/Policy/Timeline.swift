@@ -169,7 +169,7 @@ struct Timeline {
                 $0 != alert.alertID && seen.insert($0).inserted
             }
             alertIndex[alert.alertID] = alerts.count
-            alerts.append(PriorAlert(alert))
+            alerts.append(PriorAlert(alert, keepingRecord: policy.keepsAlertRecords))
             opened.append(alert)
             for finding in alert.findings {
                 set(RecordedFinding(finding, of: event, fate: .opened(alertID: alert.alertID)))
