@@ -13,29 +13,28 @@ public import Rules
 /// Algorithm). Discharges too recent to have the whole window in the archive are left out and
 /// counted, as are deaths (nobody is readmitted after `expired`).
 public struct Backtest: Sendable {
-    /// One hospital discharge: who, when, and what each rule set said of it — compact, as there
-    /// is one per discharge in the archive.
-    struct Discharge: Sendable {
-        var patientID: String
+    /// One hospital discharge: which encounter, when, and what each rule set said of it — compact,
+    /// as there is one per discharge in the archive.
+    struct Discharge: Sendable, Equatable {
         var encounterID: String
         var dischargedAt: Moment
         var expired: Bool
         /// Per rule set (baseline, candidate): the readmission rules whose findings the discharge
         /// had, by position in `readmissionRules` (empty, as most are, costs nothing).
-        var rules: ([Int32], [Int32])
+        var rules: [[Int32]]
         /// Per rule set: LACE and HOSPITAL (NaN: not scored).
-        var scores: (lace: Float, hospital: Float, baselineLace: Float, baselineHospital: Float)
-
-        func fired(_ side: Int, _ position: Int) -> Bool {
-            (side == 0 ? rules.0 : rules.1).contains(Int32(position))
-        }
+        var lace: [Float]
+        var hospital: [Float]
 
         func score(_ side: Int, _ name: String) -> Double? {
-            let value =
-                side == 0
-                ? (name == "lace" ? scores.baselineLace : scores.baselineHospital)
-                : (name == "lace" ? scores.lace : scores.hospital)
+            let value = name == "lace" ? lace[side] : hospital[side]
             return value.isNaN ? nil : Double(value)
+        }
+
+        static func == (a: Discharge, b: Discharge) -> Bool {
+            a.encounterID == b.encounterID && a.dischargedAt == b.dischargedAt && a.expired == b.expired
+                && a.rules == b.rules && a.lace.map(\.bitPattern) == b.lace.map(\.bitPattern)
+                && a.hospital.map(\.bitPattern) == b.hospital.map(\.bitPattern)
         }
     }
 
@@ -49,24 +48,34 @@ public struct Backtest: Sendable {
             nanoseconds = timestamp.nanoseconds
         }
 
+        init(seconds: Int64, nanoseconds: Int32) {
+            self.seconds = seconds
+            self.nanoseconds = nanoseconds
+        }
+
         static func < (a: Moment, b: Moment) -> Bool { (a.seconds, a.nanoseconds) < (b.seconds, b.nanoseconds) }
+    }
+
+    /// One admission: which encounter, when it began, whether planned.
+    struct Admission: Sendable, Equatable {
+        var encounterID: String
+        var admittedAt: Moment
+        var planned: Bool
+    }
+
+    /// What the backtest keeps of one patient, with the patient's replay state (so it is packed
+    /// and written out with it): hospital discharges and admissions, and the encounters cancelled.
+    struct Patient: Sendable, Equatable {
+        var discharges: [Discharge] = []
+        var admissions: [Admission] = []
+        var cancelled: [String] = []
     }
 
     /// The rules that predict a readmission at discharge (category readmission, read at
     /// discharges), per rule set.
     public let readmissionRules: [[String]]
 
-    /// One admission: whom, when it began, whether planned.
-    struct Admission: Sendable {
-        var encounterID: String
-        var admittedAt: Moment
-        var planned: Bool
-    }
-
     public var windowDays: Int
-    var discharges: [Discharge] = []
-    var admissions: [String: [Admission]] = [:]
-    var cancelled: Set<String> = []
     /// Whether a rule set declares `planned_admission` (else every admission counts as unplanned).
     public internal(set) var knowsPlanned = false
     var lastEvent: Timestamp?
@@ -91,8 +100,9 @@ public struct Backtest: Sendable {
         }
     }
 
-    /// Takes one replayed event, with each rule set's evaluation of it (baseline, candidate).
-    mutating func record(_ event: Event, evaluations: [Evaluation?], rules: [RuleSet]) {
+    /// Takes one replayed event of `patient`, with each rule set's evaluation of it (baseline,
+    /// candidate).
+    mutating func record(_ event: Event, evaluations: [Evaluation?], rules: [RuleSet], patient: inout Patient) {
         if lastEvent.map({ event.occurredAt > $0 }) ?? true { lastEvent = event.occurredAt }
         switch event.eventType {
         case .discharge where Self.isHospitalStay(event):
@@ -105,11 +115,11 @@ public struct Backtest: Sendable {
             func score(_ side: Int, _ name: String) -> Float {
                 (evaluations[side]?.scores.first { $0.name == name }).map { Float($0.value) } ?? .nan
             }
-            discharges.append(
+            patient.discharges.append(
                 Discharge(
-                    patientID: event.patient.id, encounterID: event.encounter.id, dischargedAt: Moment(dischargedAt),
-                    expired: event.encounter.dischargeDisposition == .expired, rules: (fired(0), fired(1)),
-                    scores: (score(1, "lace"), score(1, "hospital"), score(0, "lace"), score(0, "hospital"))))
+                    encounterID: event.encounter.id, dischargedAt: Moment(dischargedAt),
+                    expired: event.encounter.dischargeDisposition == .expired, rules: [fired(0), fired(1)],
+                    lace: [score(0, "lace"), score(1, "lace")], hospital: [score(0, "hospital"), score(1, "hospital")]))
         case .admission where Self.isHospitalStay(event):
             // The candidate's definition of planned, else the baseline's.
             var planned = false
@@ -120,66 +130,82 @@ public struct Backtest: Sendable {
                     break
                 }
             }
-            admissions[event.patient.id, default: []].append(
+            patient.admissions.append(
                 Admission(
                     encounterID: event.encounter.id, admittedAt: Moment(event.encounter.admittedAt), planned: planned))
         case .cancelAdmission:
-            cancelled.insert(event.patient.id + "\u{1F}" + event.encounter.id)
+            if !patient.cancelled.contains(event.encounter.id) { patient.cancelled.append(event.encounter.id) }
         default:
             break
         }
     }
 
-    /// The figures, for the readmission rules of each rule set and the scores LACE and HOSPITAL.
-    public func result() -> BacktestResult {
+    /// The figures, for the readmission rules of each rule set and the scores LACE and HOSPITAL,
+    /// from every patient's discharges and admissions (`patients` gives each patient once).
+    func result(_ patients: ((Patient) throws -> Void) throws -> Void) rethrows -> BacktestResult {
         var result = BacktestResult(windowDays: windowDays, knowsPlanned: knowsPlanned)
         guard let end = lastEvent else { return result }
-        let window = Double(windowDays) * 86_400
+        let window = Int64(windowDays) * 86_400
         result.followUpEnd = end
-        var eligible: [(Discharge, Bool)] = []
-        for discharge in discharges {
-            if discharge.expired {
-                result.leftOutDied += 1
-                continue
+        // Per rule set: per rule, discharges alerted and of those readmitted; per score and band,
+        // discharges and readmitted (nil: the score never given).
+        var alerted = readmissionRules.map { Array(repeating: 0, count: $0.count) }
+        var caught = alerted
+        let scoreBands = BacktestResult.publishedBands
+        var bands: [[[(discharges: Int, readmitted: Int)]?]] = Array(
+            repeating: Array(repeating: nil, count: scoreBands.count), count: 2)
+        try patients { patient in
+            for discharge in patient.discharges {
+                if discharge.expired {
+                    result.leftOutDied += 1
+                    continue
+                }
+                guard discharge.dischargedAt.seconds + window <= end.secondsSinceEpoch else {
+                    result.leftOutTooRecent += 1
+                    continue
+                }
+                let readmitted = patient.admissions.contains { admission in
+                    admission.encounterID != discharge.encounterID && !admission.planned
+                        && !patient.cancelled.contains(admission.encounterID)
+                        && admission.admittedAt > discharge.dischargedAt
+                        && admission.admittedAt.seconds <= discharge.dischargedAt.seconds + window
+                }
+                result.discharges += 1
+                if readmitted { result.readmitted += 1 }
+                for side in 0..<2 {
+                    for position in readmissionRules[side].indices
+                    where discharge.rules[side].contains(Int32(position)) {
+                        alerted[side][position] += 1
+                        if readmitted { caught[side][position] += 1 }
+                    }
+                    for (score, (name, published)) in scoreBands.enumerated() {
+                        guard let value = discharge.score(side, name) else { continue }
+                        var counts = bands[side][score] ?? published.map { _ in (0, 0) }
+                        for (band, definition) in published.enumerated() where definition.range.contains(value) {
+                            counts[band].discharges += 1
+                            if readmitted { counts[band].readmitted += 1 }
+                        }
+                        bands[side][score] = counts
+                    }
+                }
             }
-            guard Double(discharge.dischargedAt.seconds) + window <= Double(end.secondsSinceEpoch) else {
-                result.leftOutTooRecent += 1
-                continue
-            }
-            let readmitted = (admissions[discharge.patientID] ?? []).contains { admission in
-                admission.encounterID != discharge.encounterID && !admission.planned
-                    && !cancelled.contains(discharge.patientID + "\u{1F}" + admission.encounterID)
-                    && admission.admittedAt > discharge.dischargedAt
-                    && Double(admission.admittedAt.seconds) <= Double(discharge.dischargedAt.seconds) + window
-            }
-            eligible.append((discharge, readmitted))
         }
-        result.discharges = eligible.count
-        result.readmitted = eligible.filter(\.1).count
         for side in 0..<2 {
-            var rules: [BacktestResult.RuleFigures] = []
-            for (position, ruleID) in readmissionRules[side].enumerated() {
-                let alerted = eligible.filter { $0.0.fired(side, position) }
-                rules.append(
-                    BacktestResult.RuleFigures(
-                        ruleID: ruleID, alerted: alerted.count, truePositives: alerted.filter(\.1).count,
-                        readmitted: result.readmitted, discharges: eligible.count))
+            let rules = readmissionRules[side].enumerated().map { position, ruleID in
+                BacktestResult.RuleFigures(
+                    ruleID: ruleID, alerted: alerted[side][position], truePositives: caught[side][position],
+                    readmitted: result.readmitted, discharges: result.discharges)
             }
-            var scores: [BacktestResult.Calibration] = []
-            for (name, bands) in BacktestResult.publishedBands {
-                let scored = eligible.compactMap { entry in entry.0.score(side, name).map { ($0, entry.1) } }
-                guard !scored.isEmpty else { continue }
-                scores.append(
-                    BacktestResult.Calibration(
-                        score: name,
-                        bands: bands.map { band in
-                            let inBand = scored.filter { band.range.contains($0.0) }
-                            return BacktestResult.Band(
-                                label: band.label, low: band.range.lowerBound,
-                                high: band.range.upperBound.isFinite ? band.range.upperBound : nil,
-                                discharges: inBand.count, readmitted: inBand.filter(\.1).count,
-                                published: band.published)
-                        }))
+            let scores = scoreBands.enumerated().compactMap { score, entry -> BacktestResult.Calibration? in
+                guard let counts = bands[side][score] else { return nil }
+                return BacktestResult.Calibration(
+                    score: entry.0,
+                    bands: zip(entry.1, counts).map { band, count in
+                        BacktestResult.Band(
+                            label: band.label, low: band.range.lowerBound,
+                            high: band.range.upperBound.isFinite ? band.range.upperBound : nil,
+                            discharges: count.discharges, readmitted: count.readmitted, published: band.published)
+                    })
             }
             if side == 0 {
                 result.baselineRules = rules

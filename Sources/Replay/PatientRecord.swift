@@ -2,15 +2,17 @@ import Alerts
 import Events
 import Rules
 
-/// One patient's replay state packed into bytes: the history's facts once, and per rule set the
-/// alerts and findings its policy remembers, with the alerts each rule set opened for the patient.
+/// One patient's replay state packed into bytes: the history's facts once, per rule set the alerts
+/// and findings its policy remembers, the alerts each rule set opened for the patient, and what the
+/// backtest keeps of them (discharges, admissions, cancelled encounters).
 ///
 /// A patient's state as structs costs kilobytes (every timestamp carries its text and every
 /// string its own allocation); packed it is a few hundred bytes, so an archive of many patients
 /// replays in little memory. It is unpacked for each of the patient's events and packed again
 /// after, each value exactly as it was (timestamps keep their text and offset).
 struct PatientRecord: Sendable {
-    /// The packed bytes: alert counts, patient id, facts, then per rule set its alerts and findings.
+    /// The packed bytes: alert counts, patient id, facts, per rule set its alerts and findings, then
+    /// the backtest's part.
     private(set) var bytes: [UInt8]
 
     /// One rule set's memory of the patient.
@@ -25,6 +27,8 @@ struct PatientRecord: Sendable {
         var sides: [Side]
         /// Alerts opened for the patient per rule set, over the whole replay.
         var alertCounts: [Int]
+        /// The patient's discharges and admissions, for the backtest.
+        var backtest = Backtest.Patient()
     }
 
     /// A record as packed before (read back from where it was kept).
@@ -71,6 +75,25 @@ struct PatientRecord: Sendable {
                 writer.fate(finding.fate)
             }
         }
+        writer.count(unpacked.backtest.discharges.count)
+        for discharge in unpacked.backtest.discharges {
+            writer.string(discharge.encounterID)
+            writer.moment(discharge.dischargedAt)
+            writer.count(discharge.expired ? 1 : 0)
+            for rules in discharge.rules {
+                writer.count(rules.count)
+                for rule in rules { writer.count(Int(rule)) }
+            }
+            for score in discharge.lace + discharge.hospital { writer.float(score) }
+        }
+        writer.count(unpacked.backtest.admissions.count)
+        for admission in unpacked.backtest.admissions {
+            writer.string(admission.encounterID)
+            writer.moment(admission.admittedAt)
+            writer.count(admission.planned ? 1 : 0)
+        }
+        writer.count(unpacked.backtest.cancelled.count)
+        for encounterID in unpacked.backtest.cancelled { writer.string(encounterID) }
         bytes = writer.packed
     }
 
@@ -115,6 +138,24 @@ struct PatientRecord: Sendable {
             }
             unpacked.sides.append(side)
         }
+        for _ in 0..<reader.count() {
+            let encounterID = reader.string()
+            let dischargedAt = reader.moment()
+            let expired = reader.count() == 1
+            let rules = (0..<sides).map { _ in (0..<reader.count()).map { _ in Int32(reader.count()) } }
+            let lace = (0..<sides).map { _ in reader.float() }
+            let hospital = (0..<sides).map { _ in reader.float() }
+            unpacked.backtest.discharges.append(
+                Backtest.Discharge(
+                    encounterID: encounterID, dischargedAt: dischargedAt, expired: expired, rules: rules, lace: lace,
+                    hospital: hospital))
+        }
+        for _ in 0..<reader.count() {
+            unpacked.backtest.admissions.append(
+                Backtest.Admission(
+                    encounterID: reader.string(), admittedAt: reader.moment(), planned: reader.count() == 1))
+        }
+        for _ in 0..<reader.count() { unpacked.backtest.cancelled.append(reader.string()) }
         precondition(reader.atEnd, "a packed patient record has bytes left over")
         return unpacked
     }
@@ -186,6 +227,16 @@ struct ByteWriter {
 
     mutating func optionalTimestamp(_ value: Timestamp?) {
         if let value { timestamp(value) } else { bytes.append(0) }
+    }
+
+    mutating func moment(_ moment: Backtest.Moment) {
+        signed(moment.seconds)
+        count(Int(moment.nanoseconds))
+    }
+
+    /// A score: its bits, four bytes (NaN, not scored, included).
+    mutating func float(_ value: Float) {
+        withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
     mutating func fate(_ fate: RecordedFinding.Fate) {
@@ -280,6 +331,17 @@ struct ByteReader {
             return parsed
         }
         return Timestamp(secondsSinceEpoch: signed(), nanoseconds: Int32(count()))
+    }
+
+    mutating func moment() -> Backtest.Moment {
+        Backtest.Moment(seconds: signed(), nanoseconds: Int32(count()))
+    }
+
+    mutating func float() -> Float {
+        var bits: UInt32 = 0
+        for shift in 0..<4 { bits |= UInt32(bytes[position + shift]) << (8 * shift) }
+        position += 4
+        return Float(bitPattern: bits)
     }
 
     mutating func fate() -> RecordedFinding.Fate {

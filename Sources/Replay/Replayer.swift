@@ -147,7 +147,7 @@ public struct Replayer: Sendable {
     /// throws only when that database cannot be written or read.
     public func replay(
         keepingChanges: Bool, topPatients: Int = 10, memoryBudget: Int = 24 << 20, _ next: () -> Event?
-    ) throws -> (tally: ReplayTally, totals: ReplayTotals, backtest: Backtest) {
+    ) throws -> (tally: ReplayTally, totals: ReplayTotals, backtest: BacktestResult) {
         var totals = ReplayTotals()
         let ruleSets = [baseline.ruleSet, candidate.ruleSet]
         var backtest = Backtest(ruleSets: ruleSets)
@@ -185,12 +185,16 @@ public struct Replayer: Sendable {
                 if side == 1 { history = state.history }
             }
             patient.history = history
-            try records.put(patientID, PatientRecord(patient))
             tally.count(decisions)
-            backtest.record(event, evaluations: decisions.map(\.evaluation), rules: ruleSets)
+            backtest.record(
+                event, evaluations: decisions.map(\.evaluation), rules: ruleSets, patient: &patient.backtest)
+            try records.put(patientID, PatientRecord(patient))
         }
         tally.topPatients = try Self.mostAlerted(records, count: topPatients)
-        return (tally, totals, backtest)
+        let result = try backtest.result { take in
+            try records.forEach { _, record in try take(record.unpack(sides: 2).backtest) }
+        }
+        return (tally, totals, result)
     }
 
     /// The `count` patients with most candidate alerts (ties by id), each with both counts.

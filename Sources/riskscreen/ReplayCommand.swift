@@ -123,7 +123,7 @@ struct ReplayCommand: ParsableCommand {
             return nil
         }
         var report = ReplayReport(tally, totals: totals)
-        report.backtest = backtest.result()
+        report.backtest = backtest
         let baselineName = "\(baselineRules.joined(separator: " ")) (\(baseline.version.prefix(19)))"
         let candidateName = "\(rulePaths.joined(separator: " ")) (\(candidate.version.prefix(19)))"
         let text: String
