@@ -1,51 +1,16 @@
 public import Events
 public import Feeds
 import Foundation
-
-/// One archived event's place: enough to read it again, in the order it happened — 32 bytes, as
-/// an archive holds many.
-public struct ArchivedEvent: Sendable, Equatable {
-    /// When it happened: seconds since the epoch and nanoseconds (the replay's order).
-    public var seconds: Int64
-    public var nanoseconds: Int32
-    /// The archived file it is in, by position in ``ArchiveIndex/files``.
-    public var file: Int32
-    /// Its message in that file (1-based; a contract file has one).
-    public var message: Int32
-    /// Its event id's hash (``ArchiveReader/hash(_:)``), to find duplicates.
-    var idHash: UInt64
-
-    /// Whether it comes before `other` in the replay: by time, then by file and message.
-    func precedes(_ other: ArchivedEvent) -> Bool {
-        (seconds, nanoseconds, file, message) < (other.seconds, other.nanoseconds, other.file, other.message)
-    }
-}
-
-/// File paths packed into one buffer (an archive's hundreds of thousands of names in a few bytes
-/// each, not a string allocation each).
-public struct PathList: Sendable {
-    private var bytes: [UInt8] = []
-    private var ends: [Int32] = []
-
-    public var count: Int { ends.count }
-
-    mutating func append(_ path: String) {
-        bytes.append(contentsOf: path.utf8)
-        ends.append(Int32(bytes.count))
-    }
-
-    public subscript(position: Int) -> String {
-        let start = position == 0 ? 0 : Int(ends[position - 1])
-        return String(decoding: bytes[start..<Int(ends[position])], as: UTF8.self)
-    }
-}
+public import State
 
 /// What an archive holds, read once for its events' times and ids.
-public struct ArchiveIndex: Sendable {
-    /// The archive's files, in the order read (day directories by name, each's files by name).
-    public var files: PathList
-    /// The events to replay, in `occurred_at` order (ties in the files' order), each event id once.
-    public var events: [ArchivedEvent]
+///
+/// The events' places are kept in a temporary database (``ScratchEventIndex``), so an archive of
+/// any size is indexed in the same memory.
+public struct ArchiveIndex {
+    /// The events to replay, in `occurred_at` order (ties in the files' order: day directories by
+    /// name, each's files by name, messages in a file in order), each event id once.
+    public var events: ScratchEventIndex
     /// Archived files that no longer read, with why: left out, and named.
     public var unreadable: [(path: String, reason: String)]
     /// Messages not about an encounter (HL7 A28…), which the daemon archived without screening.
@@ -56,6 +21,43 @@ public struct ArchiveIndex: Sendable {
     public var duplicates: Int
     /// Events outside `--from`/`--to`.
     public var outsideRange: Int
+
+    /// How many events a replay reads.
+    public var count: Int { events.count }
+}
+
+/// The indexed events read again one at a time, in the replay's order (a page of places at a
+/// time from the index).
+public struct ArchiveCursor {
+    let reader: ArchiveReader
+    let index: ArchiveIndex
+    private var page: [ScratchEventIndex.Place] = []
+    private var position = 0
+    private var last: ScratchEventIndex.Place?
+    private var finished = false
+
+    init(reader: ArchiveReader, index: ArchiveIndex) {
+        self.reader = reader
+        self.index = index
+    }
+
+    /// The next event, or `nil` after the last; an event whose file no longer reads as it did
+    /// when indexed is passed over.
+    public mutating func next() throws -> Event? {
+        while true {
+            if position == page.count {
+                guard !finished else { return nil }
+                page = try index.events.places(after: last, limit: 1024)
+                position = 0
+                last = page.last
+                if page.count < 1024 { finished = true }
+                if page.isEmpty { return nil }
+            }
+            let place = page[position]
+            position += 1
+            if let event = reader.event(path: place.path, message: place.message) { return event }
+        }
+    }
 }
 
 /// Reads the daemon's archive (`HOME/archive/YYYY-MM-DD/…`) — contract JSON, HL7 v2 and FHIR
@@ -67,105 +69,85 @@ public struct ArchiveReader: Sendable {
     public init(input: FeedInput = FeedInput()) { self.input = input }
 
     /// Every archived event under `directory` whose local date (as sent) is within `from…to`.
-    ///
-    /// The index keeps 24 bytes per event and a few per file name: the events' ids are compared
-    /// by a 64-bit hash while indexing, and read again to tell a true duplicate from two ids that
-    /// share a hash.
     public func index(_ directory: String, from: LocalDate? = nil, to: LocalDate? = nil) throws -> ArchiveIndex {
         let manager = FileManager.default
         var isDirectory: ObjCBool = false
         guard manager.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw ReplayError("\(directory) is not a directory (an archive: HOME/archive)")
         }
-        var files = PathList()
-        for day in try manager.contentsOfDirectory(atPath: directory).sorted() {
-            let path = directory + "/" + day
-            guard manager.fileExists(atPath: path, isDirectory: &isDirectory) else { continue }
-            if isDirectory.boolValue {
-                for name in try manager.contentsOfDirectory(atPath: path).sorted() where !name.hasPrefix(".") {
-                    files.append(path + "/" + name)
-                }
-            } else if !day.hasPrefix(".") {
-                files.append(path)
-            }
+        let events: ScratchEventIndex
+        do {
+            events = try ScratchEventIndex()
+        } catch {
+            throw ReplayError(
+                "cannot open a temporary database to index the archive in (SQLITE_TMPDIR or TMPDIR): \(error)")
         }
         var index = ArchiveIndex(
-            files: files, events: [], unreadable: [], ignored: 0, batches: 0, duplicates: 0, outsideRange: 0)
-        for file in 0..<files.count {
-            let path = files[file]
-            let items = read(path)
-            if items.count > 1, path.hasSuffix(".hl7") {
-                // A batch: the daemon archived each of its messages as a file of its own too.
-                index.batches += 1
-                continue
-            }
-            for (number, item) in items.enumerated() {
-                switch item {
-                case .failure(let reason): index.unreadable.append((path, reason.description))
-                case .success(nil): index.ignored += 1
-                case .success(let event?):
-                    let day = event.occurredAt.localDate
-                    if let from, day < from {
-                        index.outsideRange += 1
-                        continue
+            events: events, unreadable: [], ignored: 0, batches: 0, duplicates: 0, outsideRange: 0)
+        do {
+            for day in try manager.contentsOfDirectory(atPath: directory).sorted() {
+                let path = directory + "/" + day
+                guard manager.fileExists(atPath: path, isDirectory: &isDirectory) else { continue }
+                if isDirectory.boolValue {
+                    for name in try manager.contentsOfDirectory(atPath: path).sorted() where !name.hasPrefix(".") {
+                        try add(path + "/" + name, to: &index, from: from, to: to)
                     }
-                    if let to, day > to {
-                        index.outsideRange += 1
-                        continue
-                    }
-                    index.events.append(
-                        ArchivedEvent(
-                            seconds: event.occurredAt.secondsSinceEpoch, nanoseconds: event.occurredAt.nanoseconds,
-                            file: Int32(file), message: Int32(number + 1), idHash: Self.hash(event.eventID)))
+                } else if !day.hasPrefix(".") {
+                    try add(path, to: &index, from: from, to: to)
                 }
             }
+            index.duplicates = try events.removeDuplicates()
+        } catch let error as ReplayError {
+            throw error
+        } catch let error as CocoaError {
+            throw ReplayError("\(directory): cannot be listed: \(error.localizedDescription)")
+        } catch {
+            throw ReplayError("the temporary index of the archive failed (SQLITE_TMPDIR or TMPDIR): \(error)")
         }
-        // Duplicates side by side (by id hash, then in replay order): the first of each id in time
-        // is replayed, a later one under the same id is not. Ids that share a hash are told apart
-        // by reading them again.
-        index.events.sort {
-            ($0.idHash, $0.seconds, $0.nanoseconds, $0.file, $0.message) < (
-                $1.idHash, $1.seconds, $1.nanoseconds, $1.file, $1.message
-            )
-        }
-        var start = 0
-        while start < index.events.count {
-            var end = start + 1
-            while end < index.events.count, index.events[end].idHash == index.events[start].idHash { end += 1 }
-            if end - start > 1 {
-                var seen: Set<String> = []
-                for position in start..<end {
-                    let eventID = event(index.events[position], files: files)?.eventID ?? ""
-                    if !seen.insert(eventID).inserted { index.events[position].message = 0 }
-                }
-            }
-            start = end
-        }
-        let before = index.events.count
-        index.events.removeAll { $0.message == 0 }
-        index.duplicates = before - index.events.count
-        index.events.sort { $0.precedes($1) }
         return index
     }
 
-    /// FNV-1a, 64 bits, of an event id.
-    static func hash(_ eventID: String) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in eventID.utf8 {
-            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+    /// Indexes the events of the archived file at `path`.
+    private func add(_ path: String, to index: inout ArchiveIndex, from: LocalDate?, to: LocalDate?) throws {
+        let items = read(path)
+        if items.count > 1, path.hasSuffix(".hl7") {
+            // A batch: the daemon archived each of its messages as a file of its own too.
+            index.batches += 1
+            return
         }
-        return hash
+        var file: Int?
+        for (number, item) in items.enumerated() {
+            switch item {
+            case .failure(let reason): index.unreadable.append((path, reason.description))
+            case .success(nil): index.ignored += 1
+            case .success(let event?):
+                let day = event.occurredAt.localDate
+                if let from, day < from {
+                    index.outsideRange += 1
+                    continue
+                }
+                if let to, day > to {
+                    index.outsideRange += 1
+                    continue
+                }
+                let fileNumber = try file ?? index.events.addFile(path)
+                file = fileNumber
+                try index.events.add(
+                    seconds: event.occurredAt.secondsSinceEpoch, nanoseconds: event.occurredAt.nanoseconds,
+                    file: fileNumber, message: number + 1, eventID: event.eventID)
+            }
+        }
     }
 
-    /// The archived event `entry` names, read again.
-    public func event(_ entry: ArchivedEvent, in index: ArchiveIndex) -> Event? {
-        event(entry, files: index.files)
+    /// The indexed events read again, one at a time in the replay's order.
+    public func events(_ index: ArchiveIndex) -> ArchiveCursor {
+        ArchiveCursor(reader: self, index: index)
     }
 
-    func event(_ entry: ArchivedEvent, files: PathList) -> Event? {
-        let items = read(files[Int(entry.file)])
-        let message = Int(entry.message)
-        guard message <= items.count, case .success(let event?) = items[message - 1] else { return nil }
+    /// The event that is message `message` (1-based) of the archived file at `path`, read again.
+    func event(path: String, message: Int) -> Event? {
+        let items = read(path)
+        guard message >= 1, message <= items.count, case .success(let event?) = items[message - 1] else { return nil }
         return event
     }
 

@@ -144,9 +144,9 @@ public struct Replayer: Sendable {
     /// memory; with `keepingChanges`, every alert added, removed or changed is kept for the report.
     /// The `topPatients` with most candidate alerts are named. Patients' states past
     /// `memoryBudget` bytes (packed) are kept in a temporary database (``PatientRecords``); it
-    /// throws only when that database cannot be written or read.
+    /// throws when that database cannot be written or read, or when `next` throws.
     public func replay(
-        keepingChanges: Bool, topPatients: Int = 10, memoryBudget: Int = 24 << 20, _ next: () -> Event?
+        keepingChanges: Bool, topPatients: Int = 10, memoryBudget: Int = 24 << 20, _ next: () throws -> Event?
     ) throws -> (tally: ReplayTally, totals: ReplayTotals, backtest: BacktestResult) {
         var totals = ReplayTotals()
         let ruleSets = [baseline.ruleSet, candidate.ruleSet]
@@ -156,7 +156,7 @@ public struct Replayer: Sendable {
         // rules), and per rule set what its policy remembers, the alerts and findings.
         let records = PatientRecords(budget: memoryBudget)
         let screeners = [baseline, candidate]
-        while let event = next() {
+        while let event = try next() {
             totals.events += 1
             if event.eventType == .discharge { totals.discharges += 1 }
             let day = event.occurredAt.localDate

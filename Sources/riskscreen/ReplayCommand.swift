@@ -107,7 +107,7 @@ struct ReplayCommand: ParsableCommand {
             throw ExitCode(2)
         }
         for (path, reason) in index.unreadable { printError("replay: \(path): left out: \(reason)") }
-        var position = 0
+        var events = reader.events(index)
         let replayer = Replayer(
             baseline: Screener(ruleSet: baseline, policy: policy),
             candidate: Screener(ruleSet: candidate, policy: policy))
@@ -115,12 +115,7 @@ struct ReplayCommand: ParsableCommand {
         // tests set it low to replay through the database).
         let budget = ProcessInfo.processInfo.environment["RISKSCREEN_REPLAY_MEMORY_BUDGET"].flatMap { Int($0) }
         let (tally, totals, backtest) = try replayer.replay(keepingChanges: diff, memoryBudget: budget ?? 24 << 20) {
-            while position < index.events.count {
-                let entry = index.events[position]
-                position += 1
-                if let event = reader.event(entry, in: index) { return event }
-            }
-            return nil
+            try events.next()
         }
         var report = ReplayReport(tally, totals: totals)
         report.backtest = backtest
@@ -145,7 +140,7 @@ struct ReplayCommand: ParsableCommand {
         }
         if index.duplicates > 0 || index.outsideRange > 0 {
             printError(
-                "replay: \(index.events.count) events replayed; \(index.duplicates) seen again under the same id (once), "
+                "replay: \(index.count) events replayed; \(index.duplicates) seen again under the same id (once), "
                     + "\(index.outsideRange) outside --from/--to")
         }
         if let limit = failIfChangeOver {
