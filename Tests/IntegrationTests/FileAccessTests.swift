@@ -35,6 +35,8 @@ struct FileAccessTests {
             "-c", "umask 000; exec \"$0\" run --once --config \"$1\" --rules \"$2\"", RiskScreenProcess.binary.path,
             configuration, RiskScreenProcess.packageRoot.appendingPathComponent("rules").path,
         ]
+        // The tests' clock: the samples are moved to just before it, so they are not stale.
+        process.environment = RiskScreenProcess.environment([:])
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
