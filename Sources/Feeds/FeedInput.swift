@@ -15,7 +15,7 @@ public enum FeedFormat: String, Sendable, CaseIterable {
     public static func of(name: String, bytes: [UInt8]) -> FeedFormat {
         if name.lowercased().hasSuffix(".hl7") { return .hl7 }
         if HL7Reader.looksLikeHL7(bytes) { return .hl7 }
-        if let value = JSONValue.parse(bytes), FHIRBundleMapper.isFHIR(value) { return .fhir }
+        if let tape = JSONTape.parse(bytes), FHIRBundleMapper.isFHIR(tape.root) { return .fhir }
         return .json
     }
 }
@@ -44,7 +44,7 @@ public struct FeedInput: Sendable {
 
     /// A FHIR R4 bundle's event (one per bundle).
     public func fhir(_ bytes: [UInt8]) -> FeedItem {
-        guard let value = JSONValue.parse(bytes) else {
+        guard let tape = JSONTape.parse(bytes) else {
             return FeedItem(
                 index: 1, text: bytes,
                 result: .failure(
@@ -52,13 +52,14 @@ public struct FeedInput: Sendable {
                         errors: [EventValidationError(path: "$", message: "not JSON (a FHIR bundle is JSON)")],
                         eventID: nil)))
         }
-        return fhir(json: value, bytes: bytes)
+        return fhir(document: tape.root, bytes: bytes)
     }
 
-    /// A FHIR R4 bundle's event, from the bundle already parsed (`bytes`: the file, as received).
-    public func fhir(json value: JSONValue, bytes: [UInt8]) -> FeedItem {
+    /// A FHIR R4 bundle's event, from the bundle already parsed (`document`: the root of the
+    /// tape of `bytes`, the file as received).
+    public func fhir(document: JSONItem, bytes: [UInt8]) -> FeedItem {
         do {
-            return FeedItem(index: 1, text: bytes, result: .success(try fhirMapper.map(value)))
+            return FeedItem(index: 1, text: bytes, result: .success(try fhirMapper.map(document)))
         } catch {
             return FeedItem(index: 1, text: bytes, result: .failure(error))
         }
@@ -113,10 +114,10 @@ public struct FeedInput: Sendable {
             do {
                 return [.event(try EventDecoder().decode(bytes), contract: nil)]
             } catch {
-                guard format == nil, let value = JSONValue.parse(bytes), FHIRBundleMapper.isFHIR(value) else {
+                guard format == nil, let tape = JSONTape.parse(bytes), FHIRBundleMapper.isFHIR(tape.root) else {
                     return [.invalid(error.errors)]
                 }
-                items = [fhir(json: value, bytes: bytes)]
+                items = [fhir(document: tape.root, bytes: bytes)]
             }
         }
         return items.map { item in

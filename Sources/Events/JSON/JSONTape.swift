@@ -2,11 +2,13 @@
 /// simdjson calls it): the event decoder reads it in place, so a string becomes a `String` only
 /// when the validator asks for it and an object's members are never copied into arrays.
 ///
+/// Public so the FHIR mapper reads a bundle the same way, without a ``JSONValue`` tree.
+///
 /// Each node is a value; an array's elements and an object's keys and values follow it in
 /// document order, and its `next` says where its subtree ends. Strings without escapes keep only
 /// their byte range (their UTF-8 was validated while parsing); strings with escapes keep their
 /// decoded text.
-final class JSONTape {
+public final class JSONTape {
     enum Kind: UInt8 {
         case null, bool, number, string, array, object
     }
@@ -57,8 +59,14 @@ final class JSONTape {
         return true
     }
 
+    /// Parses `bytes` strictly (RFC 8259, duplicate keys refused, nesting to 64); `nil` when they
+    /// are not valid JSON.
+    public static func parse(_ bytes: [UInt8]) -> JSONTape? {
+        try? JSONReader(maximumDepth: 64, rejectsDuplicateKeys: true).tape(bytes)
+    }
+
     /// The document's value.
-    var root: JSONItem { item(0) }
+    public var root: JSONItem { item(0) }
 
     func item(_ index: Int32) -> JSONItem {
         let node = nodes[Int(index)]
@@ -131,7 +139,7 @@ struct JSONTapeBuilder {
 }
 
 /// One value read from a tape: scalars as values, containers as views into the tape.
-enum JSONItem {
+public enum JSONItem {
     case null
     case bool(Bool)
     case number(Double)
@@ -139,8 +147,14 @@ enum JSONItem {
     case array(JSONArrayView)
     case object(JSONObjectView)
 
+    /// The value of `key` when this is an object that has it (as ``JSONValue``'s subscript).
+    public subscript(key: String) -> JSONItem? {
+        guard case .object(let members) = self else { return nil }
+        return members.value(key)
+    }
+
     /// The value as a ``JSONValue`` tree (for `extensions`, and for `JSONValue.parse`).
-    var materialized: JSONValue {
+    public var materialized: JSONValue {
         switch self {
         case .null: .null
         case .bool(let flag): .bool(flag)
@@ -166,18 +180,21 @@ enum JSONItem {
 }
 
 /// An array on a tape: its elements in order.
-struct JSONArrayView: Sequence {
+public struct JSONArrayView: Sequence {
     let tape: JSONTape
     let node: Int32
 
-    var count: Int { Int(tape.nodes[Int(node)].count) }
+    public var count: Int { Int(tape.nodes[Int(node)].count) }
 
-    struct Iterator: IteratorProtocol {
+    /// The first element, if there is one.
+    public var first: JSONItem? { count > 0 ? tape.item(node + 1) : nil }
+
+    public struct Iterator: IteratorProtocol {
         let tape: JSONTape
         var index: Int32
         let end: Int32
 
-        mutating func next() -> JSONItem? {
+        public mutating func next() -> JSONItem? {
             guard index < end else { return nil }
             let item = tape.item(index)
             index = tape.nodes[Int(index)].next
@@ -185,20 +202,20 @@ struct JSONArrayView: Sequence {
         }
     }
 
-    func makeIterator() -> Iterator {
+    public func makeIterator() -> Iterator {
         Iterator(tape: tape, index: node + 1, end: tape.nodes[Int(node)].next)
     }
 }
 
 /// An object on a tape: its members in order, and lookup by key without copying.
-struct JSONObjectView: Sequence {
+public struct JSONObjectView: Sequence {
     let tape: JSONTape
     let node: Int32
 
-    var count: Int { Int(tape.nodes[Int(node)].count) }
+    public var count: Int { Int(tape.nodes[Int(node)].count) }
 
     /// The value of `key`, if the object has it.
-    func value(_ key: String) -> JSONItem? {
+    public func value(_ key: String) -> JSONItem? {
         var key = key
         let found: Int32? = key.withUTF8 { expected in
             tape.bytes.withUnsafeBufferPointer { bytes in
@@ -226,12 +243,12 @@ struct JSONObjectView: Sequence {
         return found.map(tape.item)
     }
 
-    struct Iterator: IteratorProtocol {
+    public struct Iterator: IteratorProtocol {
         let tape: JSONTape
         var index: Int32
         let end: Int32
 
-        mutating func next() -> (key: String, value: JSONItem)? {
+        public mutating func next() -> (key: String, value: JSONItem)? {
             guard index < end else { return nil }
             let member = (key: tape.text(index), value: tape.item(index + 1))
             index = tape.nodes[Int(index + 1)].next
@@ -239,7 +256,7 @@ struct JSONObjectView: Sequence {
         }
     }
 
-    func makeIterator() -> Iterator {
+    public func makeIterator() -> Iterator {
         Iterator(tape: tape, index: node + 1, end: tape.nodes[Int(node)].next)
     }
 }

@@ -1,11 +1,14 @@
 extension JSONValue {
     /// The value as compact JSON text on one line (members in their order), safe to write as one
     /// line of a JSON-lines file: every control character is escaped.
-    public var serialized: String {
+    public var serialized: String { String(decoding: serializedBytes, as: UTF8.self) }
+
+    /// ``serialized`` as UTF-8 bytes (what files and feeds store).
+    public var serializedBytes: [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(512)
         write(to: &output)
-        return String(decoding: output, as: UTF8.self)
+        return output
     }
 
     private func write(to output: inout [UInt8]) {
@@ -46,9 +49,21 @@ extension JSONValue {
         output.append(UInt8(ascii: "\""))
         var text = text
         text.withUTF8 { bytes in
+            // Runs of bytes that need no escape are copied at once.
             var index = 0
+            var clean = 0
+            func flush(_ end: Int) {
+                if end > clean { output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[clean..<end])) }
+            }
             while index < bytes.count {
                 let byte = bytes[index]
+                if byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") && byte != 0x7F
+                    && byte != 0xE2
+                {
+                    index += 1
+                    continue
+                }
+                flush(index)
                 switch byte {
                 case UInt8(ascii: "\""): output += #"\""#.utf8
                 case UInt8(ascii: "\\"): output += #"\\"#.utf8
@@ -65,7 +80,9 @@ extension JSONValue {
                 default: output.append(byte)
                 }
                 index += 1
+                clean = index
             }
+            flush(index)
         }
         output.append(UInt8(ascii: "\""))
     }

@@ -6,6 +6,9 @@ public import Foundation
 ///
 /// Event type from `MessageHeader.eventCoding` (HL7 v2 trigger codes, e.g. `A03`) where present,
 /// else from `Encounter.status`. Errors name the element: `Bundle.entry[3].resource.period.start: …`.
+///
+/// The bundle is read in place on the JSON reader's tape (``JSONTape``): no tree of values is
+/// made of it, and a string becomes text only when the mapping reads it.
 public struct FHIRBundleMapper: Sendable {
     /// Where a date without a time is (the site's zone).
     public var timeZone: TimeZone
@@ -23,7 +26,22 @@ public struct FHIRBundleMapper: Sendable {
         return false
     }
 
+    /// Whether `document` is a FHIR resource (it has a `resourceType`), not a contract event.
+    public static func isFHIR(_ document: JSONItem) -> Bool {
+        if case .string? = document["resourceType"] { return true }
+        return false
+    }
+
+    /// Maps a bundle given as a value (tests and tools; the daemon reads the file's tape).
     public func map(_ bundle: JSONValue) throws(InvalidEvent) -> FeedMessage {
+        guard let tape = JSONTape.parse(bundle.serializedBytes) else {
+            throw InvalidEvent(errors: [EventValidationError(path: "$", message: "not JSON")], eventID: nil)
+        }
+        return try map(tape.root)
+    }
+
+    /// Maps the bundle `document` (a tape's root).
+    public func map(_ bundle: JSONItem) throws(InvalidEvent) -> FeedMessage {
         var mapping = FHIRMapping(bundle: bundle, zone: timeZone, site: site)
         let result = mapping.run()
         if !mapping.errors.isEmpty { throw InvalidEvent(errors: mapping.errors, eventID: mapping.eventID) }
@@ -31,17 +49,45 @@ public struct FHIRBundleMapper: Sendable {
     }
 }
 
+/// An entry's resource: its type, and its place in the bundle for messages (made only when one
+/// is reported).
+private struct FHIREntry {
+    let index: Int
+    let type: String?
+    let resource: JSONItem
+
+    var place: String { "Bundle.entry[\(index)].resource" }
+}
+
+/// The elements of an array, none when the value is absent or not an array.
+private struct FHIRItems: Sequence {
+    let view: JSONArrayView?
+
+    init(_ value: JSONItem?) {
+        if case .array(let items)? = value { view = items } else { view = nil }
+    }
+
+    struct Iterator: IteratorProtocol {
+        var inner: JSONArrayView.Iterator?
+        mutating func next() -> JSONItem? { inner?.next() }
+    }
+
+    func makeIterator() -> Iterator { Iterator(inner: view?.makeIterator()) }
+
+    var first: JSONItem? { view?.first }
+}
+
 private struct FHIRMapping {
-    let bundle: JSONValue
+    let bundle: JSONItem
     let zone: TimeZone
     let site: SiteMapping
     var errors: [EventValidationError] = []
     var eventID: String?
-    /// Each entry's resource with its place, by the references that can name it.
-    var entries: [(place: String, resource: JSONValue)] = []
+    /// Each entry's resource, by the references that can name it.
+    var entries: [FHIREntry] = []
     var byReference: [String: Int] = [:]
 
-    init(bundle: JSONValue, zone: TimeZone, site: SiteMapping) {
+    init(bundle: JSONItem, zone: TimeZone, site: SiteMapping) {
         self.bundle = bundle
         self.zone = zone
         self.site = site
@@ -51,22 +97,19 @@ private struct FHIRMapping {
         errors.append(EventValidationError(path: place, message: message))
     }
 
-    static func text(_ value: JSONValue?) -> String? {
+    static func text(_ value: JSONItem?) -> String? {
         if case .string(let text)? = value, !text.isEmpty { return text }
         return nil
     }
 
-    static func array(_ value: JSONValue?) -> [JSONValue] {
-        if case .array(let items)? = value { return items }
-        return []
-    }
+    static func array(_ value: JSONItem?) -> FHIRItems { FHIRItems(value) }
 
-    func resources(_ type: String) -> [(place: String, resource: JSONValue)] {
-        entries.filter { Self.text($0.resource["resourceType"]) == type }
+    func resources(_ type: String) -> [FHIREntry] {
+        entries.filter { $0.type == type }
     }
 
     /// The entry a reference names (`Patient/123`, a `fullUrl`, `urn:uuid:…`), or an error at `place`.
-    mutating func resolve(_ reference: JSONValue?, at place: String) -> (place: String, resource: JSONValue)? {
+    mutating func resolve(_ reference: JSONItem?, at place: String) -> FHIREntry? {
         guard let target = Self.text(reference?["reference"]) else {
             fail(place, "no reference")
             return nil
@@ -94,19 +137,19 @@ private struct FHIRMapping {
     }
 
     /// A FHIR dateTime as RFC 3339; a date alone is midnight in the site's zone.
-    mutating func dateTime(_ value: JSONValue?, at place: String) -> String? {
+    mutating func dateTime(_ value: JSONItem?, at place: @autoclosure () -> String) -> String? {
         guard let text = Self.text(value) else { return nil }
         if Timestamp(rfc3339: text) != nil { return text }
         let digits = text.replacingOccurrences(of: "-", with: "")
         if text.count == 10, digits.count == 8, let converted = HL7DateTime.rfc3339(digits, zone: zone) {
             return converted
         }
-        fail(place, "not a date-time \"\(text)\"")
+        fail(place(), "not a date-time \"\(text)\"")
         return nil
     }
 
     /// The first coding of a CodeableConcept whose system is one of `systems` (any when empty).
-    static func coding(_ concept: JSONValue?, _ systems: [String] = []) -> (
+    static func coding(_ concept: JSONItem?, _ systems: [String] = []) -> (
         code: String, system: String, display: String?
     )? {
         for coding in array(concept?["coding"]) {
@@ -123,32 +166,31 @@ private struct FHIRMapping {
             return .ignored("")
         }
         for (index, entry) in Self.array(bundle["entry"]).enumerated() {
-            let place = "Bundle.entry[\(index)].resource"
-            guard case .object? = entry["resource"] else {
+            guard let resource = entry["resource"], case .object = resource else {
                 fail("Bundle.entry[\(index)]", "no resource")
                 continue
             }
-            let resource = entry["resource"]!
-            entries.append((place, resource))
+            let type = Self.text(resource["resourceType"])
+            entries.append(FHIREntry(index: index, type: type, resource: resource))
             if let url = Self.text(entry["fullUrl"]) { byReference[url] = entries.count - 1 }
-            if let type = Self.text(resource["resourceType"]), let id = Self.text(resource["id"]) {
+            if let type, let id = Self.text(resource["id"]) {
                 byReference["\(type)/\(id)"] = entries.count - 1
             }
         }
         // The encounter: the message's focus, else the only one.
-        var header: (place: String, resource: JSONValue)?
-        let encounter: (place: String, resource: JSONValue)
+        var header: FHIREntry?
+        let encounter: FHIREntry
         if Self.text(bundle["type"]) == "message" {
-            guard let first = entries.first, Self.text(first.resource["resourceType"]) == "MessageHeader" else {
+            guard let first = entries.first, first.type == "MessageHeader" else {
                 fail("Bundle.entry[0].resource", "a message bundle begins with its MessageHeader")
                 return .ignored("")
             }
             header = first
             let focus = Self.array(first.resource["focus"])
-            var found: (place: String, resource: JSONValue)?
+            var found: FHIREntry?
             for reference in focus {
                 if let target = Self.text(reference["reference"]), let index = byReference[target],
-                    Self.text(entries[index].resource["resourceType"]) == "Encounter"
+                    entries[index].type == "Encounter"
                 {
                     found = entries[index]
                     break
@@ -234,14 +276,15 @@ private struct FHIRMapping {
         return .event(FeedEvent(.object(siteFields().applied(to: event))))
     }
 
-    mutating func patient(_ entry: (place: String, resource: JSONValue)) -> [JSONMember] {
+    mutating func patient(_ entry: FHIREntry) -> [JSONMember] {
         let resource = entry.resource
         let identifiers = Self.array(resource["identifier"])
         let chosen =
             identifiers.first { Self.coding($0["type"])?.code == site.patientIdentifier }.flatMap {
                 Self.text($0["value"])
             }
-            ?? identifiers.lazy.compactMap { Self.text($0["value"]) }.first ?? Self.text(resource["id"])
+            ?? identifiers.first { Self.text($0["value"]) != nil }.flatMap { Self.text($0["value"]) }
+            ?? Self.text(resource["id"])
         if chosen == nil { fail(entry.place + ".identifier", "no identifier nor id (the patient id)") }
         var patient = [JSONMember(key: "id", value: .string(chosen ?? ""))]
         if let name = Self.array(resource["name"]).first {
@@ -284,7 +327,7 @@ private struct FHIRMapping {
         "snf": "skilled_nursing", "oth": "other",
     ]
 
-    mutating func encounter(_ resource: JSONValue, place: String, admitted: String?, discharged: String?)
+    mutating func encounter(_ resource: JSONItem, place: String, admitted: String?, discharged: String?)
         -> [JSONMember]
     {
         let id = Self.text(Self.array(resource["identifier"]).first?["value"]) ?? Self.text(resource["id"])
@@ -320,9 +363,10 @@ private struct FHIRMapping {
             encounter.append(JSONMember(key: "discharge_disposition", value: .string(value)))
         }
         var procedures: [JSONValue] = []
-        for (entryPlace, procedure) in resources("Procedure") {
+        for entry in resources("Procedure") {
+            let procedure = entry.resource
             guard let coding = Self.coding(procedure["code"]) else {
-                fail(entryPlace + ".code", "no coded procedure")
+                fail(entry.place + ".code", "no coded procedure")
                 continue
             }
             let system: String
@@ -336,7 +380,7 @@ private struct FHIRMapping {
                 JSONMember(key: "code", value: .string(coding.code)), JSONMember(key: "system", value: .string(system)),
             ]
             if let display = coding.display { item.append(JSONMember(key: "display", value: .string(display))) }
-            if let performed = dateTime(procedure["performedDateTime"], at: entryPlace + ".performedDateTime") {
+            if let performed = dateTime(procedure["performedDateTime"], at: entry.place + ".performedDateTime") {
                 item.append(JSONMember(key: "performed_at", value: .string(performed)))
             }
             procedures.append(.object(item))
@@ -345,7 +389,7 @@ private struct FHIRMapping {
         return encounter
     }
 
-    mutating func diagnoses(principal encounter: JSONValue) -> [JSONValue] {
+    mutating func diagnoses(principal encounter: JSONItem) -> [JSONValue] {
         // Encounter.diagnosis ranks its conditions: rank 1 is the principal diagnosis.
         var principal: Set<String> = []
         for diagnosis in Self.array(encounter["diagnosis"]) {
@@ -354,9 +398,10 @@ private struct FHIRMapping {
             }
         }
         var result: [JSONValue] = []
-        for (place, condition) in resources("Condition") {
+        for entry in resources("Condition") {
+            let condition = entry.resource
             guard let coding = Self.coding(condition["code"]) else {
-                fail(place + ".code", "no coded condition")
+                fail(entry.place + ".code", "no coded condition")
                 continue
             }
             let sent: String
@@ -383,11 +428,12 @@ private struct FHIRMapping {
 
     mutating func medications() -> [JSONValue] {
         var result: [JSONValue] = []
-        for (place, request) in resources("MedicationRequest") {
+        for entry in resources("MedicationRequest") {
+            let request = entry.resource
             let concept = request["medicationCodeableConcept"]
             let rxnorm = Self.coding(concept, ["http://www.nlm.nih.gov/research/umls/rxnorm"])
             guard let name = Self.text(concept?["text"]) ?? rxnorm?.display ?? Self.coding(concept)?.display else {
-                fail(place + ".medicationCodeableConcept", "no medication name (text or a coding's display)")
+                fail(entry.place + ".medicationCodeableConcept", "no medication name (text or a coding's display)")
                 continue
             }
             var item = [JSONMember(key: "name", value: .string(name))]
@@ -404,9 +450,10 @@ private struct FHIRMapping {
         var labs: [JSONValue] = []
         var screenings: [JSONValue] = []
         let loinc = ["http://loinc.org"]
-        for (place, observation) in resources("Observation") {
+        for entry in resources("Observation") {
+            let observation = entry.resource
             guard let code = Self.coding(observation["code"], loinc)?.code else { continue }
-            let observed = dateTime(observation["effectiveDateTime"], at: place + ".effectiveDateTime")
+            let observed = dateTime(observation["effectiveDateTime"], at: entry.place + ".effectiveDateTime")
             if let answer = Self.coding(observation["valueCodeableConcept"], loinc)?.code {
                 screenings.append(ContractEvent.screeningAnswer(code, code: answer, value: nil, at: observed))
             } else if case .number(let value)? = observation["valueQuantity"]?["value"] {
@@ -420,12 +467,13 @@ private struct FHIRMapping {
                 }
             }
         }
-        for (place, response) in resources("QuestionnaireResponse") {
-            let authored = dateTime(response["authored"], at: place + ".authored")
+        for entry in resources("QuestionnaireResponse") {
+            let response = entry.resource
+            let authored = dateTime(response["authored"], at: entry.place + ".authored")
             for (index, item) in Self.array(response["item"]).enumerated() {
                 let question = Self.coding(item["code"], loinc)?.code ?? Self.text(item["linkId"])
                 guard let question else {
-                    fail("\(place).item[\(index)]", "no LOINC question code nor linkId")
+                    fail("\(entry.place).item[\(index)]", "no LOINC question code nor linkId")
                     continue
                 }
                 for answer in Self.array(item["answer"]) {
@@ -472,7 +520,9 @@ private struct FHIRMapping {
             let found = observations.first { entry in
                 Self.array(entry.resource["code"]?["coding"]).contains { Self.text($0["code"]) == code }
             }
-            guard let (place, observation) = found else { continue }
+            guard let found else { continue }
+            let place = found.place
+            let observation = found.resource
             var raw: String?
             var element = place + ".value"
             if let coded = Self.coding(observation["valueCodeableConcept"])?.code {

@@ -18,7 +18,7 @@ public struct FeedEvent: Sendable, Equatable {
     public init(bytes: [UInt8]) { self.bytes = bytes }
 
     /// From a value (the FHIR mapper's form).
-    public init(_ value: JSONValue) { bytes = Array(value.serialized.utf8) }
+    public init(_ value: JSONValue) { bytes = value.serializedBytes }
 
     /// The JSON as a value (for tools and tests).
     public var json: JSONValue { JSONValue.parse(bytes) ?? .null }
