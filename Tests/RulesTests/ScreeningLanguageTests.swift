@@ -39,6 +39,16 @@ struct ScreeningLanguageTests {
         ]
         // A: the two of 10 November; B: its undated answer; C: its only one.
         #expect(reason(rules, try event(answers)) == "4 6")
+        // The same answers for eight sets of questions (48 answers, past the few an event usually
+        // holds, where the answers are told apart another way): the same 4 of each 6.
+        let many = (0..<8).flatMap { set in
+            answers.map { answer -> [String: Any] in
+                var copy = answer
+                copy["question"] = "\(answer["question"]!)\(set)"
+                return copy
+            }
+        }
+        #expect(reason(rules, try event(many)) == "32 48")
     }
 
     @Test("latest_screening(CONDITION) is the most recent screening holding such an answer: one instrument at one time")

@@ -145,6 +145,19 @@ extension Array where Element == ScreeningAnswer {
     /// (an answer without `answered_at` counts only when its question has no dated answer).
     /// Superseded answers are left out.
     public var latestPerQuestion: [Int] {
+        // Most events hold a few answers: comparing each with the others costs less than hashing
+        // every question. Many answers (a large or hostile file) take the linear way.
+        guard count > 32 else {
+            return indices.filter { index in
+                let answer = self[index]
+                for other in self where other.question == answer.question {
+                    guard let time = other.answeredAt else { continue }
+                    // A dated answer to the same question supersedes an undated or an older one.
+                    guard let own = answer.answeredAt, !(own < time) else { return false }
+                }
+                return true
+            }
+        }
         var latest: [String: Timestamp] = [:]
         for answer in self {
             guard let time = answer.answeredAt else { continue }

@@ -123,7 +123,7 @@ extension Compiler {
         return Compiled(type: .string) { context in
             // A question may take several answers at once.
             let answers = context.event.social?.screenings ?? []
-            let texts = answers.latestPerQuestion.filter { answers[$0].question == question }.compactMap {
+            let texts = context.latestScreenings().filter { answers[$0].question == question }.compactMap {
                 ScreeningCatalog.text(of: answers[$0])
             }
             return texts.isEmpty ? .missing : .string(texts.joined(separator: ", "))
@@ -209,7 +209,10 @@ extension Compiler {
         let evaluate = text.evaluate
         return Compiled(type: .string) { context in
             guard case .string(let code) = evaluate(context) else { return .missing }
-            return .string(String(code.map { $0 == "_" ? " " : $0 }))
+            // "_" is one byte in UTF-8 and in no other character's bytes: replaced byte for byte.
+            guard code.utf8.contains(UInt8(ascii: "_")) else { return .string(code) }
+            return .string(
+                String(decoding: code.utf8.map { $0 == UInt8(ascii: "_") ? UInt8(ascii: " ") : $0 }, as: UTF8.self))
         }
     }
 

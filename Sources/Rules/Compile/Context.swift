@@ -22,6 +22,17 @@ final class Context {
     var trace: Trace?
     /// Which indexed code sets hold one of the event's diagnoses (see `DiagnosisIndex`).
     private var diagnosisMask: UInt64?
+    /// The screening answers that count (`latest_screenings`), once worked out.
+    private var latestAnswers: [Int]?
+
+    /// The indices of the event's screening answers that count (each question's latest), worked
+    /// out on first use: many rules read them, the event does not change.
+    func latestScreenings() -> [Int] {
+        if let latestAnswers { return latestAnswers }
+        let latest = event.social?.screenings.latestPerQuestion ?? []
+        latestAnswers = latest
+        return latest
+    }
 
     /// The event's diagnosis mask for `index`, computed on first use.
     @inline(__always)

@@ -177,8 +177,8 @@ enum FieldCatalog {
     /// Collections that are a view of another: the elements that count. `latest_screenings`: the
     /// screening answers that are not superseded (each question's answers at its latest time).
     static let views: [String: @Sendable (Context) -> [Int]] = [
-        "latest_screenings": { $0.event.social?.screenings.latestPerQuestion ?? [] },
-        "social.latest_screenings": { $0.event.social?.screenings.latestPerQuestion ?? [] },
+        "latest_screenings": { $0.latestScreenings() },
+        "social.latest_screenings": { $0.latestScreenings() },
     ]
 
     /// The fields of each collection's elements, named without a prefix inside a predicate.
