@@ -267,6 +267,28 @@ struct EvaluationTests {
             ])
     }
 
+    @Test("an explanation's lines show a condition written over several lines on one line, and a one-line one as written")
+    func explanationLines() throws {
+        let rules = try RuleTestSupport.ruleSet(
+            """
+            rules:
+              - id: r
+                title: T
+                category: c
+                when: |
+                  age >= 65
+                    and  age < 120
+                priority: low
+                referral: x
+            """)
+        let (_, explanations) = rules.explain(try RuleTestSupport.event(), now: RuleTestSupport.now)
+        let lines = ExplanationText.ruleLines(try #require(explanations.first))
+        #expect(lines.first == "   ✔ r: FIRED (low)")
+        #expect(lines.dropFirst().first?.hasSuffix(": age >= 65 and  age < 120 → true") == true)
+        #expect(lines.contains("         age >= 65 = true"))
+        #expect(lines.contains("         age < 120 = true"))
+    }
+
     @Test("explaining and evaluating agree on every sample with the shipped rules")
     func explainAgrees() throws {
         let rules = try RuleTestSupport.shipped()

@@ -101,7 +101,14 @@ public enum ExplanationText {
     }
 
     private static func oneLine(_ text: String) -> String {
-        text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: " ") }.joined(separator: " ")
+        // Most conditions are written on one line: no byte that can begin a line break (LF, VT,
+        // FF, CR; U+0085; U+2028, U+2029), so only the spaces around the text go.
+        let mayBreak = text.utf8.contains { ($0 >= 0x0A && $0 <= 0x0D) || $0 == 0xC2 || $0 == 0xE2 }
+        if !mayBreak {
+            if text.utf8.first != UInt8(ascii: " ") && text.utf8.last != UInt8(ascii: " ") { return text }
+            return String(Substring(text).trimmingCharacters(in: " "))
+        }
+        return text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: " ") }.joined(separator: " ")
     }
 }
 
