@@ -96,6 +96,12 @@ public struct ReplayTally: Sendable {
                             ReplayReport.Change(kind: .changed, alert: alert, baselinePriority: old.priority))
                     }
                 }
+                // The same alert under both: a rule's finding it gains or loses is added or removed
+                // for that rule, so each rule's baseline + added − removed is its candidate count.
+                let before = Set(old.ruleIDs)
+                let after = Set(alert.ruleIDs)
+                for rule in after.subtracting(before) { addedByRule[rule, default: 0] += 1 }
+                for rule in before.subtracting(after) { removedByRule[rule, default: 0] += 1 }
             } else {
                 added += 1
                 for rule in Set(alert.ruleIDs) { addedByRule[rule, default: 0] += 1 }

@@ -89,6 +89,38 @@ struct ReplayTests {
         #expect(!text.contains("event R-4"), "a stay the baseline did not alert on is not in the diff")
     }
 
+    @Test("a rule whose finding joins alerts another rule opens anyway is counted as added to each of them")
+    func findingJoinsAlerts() throws {
+        let (directory, home, baseline, _) = try Self.archive()
+        defer { withExtendedLifetime(directory) {} }
+        // The baseline's long-stay rule (5 days) and a second rule on the same referral that fires
+        // on every discharge: alerts for R-5 … R-9 exist under both and gain its finding; R-4's is new.
+        let candidate = directory.path + "/joined"
+        try FileManager.default.createDirectory(atPath: candidate, withIntermediateDirectories: true)
+        try Self.rule(days: 5).write(toFile: candidate + "/stay.yaml", atomically: true, encoding: .utf8)
+        let anyStay = """
+            rules:
+              - id: test.any-stay
+                title: Any stay
+                category: readmission
+                events: [discharge]
+                when: length_of_stay >= 1
+                priority: medium
+                referral: discharge-planning
+                reason: "Stayed {length_of_stay} days"
+            """
+        try anyStay.write(toFile: candidate + "/any.yaml", atomically: true, encoding: .utf8)
+        let replay = try RiskScreenProcess.run([
+            "replay", "--home", home, "--baseline-rules", baseline, "--rules", candidate,
+        ])
+        #expect(replay.status == 0, "\(replay.stderr)")
+        let text = replay.stdout
+        #expect(text.contains("alerts: 5 → 6 (+1); 1 added, 0 removed"), "\(text)")
+        // Each rule: baseline + added − removed = candidate.
+        #expect(text.range(of: #"test.any-stay\s+0\s+6\s+\+6\s+-0"#, options: .regularExpression) != nil, "\(text)")
+        #expect(text.range(of: #"test.long-stay\s+5\s+5\s+\+0\s+-0"#, options: .regularExpression) != nil, "\(text)")
+    }
+
     @Test(
         "json for tools: the same figures; --fail-if-change-over fails a review pipeline when a referral moves too much"
     )

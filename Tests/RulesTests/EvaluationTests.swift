@@ -267,7 +267,7 @@ struct EvaluationTests {
             ])
     }
 
-    @Test("an explanation's lines show a condition written over several lines on one line, and a one-line one as written")
+    @Test("a condition written over several lines is explained on one line; a one-line one as written")
     func explanationLines() throws {
         let rules = try RuleTestSupport.ruleSet(
             """
