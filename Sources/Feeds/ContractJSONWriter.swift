@@ -82,7 +82,7 @@ struct ContractJSONWriter {
         var name = name
         name.withUTF8 { writeString($0) }
         bytes.append(UInt8(ascii: ":"))
-        bytes += value.serialized.utf8
+        bytes += value.serializedBytes
     }
 
     /// A member that opens an object named at run time.
@@ -119,55 +119,8 @@ struct ContractJSONWriter {
     /// Whether nothing has been written.
     var isEmpty: Bool { bytes.isEmpty }
 
-    /// UTF-8 text as a JSON string: copied as it is, except `"`, `\`, control characters, DEL and
-    /// U+2028/U+2029, which are escaped (as ``JSONValue/serialized`` does).
+    /// UTF-8 text as a JSON string, escaped as ``JSONValue/serialized`` escapes strings.
     private mutating func writeString(_ text: UnsafeBufferPointer<UInt8>) {
-        bytes.append(UInt8(ascii: "\""))
-        var index = 0
-        var clean = 0
-        func flush(_ end: Int) {
-            if end > clean { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[clean..<end])) }
-        }
-        while index < text.count {
-            let byte = text[index]
-            if byte >= 0x20, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\"), byte != 0x7F, byte != 0xE2 {
-                index += 1
-                continue
-            }
-            if byte == 0xE2 {
-                guard index + 2 < text.count, text[index + 1] == 0x80,
-                    text[index + 2] == 0xA8 || text[index + 2] == 0xA9
-                else {
-                    index += 1
-                    continue
-                }
-                flush(index)
-                escape(text[index + 2] == 0xA8 ? 0x2028 : 0x2029)
-                index += 3
-                clean = index
-                continue
-            }
-            flush(index)
-            switch byte {
-            case UInt8(ascii: "\""): append("\\\"")
-            case UInt8(ascii: "\\"): append("\\\\")
-            case UInt8(ascii: "\n"): append("\\n")
-            case UInt8(ascii: "\r"): append("\\r")
-            case UInt8(ascii: "\t"): append("\\t")
-            default: escape(UInt32(byte))
-            }
-            index += 1
-            clean = index
-        }
-        flush(text.count)
-        bytes.append(UInt8(ascii: "\""))
-    }
-
-    private mutating func escape(_ value: UInt32) {
-        let digits: StaticString = "0123456789abcdef"
-        append("\\u")
-        for shift in stride(from: 12, through: 0, by: -4) {
-            bytes.append(digits.utf8Start[Int(value >> UInt32(shift)) & 0xF])
-        }
+        JSONValue.appendString(utf8: text, to: &bytes)
     }
 }

@@ -46,51 +46,62 @@ extension JSONValue {
     /// A string as JSON: UTF-8 copied as it is, except `"`, `\\`, control characters, DEL and the
     /// line separators U+2028/U+2029, which are escaped.
     private static func writeString(_ text: String, to output: inout [UInt8]) {
-        output.append(UInt8(ascii: "\""))
         var text = text
-        text.withUTF8 { bytes in
-            // Runs of bytes that need no escape are copied at once.
-            var index = 0
-            var clean = 0
-            func flush(_ end: Int) {
-                if end > clean { output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[clean..<end])) }
+        text.withUTF8 { appendString(utf8: $0, to: &output) }
+    }
+
+    /// UTF-8 text appended to `output` as a JSON string, escaped as ``serialized`` escapes strings
+    /// (the one escaping every JSON writer of the project shares): runs of bytes that need no
+    /// escape are copied at once.
+    public static func appendString(utf8 text: UnsafeBufferPointer<UInt8>, to output: inout [UInt8]) {
+        output.append(UInt8(ascii: "\""))
+        var index = 0
+        var clean = 0
+        func flush(_ end: Int) {
+            if end > clean { output.append(contentsOf: UnsafeBufferPointer(rebasing: text[clean..<end])) }
+        }
+        while index < text.count {
+            let byte = text[index]
+            if byte >= 0x20, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\"), byte != 0x7F, byte != 0xE2 {
+                index += 1
+                continue
             }
-            while index < bytes.count {
-                let byte = bytes[index]
-                if byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") && byte != 0x7F
-                    && byte != 0xE2
-                {
+            if byte == 0xE2 {
+                // U+2028 and U+2029 end a line in JavaScript: escaped; any other E2 sequence is copied.
+                guard index + 2 < text.count, text[index + 1] == 0x80,
+                    text[index + 2] == 0xA8 || text[index + 2] == 0xA9
+                else {
                     index += 1
                     continue
                 }
                 flush(index)
-                switch byte {
-                case UInt8(ascii: "\""): output += #"\""#.utf8
-                case UInt8(ascii: "\\"): output += #"\\"#.utf8
-                case UInt8(ascii: "\n"): output += #"\n"#.utf8
-                case UInt8(ascii: "\r"): output += #"\r"#.utf8
-                case UInt8(ascii: "\t"): output += #"\t"#.utf8
-                case 0..<0x20, 0x7F: escape(UInt32(byte), to: &output)
-                case 0xE2
-                where index + 2 < bytes.count && bytes[index + 1] == 0x80
-                    && (bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9):
-                    // U+2028 and U+2029 end a line in JavaScript: escaped.
-                    escape(bytes[index + 2] == 0xA8 ? 0x2028 : 0x2029, to: &output)
-                    index += 2
-                default: output.append(byte)
-                }
-                index += 1
+                escape(text[index + 2] == 0xA8 ? 0x2028 : 0x2029, to: &output)
+                index += 3
                 clean = index
+                continue
             }
             flush(index)
+            switch byte {
+            case UInt8(ascii: "\""): output += #"\""#.utf8
+            case UInt8(ascii: "\\"): output += #"\\"#.utf8
+            case UInt8(ascii: "\n"): output += #"\n"#.utf8
+            case UInt8(ascii: "\r"): output += #"\r"#.utf8
+            case UInt8(ascii: "\t"): output += #"\t"#.utf8
+            default: escape(UInt32(byte), to: &output)
+            }
+            index += 1
+            clean = index
         }
+        flush(text.count)
         output.append(UInt8(ascii: "\""))
     }
 
     private static func escape(_ value: UInt32, to output: inout [UInt8]) {
-        let digits = Array("0123456789abcdef".utf8)
+        let digits: StaticString = "0123456789abcdef"
         output += #"\u"#.utf8
-        for shift in stride(from: 12, through: 0, by: -4) { output.append(digits[Int(value >> UInt32(shift)) & 0xF]) }
+        for shift in stride(from: 12, through: 0, by: -4) {
+            output.append(digits.utf8Start[Int(value >> UInt32(shift)) & 0xF])
+        }
     }
 }
 

@@ -20,12 +20,6 @@ public struct FHIRBundleMapper: Sendable {
         self.site = site
     }
 
-    /// Whether `value` is a FHIR resource (it has a `resourceType`), not a contract event.
-    public static func isFHIR(_ value: JSONValue) -> Bool {
-        if case .string? = value["resourceType"] { return true }
-        return false
-    }
-
     /// Whether `document` is a FHIR resource (it has a `resourceType`), not a contract event.
     public static func isFHIR(_ document: JSONItem) -> Bool {
         if case .string? = document["resourceType"] { return true }
