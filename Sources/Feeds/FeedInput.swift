@@ -15,7 +15,7 @@ public enum FeedFormat: String, Sendable, CaseIterable {
     public static func of(name: String, bytes: [UInt8]) -> FeedFormat {
         if name.lowercased().hasSuffix(".hl7") { return .hl7 }
         if HL7Reader.looksLikeHL7(bytes) { return .hl7 }
-        if let tape = JSONTape.parse(bytes), FHIRBundleMapper.isFHIR(tape.root) { return .fhir }
+        if FHIRBundleMapper.resource(in: bytes) != nil { return .fhir }
         return .json
     }
 }
@@ -114,10 +114,10 @@ public struct FeedInput: Sendable {
             do {
                 return [.event(try EventDecoder().decode(bytes), contract: nil)]
             } catch {
-                guard format == nil, let tape = JSONTape.parse(bytes), FHIRBundleMapper.isFHIR(tape.root) else {
+                guard format == nil, let document = FHIRBundleMapper.resource(in: bytes) else {
                     return [.invalid(error.errors)]
                 }
-                items = [fhir(document: tape.root, bytes: bytes)]
+                items = [fhir(document: document, bytes: bytes)]
             }
         }
         return items.map { item in

@@ -213,8 +213,8 @@ public final class EventProcessor {
             decoded = .failure(error)
         }
         // Not a contract event: a FHIR bundle is read as one (the contract path is unchanged).
-        if case .failure = decoded, let tape = JSONTape.parse(bytes), FHIRBundleMapper.isFHIR(tape.root) {
-            return try readFeed(name, [feedInput.fhir(document: tape.root, bytes: bytes)], digest: digest, now: now)
+        if case .failure = decoded, let document = FHIRBundleMapper.resource(in: bytes) {
+            return try readFeed(name, [feedInput.fhir(document: document, bytes: bytes)], digest: digest, now: now)
         }
         do {
             let event = try decoded.get()

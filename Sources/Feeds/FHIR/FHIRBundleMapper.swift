@@ -26,6 +26,12 @@ public struct FHIRBundleMapper: Sendable {
         return false
     }
 
+    /// The parsed document of `bytes` when they are JSON and a FHIR resource; `nil` otherwise.
+    public static func resource(in bytes: [UInt8]) -> JSONItem? {
+        guard let root = JSONTape.parse(bytes)?.root, isFHIR(root) else { return nil }
+        return root
+    }
+
     /// Maps a bundle given as a value (tests and tools; the daemon reads the file's tape).
     public func map(_ bundle: JSONValue) throws(InvalidEvent) -> FeedMessage {
         guard let tape = JSONTape.parse(bundle.serializedBytes) else {
