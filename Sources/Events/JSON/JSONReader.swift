@@ -57,10 +57,39 @@ private struct Cursor {
         tape.nodes.reserveCapacity(bytes.count / 8 + 4)
     }
 
+    /// Skips whitespace; most often there is none, or one space, which is told here without a call.
+    @inline(__always)
     mutating func skipWhitespace() {
+        if position < bytes.count {
+            let byte = bytes[position]
+            if byte > 0x20 { return }
+            if byte == 0x20, position + 1 < bytes.count, bytes[position + 1] > 0x20 {
+                position += 1
+                return
+            }
+        }
+        skipWhitespaceRun()
+    }
+
+    @inline(never)
+    mutating func skipWhitespaceRun() {
         while position < bytes.count {
             switch bytes[position] {
-            case 0x20, 0x0A, 0x0D, 0x09: position += 1
+            case 0x20, 0x0D, 0x09: position += 1
+            case 0x0A:
+                position += 1
+                // Indentation after a line break (pretty-printed files): its spaces counted eight
+                // bytes at a time (the first byte that is not a space ends the run).
+                while position + 8 <= bytes.count {
+                    let others =
+                        UnsafeRawPointer(bytes.baseAddress! + position).loadUnaligned(as: UInt64.self)
+                        ^ 0x2020_2020_2020_2020
+                    if others != 0 {
+                        position += others.trailingZeroBitCount / 8
+                        break
+                    }
+                    position += 8
+                }
             default: return
             }
         }
@@ -204,7 +233,18 @@ private struct Cursor {
             let special =
                 ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((word &- (ones &* 0x20)) & ~word)
                 | word
-            if special & high != 0 { break }
+            let found = special & high
+            if found != 0 {
+                // The first special byte (the lowest flagged one is always a true match): when it
+                // is the closing quote, the string ends there.
+                let first = index + found.trailingZeroBitCount / 8
+                if bytes[first] == UInt8(ascii: "\"") {
+                    position = first + 1
+                    return tape.appendString(start: start, end: first)
+                }
+                index = first
+                break
+            }
             index += 8
         }
         while index < bytes.count {
