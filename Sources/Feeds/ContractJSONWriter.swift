@@ -70,6 +70,12 @@ struct ContractJSONWriter {
         source.withUnsafeBufferPointer { writeString(UnsafeBufferPointer(rebasing: $0[range])) }
     }
 
+    /// A string member whose text is the string node `node` of `tape`.
+    mutating func string(_ name: StaticString, _ tape: JSONTape, _ node: Int32) {
+        key(name)
+        tape.appendJSONString(node, to: &bytes)
+    }
+
     /// A member whose value is already written: `write` appends it.
     mutating func member(_ name: StaticString, _ write: (inout [UInt8]) -> Void) {
         key(name)

@@ -255,36 +255,43 @@ public struct SiteFieldTarget: Sendable, Equatable {
     public static func named(_ name: String) -> SiteFieldTarget? { all.first { $0.name == name } }
 }
 
-/// Site field values as they are read from one message, set into the event's members at the end.
+/// Site field values as they are read from one message (the last one read of each field), written
+/// into the event as the mappers write its objects: a standard field the site sets is left to it.
 struct SiteFieldValues {
-    private(set) var values: [(path: [String], value: JSONValue)] = []
+    private var values: [(name: String, value: JSONValue)] = []
 
     mutating func set(_ target: SiteFieldTarget, _ value: JSONValue) {
-        values.append((target.path, value))
+        values.removeAll { $0.name == target.name }
+        values.append((target.name, value))
     }
 
-    /// `event` with every value set at its path (objects made as needed; a later value of the same
-    /// field wins, as does a site field over what the standard fields gave).
-    func applied(to event: [JSONMember]) -> [JSONMember] {
-        var event = event
-        for (path, value) in values { Self.set(path[...], value, in: &event) }
-        return event
+    /// Whether a site field sets `name` (`patient.language`).
+    func sets(_ name: String) -> Bool { values.contains { $0.name == name } }
+
+    /// Whether a site field sets anything inside the object `object` (`social`).
+    func setsAny(in object: String) -> Bool {
+        !values.isEmpty && values.contains { $0.name.hasPrefix(object + ".") }
     }
 
-    private static func set(_ path: ArraySlice<String>, _ value: JSONValue, in members: inout [JSONMember]) {
-        guard let key = path.first else { return }
-        let index = members.firstIndex { $0.key == key }
-        if path.count == 1 {
-            if let index { members[index].value = value } else { members.append(JSONMember(key: key, value: value)) }
-            return
+    /// The site fields' members of the object `prefix` (one level; a nested object, such as
+    /// `social.caregiver`, as an object of its own), written into the object `out` is writing.
+    func write(_ prefix: String, to out: inout ContractJSONWriter) {
+        guard !values.isEmpty else { return }
+        let head = prefix + "."
+        var nested: [String] = []
+        for (name, value) in values where name.hasPrefix(head) {
+            let rest = name.dropFirst(head.count)
+            if let dot = rest.firstIndex(of: ".") {
+                let inner = String(rest[..<dot])
+                if !nested.contains(inner) { nested.append(inner) }
+            } else {
+                out.member(named: String(rest), value)
+            }
         }
-        var inner: [JSONMember] = []
-        if let index, case .object(let existing) = members[index].value { inner = existing }
-        set(path.dropFirst(), value, in: &inner)
-        if let index {
-            members[index].value = .object(inner)
-        } else {
-            members.append(JSONMember(key: key, value: .object(inner)))
+        for inner in nested {
+            out.beginObject(named: inner)
+            write(head + inner, to: &out)
+            out.endObject()
         }
     }
 }

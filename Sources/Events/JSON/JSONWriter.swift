@@ -55,6 +55,21 @@ extension JSONValue {
     /// escape are copied at once.
     public static func appendString(utf8 text: UnsafeBufferPointer<UInt8>, to output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
+        appendStringContent(utf8: text, to: &output)
+        output.append(UInt8(ascii: "\""))
+    }
+
+    /// Whether `text` needs no escape at all: it is written between quotes as it is.
+    static func needsNoEscape(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        for byte in text
+        where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == 0x7F || byte == 0xE2 {
+            return false
+        }
+        return true
+    }
+
+    /// The escaped content of a JSON string (without its quotes).
+    static func appendStringContent(utf8 text: UnsafeBufferPointer<UInt8>, to output: inout [UInt8]) {
         var index = 0
         var clean = 0
         func flush(_ end: Int) {
@@ -93,7 +108,6 @@ extension JSONValue {
             clean = index
         }
         flush(text.count)
-        output.append(UInt8(ascii: "\""))
     }
 
     private static func escape(_ value: UInt32, to output: inout [UInt8]) {

@@ -28,6 +28,10 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         self.text = text
     }
 
+    /// Whether `bytes` are an RFC 3339 `date-time` (as ``init(rfc3339:)`` reads them), without
+    /// making a `Timestamp`.
+    public static func isRFC3339(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool { parse(bytes) != nil }
+
     /// The number of local calendar days from `self` to `later`, each date in its own offset.
     public func calendarDays(until later: Timestamp) -> Int { localDate.days(until: later.localDate) }
 

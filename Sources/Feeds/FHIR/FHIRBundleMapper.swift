@@ -7,8 +7,9 @@ public import Foundation
 /// Event type from `MessageHeader.eventCoding` (HL7 v2 trigger codes, e.g. `A03`) where present,
 /// else from `Encounter.status`. Errors name the element: `Bundle.entry[3].resource.period.start: …`.
 ///
-/// The bundle is read in place on the JSON reader's tape (``JSONTape``): no tree of values is
-/// made of it, and a string becomes text only when the mapping reads it.
+/// The bundle is read in place on the JSON reader's tape (``JSONTape``), node by node: no tree of
+/// values is made of it, a string becomes text only where the mapping needs one, and the contract
+/// event is written straight into JSON bytes (as the HL7 v2 mapper writes it).
 public struct FHIRBundleMapper: Sendable {
     /// Where a date without a time is (the site's zone).
     public var timeZone: TimeZone
@@ -42,52 +43,97 @@ public struct FHIRBundleMapper: Sendable {
 
     /// Maps the bundle `document` (a tape's root).
     public func map(_ bundle: JSONItem) throws(InvalidEvent) -> FeedMessage {
-        var mapping = FHIRMapping(bundle: bundle, zone: timeZone, site: site)
-        let result = mapping.run()
+        guard case .object(let object) = bundle else {
+            throw InvalidEvent(
+                errors: [EventValidationError(path: "resourceType", message: "a resource is not read: only a Bundle")],
+                eventID: nil)
+        }
+        let (tape, node) = object.tapeNode
+        var mapping = FHIRMapping(tape: tape, bundle: node, zone: timeZone, site: site)
+        let result = withExtendedLifetime(tape) { mapping.run() }
         if !mapping.errors.isEmpty { throw InvalidEvent(errors: mapping.errors, eventID: mapping.eventID) }
         return result
     }
 }
 
-/// An entry's resource: its type, and its place in the bundle for messages (made only when one
-/// is reported).
+/// The resource types the mapping reads.
+private enum FHIRResourceType {
+    case messageHeader, encounter, patient, condition, procedure, medicationRequest, observation
+    case questionnaireResponse, coverage, other
+
+    init(_ node: Int32?, on tape: JSONTape) {
+        guard let node else {
+            self = .other
+            return
+        }
+        self =
+            tape.string(node, is: "Observation")
+            ? .observation
+            : tape.string(node, is: "Condition")
+                ? .condition
+                : tape.string(node, is: "Encounter")
+                    ? .encounter
+                    : tape.string(node, is: "Patient")
+                        ? .patient
+                        : tape.string(node, is: "MessageHeader")
+                            ? .messageHeader
+                            : tape.string(node, is: "Procedure")
+                                ? .procedure
+                                : tape.string(node, is: "MedicationRequest")
+                                    ? .medicationRequest
+                                    : tape.string(node, is: "QuestionnaireResponse")
+                                        ? .questionnaireResponse
+                                        : tape.string(node, is: "Coverage") ? .coverage : .other
+    }
+}
+
+/// An entry's resource: its type, the nodes a reference can name it by, and its place in the
+/// bundle for messages (made only when one is reported).
 private struct FHIREntry {
     let index: Int
-    let type: String?
-    let resource: JSONItem
+    let type: FHIRResourceType
+    /// `resourceType`, `id` and the entry's `fullUrl` (strings that are not empty), if present.
+    let typeName: Int32?
+    let id: Int32?
+    let fullUrl: Int32?
+    let resource: Int32
 
     var place: String { "Bundle.entry[\(index)].resource" }
 }
 
-/// The elements of an array, none when the value is absent or not an array.
-private struct FHIRItems: Sequence {
-    let view: JSONArrayView?
+/// A coding: its object and its code's node (its system and display are looked up when wanted).
+private struct FHIRCoding {
+    let node: Int32
+    let code: Int32
+}
 
-    init(_ value: JSONItem?) {
-        if case .array(let items)? = value { view = items } else { view = nil }
-    }
-
-    struct Iterator: IteratorProtocol {
-        var inner: JSONArrayView.Iterator?
-        mutating func next() -> JSONItem? { inner?.next() }
-    }
-
-    func makeIterator() -> Iterator { Iterator(inner: view?.makeIterator()) }
-
-    var first: JSONItem? { view?.first }
+/// A date-time for the contract: as sent (a node of RFC 3339 text) or converted from a date.
+private enum FHIRTime {
+    case sent(Int32)
+    case converted(String)
 }
 
 private struct FHIRMapping {
-    let bundle: JSONItem
+    /// The bundle's tape, kept alive by `FHIRBundleMapper.map` for the mapping's
+    /// whole life (not counted again at every step of the reading).
+    let tape: JSONTape
+    let bundle: Int32
     let zone: TimeZone
     let site: SiteMapping
     var errors: [EventValidationError] = []
-    var eventID: String?
-    /// Each entry's resource, by the references that can name it.
+    /// The event id's node, once it is known.
+    var eventIDNode: Int32?
     var entries: [FHIREntry] = []
-    var byReference: [String: Int] = [:]
+    /// Entries by reference, made only for a bundle too large to search entry by entry.
+    var byReference: [String: Int]?
+    var out = ContractJSONWriter(capacity: 1536)
+    var siteValues = SiteFieldValues()
 
-    init(bundle: JSONItem, zone: TimeZone, site: SiteMapping) {
+    static let loinc: StaticString = "http://loinc.org"
+    static let rxnorm: StaticString = "http://www.nlm.nih.gov/research/umls/rxnorm"
+
+    init(tape: JSONTape, bundle: Int32, zone: TimeZone, site: SiteMapping) {
+        self.tape = tape
         self.bundle = bundle
         self.zone = zone
         self.site = site
@@ -97,100 +143,138 @@ private struct FHIRMapping {
         errors.append(EventValidationError(path: place, message: message))
     }
 
-    static func text(_ value: JSONItem?) -> String? {
-        if case .string(let text)? = value, !text.isEmpty { return text }
+    /// The event id, for a refusal's report.
+    var eventID: String? { text(eventIDNode) }
+
+    func value(_ node: Int32?, _ key: StaticString) -> Int32? { tape.value(node, key) }
+
+    /// `node` when it is a string that is not empty.
+    func string(_ node: Int32?) -> Int32? { tape.nonEmptyString(node) }
+
+    func text(_ node: Int32?) -> String? { tape.text(node) }
+
+    func first(_ array: Int32?) -> Int32? { tape.elements(array).first }
+
+    /// A coding's system, when it has one.
+    func system(_ coding: FHIRCoding) -> Int32? { string(value(coding.node, "system")) }
+
+    /// A coding's display, when it has one.
+    func display(_ coding: FHIRCoding?) -> Int32? { coding.flatMap { string(value($0.node, "display")) } }
+
+    /// The first coding of a CodeableConcept with a code, of the system `system` (any when `nil`).
+    func coding(_ concept: Int32?, system: StaticString? = nil) -> FHIRCoding? {
+        for coding in tape.elements(value(concept, "coding")) {
+            guard let code = string(value(coding, "code")) else { continue }
+            if let system, !tape.string(value(coding, "system"), is: system) { continue }
+            return FHIRCoding(node: coding, code: code)
+        }
         return nil
     }
 
-    static func array(_ value: JSONItem?) -> FHIRItems { FHIRItems(value) }
-
-    func resources(_ type: String) -> [FHIREntry] {
-        entries.filter { $0.type == type }
-    }
-
     /// The entry a reference names (`Patient/123`, a `fullUrl`, `urn:uuid:…`), or an error at `place`.
-    mutating func resolve(_ reference: JSONItem?, at place: String) -> FHIREntry? {
-        guard let target = Self.text(reference?["reference"]) else {
-            fail(place, "no reference")
+    mutating func resolve(_ reference: Int32?, at place: @autoclosure () -> String) -> FHIREntry? {
+        guard let target = string(value(reference, "reference")) else {
+            fail(place(), "no reference")
             return nil
         }
-        guard let index = byReference[target] else {
-            fail(place + ".reference", "\"\(target)\" names no resource in the bundle")
+        guard let index = entry(named: target) else {
+            fail(place() + ".reference", "\"\(tape.text(of: target))\" names no resource in the bundle")
             return nil
         }
         return entries[index]
     }
 
+    /// The index of the entry the reference text `target` names: the last one whose `fullUrl`
+    /// or `Type/id` it is.
+    func entry(named target: Int32) -> Int? {
+        if let byReference { return byReference[tape.text(of: target)] }
+        for index in entries.indices.reversed() {
+            let entry = entries[index]
+            if let url = entry.fullUrl, tape.string(target, equalsString: url) { return index }
+            if let type = entry.typeName, let id = entry.id, tape.string(target, joins: type, UInt8(ascii: "/"), id) {
+                return index
+            }
+        }
+        return nil
+    }
+
     /// The contract's word for `code`: the site's codes for `field`, else `table`; a code in
     /// neither is a mistake at `place`.
     mutating func coded(
-        _ code: String?, _ field: CodedField, _ table: [String: String], at place: String, _ what: String,
-        _ known: String
+        _ code: String?, _ field: CodedField, _ table: [String: String], at place: @autoclosure () -> String,
+        _ what: String, _ known: String
     ) -> String? {
         guard let code else { return nil }
         if let value = site.siteCode(field, code) ?? table[code] { return value }
         let siteCodes =
             site.codes[field].map { " nor the site mapping's codes (\($0.keys.sorted().joined(separator: ", ")))" }
             ?? "; a code of the site's own goes in the site mapping under codes: \(field.rawValue)"
-        fail(place, "\(what) \"\(code)\" is not \(known)\(siteCodes)")
+        fail(place(), "\(what) \"\(code)\" is not \(known)\(siteCodes)")
         return nil
     }
 
     /// A FHIR dateTime as RFC 3339; a date alone is midnight in the site's zone.
-    mutating func dateTime(_ value: JSONItem?, at place: @autoclosure () -> String) -> String? {
-        guard let text = Self.text(value) else { return nil }
-        if Timestamp(rfc3339: text) != nil { return text }
+    mutating func dateTime(_ node: Int32?, at place: @autoclosure () -> String) -> FHIRTime? {
+        guard let node = string(node) else { return nil }
+        if tape.isRFC3339(node) { return .sent(node) }
+        let text = tape.text(of: node)
         let digits = text.replacingOccurrences(of: "-", with: "")
         if text.count == 10, digits.count == 8, let converted = HL7DateTime.rfc3339(digits, zone: zone) {
-            return converted
+            return .converted(converted)
         }
         fail(place(), "not a date-time \"\(text)\"")
         return nil
     }
 
-    /// The first coding of a CodeableConcept whose system is one of `systems` (any when empty).
-    static func coding(_ concept: JSONItem?, _ systems: [String] = []) -> (
-        code: String, system: String, display: String?
-    )? {
-        for coding in array(concept?["coding"]) {
-            guard let code = text(coding["code"]) else { continue }
-            let system = text(coding["system"]) ?? ""
-            if systems.isEmpty || systems.contains(system) { return (code, system, text(coding["display"])) }
+    /// Writes a date-time member (an empty string for one that is missing: the decoder names it).
+    static func write(_ key: StaticString, _ time: FHIRTime?, on tape: JSONTape, to out: inout ContractJSONWriter) {
+        switch time {
+        case .sent(let node)?: out.string(key, tape, node)
+        case .converted(let text)?: out.string(key, text)
+        case nil: out.string(key, "")
         }
-        return nil
     }
 
     mutating func run() -> FeedMessage {
-        guard Self.text(bundle["resourceType"]) == "Bundle" else {
-            fail("resourceType", "a \(Self.text(bundle["resourceType"]) ?? "resource") is not read: only a Bundle")
+        guard tape.string(value(bundle, "resourceType"), is: "Bundle") else {
+            fail("resourceType", "a \(text(value(bundle, "resourceType")) ?? "resource") is not read: only a Bundle")
             return .ignored("")
         }
-        for (index, entry) in Self.array(bundle["entry"]).enumerated() {
-            guard let resource = entry["resource"], case .object = resource else {
+        for (index, entry) in tape.elements(value(bundle, "entry")).enumerated() {
+            guard let resource = value(entry, "resource"), tape.isObject(resource) else {
                 fail("Bundle.entry[\(index)]", "no resource")
                 continue
             }
-            let type = Self.text(resource["resourceType"])
-            entries.append(FHIREntry(index: index, type: type, resource: resource))
-            if let url = Self.text(entry["fullUrl"]) { byReference[url] = entries.count - 1 }
-            if let type, let id = Self.text(resource["id"]) {
-                byReference["\(type)/\(id)"] = entries.count - 1
+            let type = string(value(resource, "resourceType"))
+            entries.append(
+                FHIREntry(
+                    index: index, type: FHIRResourceType(type, on: tape), typeName: type,
+                    id: string(value(resource, "id")), fullUrl: string(value(entry, "fullUrl")), resource: resource))
+        }
+        if entries.count > 64 {
+            // Many entries: references looked up in a table, not entry by entry.
+            var table: [String: Int] = [:]
+            for (index, entry) in entries.enumerated() {
+                if let url = entry.fullUrl { table[tape.text(of: url)] = index }
+                if let type = entry.typeName, let id = entry.id {
+                    table[tape.text(of: type) + "/" + tape.text(of: id)] = index
+                }
             }
+            byReference = table
         }
         // The encounter: the message's focus, else the only one.
         var header: FHIREntry?
         let encounter: FHIREntry
-        if Self.text(bundle["type"]) == "message" {
-            guard let first = entries.first, first.type == "MessageHeader" else {
+        if tape.string(value(bundle, "type"), is: "message") {
+            guard let first = entries.first, first.type == .messageHeader else {
                 fail("Bundle.entry[0].resource", "a message bundle begins with its MessageHeader")
                 return .ignored("")
             }
             header = first
-            let focus = Self.array(first.resource["focus"])
             var found: FHIREntry?
-            for reference in focus {
-                if let target = Self.text(reference["reference"]), let index = byReference[target],
-                    entries[index].type == "Encounter"
+            for reference in tape.elements(value(first.resource, "focus")) {
+                if let target = string(value(reference, "reference")), let index = entry(named: target),
+                    entries[index].type == .encounter
                 {
                     found = entries[index]
                     break
@@ -202,114 +286,157 @@ private struct FHIRMapping {
             }
             encounter = found
         } else {
-            let encounters = resources("Encounter")
-            guard encounters.count == 1 else {
+            let encounters = entries.lazy.filter { $0.type == .encounter }
+            guard let only = encounters.first, encounters.count == 1 else {
+                let count = encounters.count
                 fail(
                     "Bundle.entry",
-                    encounters.isEmpty
+                    count == 0
                         ? "no Encounter: nothing to screen"
-                        : "\(encounters.count) Encounters and no MessageHeader focus to choose one")
+                        : "\(count) Encounters and no MessageHeader focus to choose one")
                 return .ignored("")
             }
-            encounter = encounters[0]
+            encounter = only
         }
         let resource = encounter.resource
-        let place = encounter.place
         // The event type.
-        let status = Self.text(resource["status"]) ?? ""
-        let ended = Self.text(resource["period"]?["end"]) != nil
+        let status = value(resource, "status")
+        let period = value(resource, "period")
+        let ended = string(value(period, "end")) != nil
         let eventType: String
-        if let header, let trigger = Self.text(header.resource["eventCoding"]?["code"]) {
+        if let header, let trigger = text(value(value(header.resource, "eventCoding"), "code")) {
             let code = trigger.split(separator: "^").last.map(String.init) ?? trigger
             guard let mapped = ADTMapper.triggers[code] else {
                 return .ignored("MessageHeader.eventCoding \(trigger) is not about an encounter RiskScreen screens")
             }
             eventType = mapped
         } else {
-            switch status {
-            case "in-progress", "arrived", "triaged": eventType = "admission"
-            case "finished": eventType = "discharge"
-            case "cancelled", "entered-in-error": eventType = ended ? "cancel_discharge" : "cancel_admission"
-            case "planned": return .ignored("a planned Encounter (a pre-admission) is not screened")
-            default:
+            if tape.string(status, is: "in-progress") || tape.string(status, is: "arrived")
+                || tape.string(status, is: "triaged")
+            {
+                eventType = "admission"
+            } else if tape.string(status, is: "finished") {
+                eventType = "discharge"
+            } else if tape.string(status, is: "cancelled") || tape.string(status, is: "entered-in-error") {
+                eventType = ended ? "cancel_discharge" : "cancel_admission"
+            } else if tape.string(status, is: "planned") {
+                return .ignored("a planned Encounter (a pre-admission) is not screened")
+            } else {
                 fail(
-                    place + ".status",
-                    "status \"\(status)\" does not say what happened (in-progress, finished, cancelled…)")
+                    encounter.place + ".status",
+                    "status \"\(text(status) ?? "")\" does not say what happened (in-progress, finished, cancelled…)")
                 return .ignored("")
             }
         }
-        eventID =
-            Self.text(bundle["identifier"]?["value"]) ?? Self.text(bundle["id"])
-            ?? header.flatMap { Self.text($0.resource["id"]) }
-        if eventID == nil { fail("Bundle.id", "no id nor identifier (the event id)") }
-        var event: [JSONMember] = [
-            JSONMember(key: "schema_version", value: .number(1)),
-            JSONMember(key: "event_id", value: .string(eventID ?? "")),
-            JSONMember(key: "event_type", value: .string(eventType)),
-        ]
-        let admitted = dateTime(resource["period"]?["start"], at: place + ".period.start")
-        let discharged = dateTime(resource["period"]?["end"], at: place + ".period.end")
+        let id =
+            string(value(value(bundle, "identifier"), "value")) ?? string(value(bundle, "id"))
+            ?? header.flatMap { string(value($0.resource, "id")) }
+        eventIDNode = id
+        if id == nil { fail("Bundle.id", "no id nor identifier (the event id)") }
+        out.beginObject()
+        out.integer("schema_version", 1)
+        if let id { out.string("event_id", tape, id) } else { out.string("event_id", "") }
+        out.string("event_type", eventType)
+        let admitted = dateTime(value(period, "start"), at: encounter.place + ".period.start")
+        let discharged = dateTime(value(period, "end"), at: encounter.place + ".period.end")
         // When it happened: the discharge at the encounter's end, the admission at its start; other
         // events (a transfer, an update, a cancel) when the bundle was made.
-        let stamp = dateTime(bundle["timestamp"], at: "Bundle.timestamp")
+        let stamp = dateTime(value(bundle, "timestamp"), at: "Bundle.timestamp")
         let occurred = (eventType == "discharge" ? discharged : eventType == "admission" ? admitted : nil) ?? stamp
         if occurred == nil { fail("Bundle.timestamp", "no time for the event (nor Encounter.period)") }
-        event.append(JSONMember(key: "occurred_at", value: .string(occurred ?? "")))
-        if let header, let source = Self.text(header.resource["source"]?["name"]) {
-            event.append(JSONMember(key: "source", value: .object([JSONMember(key: "system", value: .string(source))])))
+        Self.write("occurred_at", occurred, on: tape, to: &out)
+        if let header, let source = string(value(value(header.resource, "source"), "name")) {
+            out.beginObject("source")
+            out.string("system", tape, source)
+            out.endObject()
         }
-        if let patient = resolve(resource["subject"], at: place + ".subject") {
-            event.append(JSONMember(key: "patient", value: .object(self.patient(patient))))
+        // The site's fields are read first, so that each object is written whole; their mistakes
+        // are reported after the standard fields'.
+        let standardErrors = errors
+        errors = []
+        readSiteFields()
+        let siteErrors = errors
+        errors = standardErrors
+        out.beginObject("patient")
+        if let patient = resolve(value(resource, "subject"), at: encounter.place + ".subject") {
+            self.patient(patient)
         } else {
-            event.append(JSONMember(key: "patient", value: .object([JSONMember(key: "id", value: .string(""))])))
+            out.string("id", "")
         }
-        event.append(
-            JSONMember(
-                key: "encounter",
-                value: .object(self.encounter(resource, place: place, admitted: admitted, discharged: discharged))))
+        siteValues.write("patient", to: &out)
+        out.endObject()
+        self.encounter(encounter, admitted: admitted, discharged: discharged)
         // In the order of the resources' mistakes: conditions, medications, then results.
-        let diagnoses = self.diagnoses(principal: resource)
-        let medications = self.medications()
-        let (labs, screenings) = observations()
-        event += ContractEvent.clinical(
-            diagnoses: diagnoses, medications: medications, labs: labs, coverage: coverage(), screenings: screenings)
-        return .event(FeedEvent(.object(siteFields().applied(to: event))))
+        diagnoses(principal: resource)
+        medications()
+        var screenings = ContractJSONWriter(capacity: 0)
+        observations(screenings: &screenings)
+        coverage()
+        if !screenings.isEmpty || siteValues.setsAny(in: "social") {
+            out.beginObject("social")
+            if !screenings.isEmpty {
+                out.beginArray("screenings")
+                out.members(of: screenings)
+                out.endArray()
+            }
+            siteValues.write("social", to: &out)
+            out.endObject()
+        }
+        for object in ["utilization", "functional"] where siteValues.setsAny(in: object) {
+            out.beginObject(named: object)
+            siteValues.write(object, to: &out)
+            out.endObject()
+        }
+        out.endObject()
+        errors += siteErrors
+        return .event(FeedEvent(bytes: out.bytes))
     }
 
-    mutating func patient(_ entry: FHIREntry) -> [JSONMember] {
+    mutating func patient(_ entry: FHIREntry) {
         let resource = entry.resource
-        let identifiers = Self.array(resource["identifier"])
-        let chosen =
-            identifiers.first { Self.coding($0["type"])?.code == site.patientIdentifier }.flatMap {
-                Self.text($0["value"])
+        let identifiers = tape.elements(value(resource, "identifier"))
+        var chosen: Int32?
+        if let typed = identifiers.first(where: { identifier in
+            coding(value(identifier, "type")).map { tape.string($0.code, equals: site.patientIdentifier) } == true
+        }) {
+            chosen = string(value(typed, "value"))
+        }
+        if chosen == nil, let valued = identifiers.first(where: { string(value($0, "value")) != nil }) {
+            chosen = string(value(valued, "value"))
+        }
+        if chosen == nil { chosen = string(value(resource, "id")) }
+        if let chosen {
+            out.string("id", tape, chosen)
+        } else {
+            fail(entry.place + ".identifier", "no identifier nor id (the patient id)")
+            out.string("id", "")
+        }
+        if let name = first(value(resource, "name")) {
+            let given = string(first(value(name, "given")))
+            let family = string(value(name, "family"))
+            if given != nil || family != nil {
+                out.beginObject("name")
+                if let given { out.string("given", tape, given) }
+                if let family { out.string("family", tape, family) }
+                out.endObject()
             }
-            ?? identifiers.first { Self.text($0["value"]) != nil }.flatMap { Self.text($0["value"]) }
-            ?? Self.text(resource["id"])
-        if chosen == nil { fail(entry.place + ".identifier", "no identifier nor id (the patient id)") }
-        var patient = [JSONMember(key: "id", value: .string(chosen ?? ""))]
-        if let name = Self.array(resource["name"]).first {
-            var parts: [JSONMember] = []
-            if let given = Self.text(Self.array(name["given"]).first) {
-                parts.append(JSONMember(key: "given", value: .string(given)))
+        }
+        if let birth = string(value(resource, "birthDate")) { out.string("birth_date", tape, birth) }
+        if let gender = string(value(resource, "gender")) {
+            if let code = site.codes[.sex] != nil ? site.siteCode(.sex, tape.text(of: gender)) : nil {
+                out.string("sex", code)
+            } else {
+                out.string("sex", tape, gender)
             }
-            if let family = Self.text(name["family"]) {
-                parts.append(JSONMember(key: "family", value: .string(family)))
-            }
-            if !parts.isEmpty { patient.append(JSONMember(key: "name", value: .object(parts))) }
         }
-        if let birth = Self.text(resource["birthDate"]) {
-            patient.append(JSONMember(key: "birth_date", value: .string(birth)))
+        if !siteValues.sets("patient.language"),
+            let language = coding(value(first(value(resource, "communication")), "language"))?.code
+        {
+            out.string("language", tape, language)
         }
-        if let gender = Self.text(resource["gender"]) {
-            patient.append(JSONMember(key: "sex", value: .string(site.siteCode(.sex, gender) ?? gender)))
+        if let postal = string(value(first(value(resource, "address")), "postalCode")) {
+            out.string("postal_code", tape, postal)
         }
-        if let language = Self.coding(Self.array(resource["communication"]).first?["language"])?.code {
-            patient.append(JSONMember(key: "language", value: .string(language)))
-        }
-        if let postal = Self.text(Self.array(resource["address"]).first?["postalCode"]) {
-            patient.append(JSONMember(key: "postal_code", value: .string(postal)))
-        }
-        return patient
     }
 
     /// v3 ActCode encounter classes; FHIR admit-source and discharge-disposition codes.
@@ -327,224 +454,318 @@ private struct FHIRMapping {
         "snf": "skilled_nursing", "oth": "other",
     ]
 
-    mutating func encounter(_ resource: JSONItem, place: String, admitted: String?, discharged: String?)
-        -> [JSONMember]
-    {
-        let id = Self.text(Self.array(resource["identifier"]).first?["value"]) ?? Self.text(resource["id"])
-        if id == nil { fail(place + ".identifier", "no identifier nor id (the encounter id)") }
-        var encounter = [JSONMember(key: "id", value: .string(id ?? ""))]
+    mutating func encounter(_ entry: FHIREntry, admitted: FHIRTime?, discharged: FHIRTime?) {
+        let resource = entry.resource
+        var place: String { entry.place }
+        out.beginObject("encounter")
+        if let id = string(value(first(value(resource, "identifier")), "value")) ?? string(value(resource, "id")) {
+            out.string("id", tape, id)
+        } else {
+            fail(place + ".identifier", "no identifier nor id (the encounter id)")
+            out.string("id", "")
+        }
         if let value = coded(
-            Self.text(resource["class"]?["code"]), .encounterClass, Self.classes, at: place + ".class.code",
+            text(value(value(resource, "class"), "code")), .encounterClass, Self.classes, at: place + ".class.code",
             "encounter class",
             "one RiskScreen knows (IMP, OBSENC, EMER, AMB, SS…)")
         {
-            encounter.append(JSONMember(key: "class", value: .string(value)))
+            out.string("class", value)
         }
         if admitted == nil, !errors.contains(where: { $0.path == place + ".period.start" }) {
             fail(place + ".period.start", "no start of the encounter (the admission)")
         }
-        encounter.append(JSONMember(key: "admitted_at", value: .string(admitted ?? "")))
-        if let discharged { encounter.append(JSONMember(key: "discharged_at", value: .string(discharged))) }
-        if let location = Self.text(Self.array(resource["location"]).first?["location"]?["display"]) {
-            encounter.append(JSONMember(key: "unit", value: .string(location)))
+        Self.write("admitted_at", admitted, on: tape, to: &out)
+        if let discharged { Self.write("discharged_at", discharged, on: tape, to: &out) }
+        if let location = string(value(value(first(value(resource, "location")), "location"), "display")) {
+            out.string("unit", tape, location)
         }
-        let hospitalization = resource["hospitalization"]
+        let hospitalization = value(resource, "hospitalization")
         if let value = coded(
-            Self.coding(hospitalization?["admitSource"])?.code, .admitSource, Self.admitSources,
+            coding(value(hospitalization, "admitSource")).map { tape.text(of: $0.code) }, .admitSource,
+            Self.admitSources,
             at: place + ".hospitalization.admitSource", "admit source", "a FHIR admit-source code")
         {
-            encounter.append(JSONMember(key: "admit_source", value: .string(value)))
+            out.string("admit_source", value)
         }
         if let value = coded(
-            Self.coding(hospitalization?["dischargeDisposition"])?.code, .dischargeDisposition, Self.dispositions,
-            at: place + ".hospitalization.dischargeDisposition", "discharge disposition",
+            coding(value(hospitalization, "dischargeDisposition")).map { tape.text(of: $0.code) },
+            .dischargeDisposition,
+            Self.dispositions, at: place + ".hospitalization.dischargeDisposition", "discharge disposition",
             "a FHIR discharge-disposition code")
         {
-            encounter.append(JSONMember(key: "discharge_disposition", value: .string(value)))
+            out.string("discharge_disposition", value)
         }
-        var procedures: [JSONValue] = []
-        for entry in resources("Procedure") {
+        var opened = false
+        for entry in entries where entry.type == .procedure {
             let procedure = entry.resource
-            guard let coding = Self.coding(procedure["code"]) else {
+            guard let coding = coding(value(procedure, "code")) else {
                 fail(entry.place + ".code", "no coded procedure")
                 continue
             }
-            let system: String
-            switch coding.system {
-            case "http://www.ama-assn.org/go/cpt": system = "cpt"
-            case "http://www.cms.gov/Medicare/Coding/ICD10": system = "icd10pcs"
-            case "http://snomed.info/sct": system = "snomed"
-            default: system = "other"
+            let kind: String
+            let sent = system(coding)
+            if tape.string(sent, is: "http://www.ama-assn.org/go/cpt") {
+                kind = "cpt"
+            } else if tape.string(sent, is: "http://www.cms.gov/Medicare/Coding/ICD10") {
+                kind = "icd10pcs"
+            } else if tape.string(sent, is: "http://snomed.info/sct") {
+                kind = "snomed"
+            } else {
+                kind = "other"
             }
-            var item = [
-                JSONMember(key: "code", value: .string(coding.code)), JSONMember(key: "system", value: .string(system)),
-            ]
-            if let display = coding.display { item.append(JSONMember(key: "display", value: .string(display))) }
-            if let performed = dateTime(procedure["performedDateTime"], at: entry.place + ".performedDateTime") {
-                item.append(JSONMember(key: "performed_at", value: .string(performed)))
+            let performed = dateTime(value(procedure, "performedDateTime"), at: entry.place + ".performedDateTime")
+            if !opened {
+                out.beginArray("procedures")
+                opened = true
             }
-            procedures.append(.object(item))
+            out.beginElement()
+            out.string("code", tape, coding.code)
+            out.string("system", kind)
+            if let display = display(coding) { out.string("display", tape, display) }
+            if let performed { Self.write("performed_at", performed, on: tape, to: &out) }
+            out.endObject()
         }
-        if !procedures.isEmpty { encounter.append(JSONMember(key: "procedures", value: .array(procedures))) }
-        return encounter
+        if opened { out.endArray() }
+        siteValues.write("encounter", to: &out)
+        out.endObject()
     }
 
-    mutating func diagnoses(principal encounter: JSONItem) -> [JSONValue] {
+    mutating func diagnoses(principal encounter: Int32) {
         // Encounter.diagnosis ranks its conditions: rank 1 is the principal diagnosis.
-        var principal: Set<String> = []
-        for diagnosis in Self.array(encounter["diagnosis"]) {
-            if case .number(1)? = diagnosis["rank"], let target = Self.text(diagnosis["condition"]?["reference"]) {
-                principal.insert(target)
+        var principal: [Int32] = []
+        for diagnosis in tape.elements(value(encounter, "diagnosis")) {
+            if tape.number(value(diagnosis, "rank")) == 1,
+                let target = string(value(value(diagnosis, "condition"), "reference"))
+            {
+                principal.append(target)
             }
         }
-        var result: [JSONValue] = []
-        for entry in resources("Condition") {
+        // Many ranked diagnoses (not a real encounter's): looked up in a set.
+        let principalSet = principal.count > 16 ? Set(principal.map { tape.text(of: $0) }) : nil
+        var opened = false
+        for entry in entries where entry.type == .condition {
             let condition = entry.resource
-            guard let coding = Self.coding(condition["code"]) else {
+            guard let coding = coding(value(condition, "code")) else {
                 fail(entry.place + ".code", "no coded condition")
                 continue
             }
             let sent: String
-            switch coding.system {
-            case "http://hl7.org/fhir/sid/icd-10-cm", "http://hl7.org/fhir/sid/icd-10": sent = "icd10"
-            case "http://snomed.info/sct": sent = "snomed"
-            default: sent = "other"
+            let codingSystem = system(coding)
+            if tape.string(codingSystem, is: "http://hl7.org/fhir/sid/icd-10-cm")
+                || tape.string(codingSystem, is: "http://hl7.org/fhir/sid/icd-10")
+            {
+                sent = "icd10"
+            } else if tape.string(codingSystem, is: "http://snomed.info/sct") {
+                sent = "snomed"
+            } else {
+                sent = "other"
             }
-            let (code, system) = site.mapped(code: coding.code, system: sent)
-            let id = Self.text(condition["id"]).map { "Condition/\($0)" }
-            let categories = Self.array(condition["category"]).compactMap { Self.coding($0)?.code }
+            let mapped = site.codeMaps.isEmpty ? nil : site.mapped(code: tape.text(of: coding.code), system: sent)
+            let isPrincipal: Bool
+            if let id = string(value(condition, "id")) {
+                if let principalSet {
+                    isPrincipal = principalSet.contains("Condition/" + tape.text(of: id))
+                } else {
+                    isPrincipal = principal.contains { tape.string($0, is: "Condition/", followedBy: id) }
+                }
+            } else {
+                isPrincipal = false
+            }
             let kind =
-                id.map(principal.contains) == true
-                ? "principal" : categories.contains("problem-list-item") ? "history" : "secondary"
-            var item = [
-                JSONMember(key: "code", value: .string(code)), JSONMember(key: "system", value: .string(system)),
-            ]
-            if let display = coding.display { item.append(JSONMember(key: "display", value: .string(display))) }
-            item.append(JSONMember(key: "kind", value: .string(kind)))
-            result.append(.object(item))
+                isPrincipal
+                ? "principal"
+                : tape.elements(value(condition, "category")).contains(where: { category in
+                    self.coding(category).map { tape.string($0.code, is: "problem-list-item") } == true
+                }) ? "history" : "secondary"
+            if !opened {
+                out.beginArray("diagnoses")
+                opened = true
+            }
+            out.beginElement()
+            if let mapped {
+                out.string("code", mapped.code)
+                out.string("system", mapped.system)
+            } else {
+                out.string("code", tape, coding.code)
+                out.string("system", sent)
+            }
+            if let display = display(coding) { out.string("display", tape, display) }
+            out.string("kind", kind)
+            out.endObject()
         }
-        return result
+        if opened { out.endArray() }
     }
 
-    mutating func medications() -> [JSONValue] {
-        var result: [JSONValue] = []
-        for entry in resources("MedicationRequest") {
-            let request = entry.resource
-            let concept = request["medicationCodeableConcept"]
-            let rxnorm = Self.coding(concept, ["http://www.nlm.nih.gov/research/umls/rxnorm"])
-            guard let name = Self.text(concept?["text"]) ?? rxnorm?.display ?? Self.coding(concept)?.display else {
+    mutating func medications() {
+        var opened = false
+        for entry in entries where entry.type == .medicationRequest {
+            let concept = value(entry.resource, "medicationCodeableConcept")
+            let rxnorm = coding(concept, system: Self.rxnorm)
+            guard let name = string(value(concept, "text")) ?? display(rxnorm) ?? display(coding(concept)) else {
                 fail(entry.place + ".medicationCodeableConcept", "no medication name (text or a coding's display)")
                 continue
             }
-            var item = [JSONMember(key: "name", value: .string(name))]
-            if let rxnorm { item.append(JSONMember(key: "rxnorm", value: .string(rxnorm.code))) }
-            result.append(.object(item))
+            if !opened {
+                out.beginArray("medications")
+                opened = true
+            }
+            out.beginElement()
+            out.string("name", tape, name)
+            if let rxnorm { out.string("rxnorm", tape, rxnorm.code) }
+            out.endObject()
         }
-        return result
+        if opened { out.endArray() }
     }
 
-    /// Observations: LOINC quantities are labs; LOINC questions answered with a LOINC answer code
-    /// (or a number for a question a screening RiskScreen knows) are screening answers. A
-    /// QuestionnaireResponse's items, by LOINC question code, are screening answers too.
-    mutating func observations() -> (labs: [JSONValue], screenings: [JSONValue]) {
-        var labs: [JSONValue] = []
-        var screenings: [JSONValue] = []
-        let loinc = ["http://loinc.org"]
-        for entry in resources("Observation") {
+    /// Observations: LOINC quantities are labs (written to the event); LOINC questions answered
+    /// with a LOINC answer code (or a number for a question a screening RiskScreen knows) are
+    /// screening answers (written to `screenings`). A QuestionnaireResponse's items, by LOINC
+    /// question code, are screening answers too.
+    mutating func observations(screenings: inout ContractJSONWriter) {
+        var opened = false
+        for entry in entries where entry.type == .observation {
             let observation = entry.resource
-            guard let code = Self.coding(observation["code"], loinc)?.code else { continue }
-            let observed = dateTime(observation["effectiveDateTime"], at: entry.place + ".effectiveDateTime")
-            if let answer = Self.coding(observation["valueCodeableConcept"], loinc)?.code {
-                screenings.append(ContractEvent.screeningAnswer(code, code: answer, value: nil, at: observed))
-            } else if case .number(let value)? = observation["valueQuantity"]?["value"] {
-                if ScreeningCatalog.questions[code] != nil {
-                    screenings.append(ContractEvent.screeningAnswer(code, code: nil, value: value, at: observed))
+            guard let code = coding(value(observation, "code"), system: Self.loinc)?.code else { continue }
+            let observed = dateTime(value(observation, "effectiveDateTime"), at: entry.place + ".effectiveDateTime")
+            if let coded = coding(value(observation, "valueCodeableConcept"), system: Self.loinc)?.code {
+                answer(tape.text(of: code), code: coded, value: nil, at: observed, to: &screenings)
+            } else if let number = tape.number(value(value(observation, "valueQuantity"), "value")) {
+                let question = tape.text(of: code)
+                if ScreeningCatalog.questions[question] != nil {
+                    answer(question, code: nil, value: number, at: observed, to: &screenings)
                 } else {
-                    labs.append(
-                        ContractEvent.lab(
-                            code, value: value, name: nil, unit: Self.text(observation["valueQuantity"]?["unit"]),
-                            at: observed))
+                    if !opened {
+                        out.beginArray("labs")
+                        opened = true
+                    }
+                    out.beginElement()
+                    out.string("loinc", tape, code)
+                    out.number("value", number)
+                    if let unit = string(value(value(observation, "valueQuantity"), "unit")) {
+                        out.string("unit", tape, unit)
+                    }
+                    if let observed { Self.write("observed_at", observed, on: tape, to: &out) }
+                    out.endObject()
                 }
             }
         }
-        for entry in resources("QuestionnaireResponse") {
+        if opened { out.endArray() }
+        for entry in entries where entry.type == .questionnaireResponse {
             let response = entry.resource
-            let authored = dateTime(response["authored"], at: entry.place + ".authored")
-            for (index, item) in Self.array(response["item"]).enumerated() {
-                let question = Self.coding(item["code"], loinc)?.code ?? Self.text(item["linkId"])
-                guard let question else {
+            let authored = dateTime(value(response, "authored"), at: entry.place + ".authored")
+            for (index, item) in tape.elements(value(response, "item")).enumerated() {
+                guard
+                    let question = coding(value(item, "code"), system: Self.loinc)?.code
+                        ?? string(value(item, "linkId"))
+                else {
                     fail("\(entry.place).item[\(index)]", "no LOINC question code nor linkId")
                     continue
                 }
-                for answer in Self.array(item["answer"]) {
-                    if let code = Self.text(answer["valueCoding"]?["code"]) {
-                        screenings.append(ContractEvent.screeningAnswer(question, code: code, value: nil, at: authored))
-                    } else if case .number(let value)? = answer["valueInteger"] ?? answer["valueDecimal"] {
-                        screenings.append(
-                            ContractEvent.screeningAnswer(question, code: nil, value: value, at: authored))
+                let text = tape.text(of: question)
+                for answer in tape.elements(value(item, "answer")) {
+                    if let code = string(value(value(answer, "valueCoding"), "code")) {
+                        self.answer(text, code: code, value: nil, at: authored, to: &screenings)
+                    } else if let number = tape.number(value(answer, "valueInteger") ?? value(answer, "valueDecimal")) {
+                        self.answer(text, code: nil, value: number, at: authored, to: &screenings)
                     }
                 }
             }
         }
-        return (labs, screenings)
     }
 
-    /// Coverage.type by its words (sites code it their own way): Medicare, Medicaid, … else other.
-    func coverage() -> [JSONMember]? {
-        guard let coverage = resources("Coverage").first?.resource else { return nil }
-        if let code = Self.coding(coverage["type"])?.code, let value = site.siteCode(.coverageType, code) {
-            return [JSONMember(key: "type", value: .string(value))]
+    /// One answer to a screening question (LOINC): a coded answer or a number. The instrument is
+    /// `ahc-hrsn` for the questions of that screening RiskScreen knows, else `other`.
+    func answer(
+        _ question: String, code: Int32?, value: Double?, at time: FHIRTime?, to screenings: inout ContractJSONWriter
+    ) {
+        screenings.beginElement()
+        let known = ScreeningCatalog.questions[question]
+        screenings.string("instrument", known?.instrument == "ahc-hrsn" ? "ahc-hrsn" : "other")
+        screenings.string("question", question)
+        if let code { screenings.string("answer_code", tape, code) }
+        if let value { screenings.number("answer_value", value) }
+        if let time { Self.write("answered_at", time, on: tape, to: &screenings) }
+        screenings.endObject()
+    }
+
+    /// Coverage.type by its words (sites code it their own way): Medicare, Medicaid, … else other;
+    /// and the site's coverage fields.
+    mutating func coverage() {
+        var type: String?
+        if let coverage = entries.first(where: { $0.type == .coverage })?.resource {
+            let concept = value(coverage, "type")
+            let code = coding(concept)
+            if let code, let value = site.siteCode(.coverageType, tape.text(of: code.code)) {
+                type = value
+            } else {
+                let words = (display(code).map { tape.text(of: $0) } ?? "") + " " + (text(value(concept, "text")) ?? "")
+                let lowered = Array(words.lowercased().utf8)
+                let medicare = Self.mentions(lowered, "medicare")
+                let medicaid = Self.mentions(lowered, "medicaid")
+                type =
+                    medicare && medicaid
+                    ? "dual"
+                    : medicare
+                        ? "medicare"
+                        : medicaid
+                            ? "medicaid"
+                            : Self.mentions(lowered, "self")
+                                ? "self_pay" : Self.mentions(lowered, "commercial") ? "commercial" : "other"
+            }
         }
-        let words =
-            ((Self.coding(coverage["type"])?.display ?? "") + " " + (Self.text(coverage["type"]?["text"]) ?? ""))
-            .lowercased()
-        let type =
-            words.contains("medicare") && words.contains("medicaid")
-            ? "dual"
-            : words.contains("medicare")
-                ? "medicare"
-                : words.contains("medicaid")
-                    ? "medicaid"
-                    : words.contains("self") ? "self_pay" : words.contains("commercial") ? "commercial" : "other"
-        return [JSONMember(key: "type", value: .string(type))]
+        guard type != nil || siteValues.setsAny(in: "coverage") else { return }
+        out.beginObject("coverage")
+        if let type { out.string("type", type) }
+        siteValues.write("coverage", to: &out)
+        out.endObject()
+    }
+
+    /// Whether `text` holds `word` (bytes compared; Foundation's search is slow for so little).
+    static func mentions(_ text: [UInt8], _ word: StaticString) -> Bool {
+        let word = UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
+        guard text.count >= word.count else { return false }
+        for start in 0...(text.count - word.count) where text[start] == word[0] {
+            if text[start..<start + word.count].elementsEqual(word) { return true }
+        }
+        return false
     }
 
     /// The site mapping's observation fields: the first Observation whose code has the site's
     /// code, its value from valueCodeableConcept, valueString, valueBoolean, valueInteger or
     /// valueQuantity. (Site segments are HL7 v2's alone.)
-    mutating func siteFields() -> SiteFieldValues {
-        var values = SiteFieldValues()
-        let observations = resources("Observation")
+    mutating func readSiteFields() {
         for field in site.fields {
             guard case .observation(let code) = field.source else { continue }
-            let found = observations.first { entry in
-                Self.array(entry.resource["code"]?["coding"]).contains { Self.text($0["code"]) == code }
+            let found = entries.first { entry in
+                entry.type == .observation
+                    && tape.elements(value(value(entry.resource, "code"), "coding")).contains {
+                        tape.string(string(value($0, "code")), equals: code)
+                    }
             }
             guard let found else { continue }
-            let place = found.place
             let observation = found.resource
             var raw: String?
-            var element = place + ".value"
-            if let coded = Self.coding(observation["valueCodeableConcept"])?.code {
-                raw = coded
-                element = place + ".valueCodeableConcept"
-            } else if let text = Self.text(observation["valueString"]) {
+            var element = ".value"
+            if let coded = coding(value(observation, "valueCodeableConcept"))?.code {
+                raw = tape.text(of: coded)
+                element = ".valueCodeableConcept"
+            } else if let text = text(value(observation, "valueString")) {
                 raw = text
-                element = place + ".valueString"
-            } else if case .bool(let flag)? = observation["valueBoolean"] {
+                element = ".valueString"
+            } else if let flag = tape.bool(value(observation, "valueBoolean")) {
                 raw = flag ? "true" : "false"
-                element = place + ".valueBoolean"
-            } else if case .number(let number)? = observation["valueInteger"] ?? observation["valueQuantity"]?["value"]
+                element = ".valueBoolean"
+            } else if let number = tape.number(
+                value(observation, "valueInteger") ?? value(value(observation, "valueQuantity"), "value"))
             {
                 raw = number == number.rounded() && abs(number) < 1e15 ? String(Int(number)) : String(number)
-                element = place + (observation["valueInteger"] != nil ? ".valueInteger" : ".valueQuantity.value")
+                element = value(observation, "valueInteger") != nil ? ".valueInteger" : ".valueQuantity.value"
             }
             guard let raw else { continue }
             switch field.value(raw, zone: zone) {
-            case .success(let value): values.set(field.target, value)
-            case .failure(let error): fail(element, error.message)
+            case .success(let value): siteValues.set(field.target, value)
+            case .failure(let error): fail(found.place + element, error.message)
             }
         }
-        return values
     }
 }

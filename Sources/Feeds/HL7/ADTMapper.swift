@@ -73,7 +73,7 @@ private struct Mapping {
     var errors: [EventValidationError] = []
     var out = ContractJSONWriter()
     /// The site fields' values, by contract field (the last one read of each).
-    var siteValues: [(name: String, value: JSONValue)] = []
+    var siteValues = SiteFieldValues()
 
     static let pid = HL7Message.packed("PID" as StaticString)
     static let pv1 = HL7Message.packed("PV1" as StaticString)
@@ -233,7 +233,7 @@ private struct Mapping {
         diagnoses()
         let screenings = observations()
         coverage()
-        if !screenings.isEmpty || siteValues.contains(where: { $0.name.hasPrefix("social.") }) {
+        if !screenings.isEmpty || siteValues.setsAny(in: "social") {
             out.beginObject("social")
             if !screenings.isEmpty {
                 out.beginArray("screenings")
@@ -244,7 +244,7 @@ private struct Mapping {
             out.endObject()
         }
         for object in ["utilization", "functional"]
-        where siteValues.contains(where: { $0.name.hasPrefix(object + ".") }) {
+        where siteValues.setsAny(in: object) {
             out.beginObject(named: object)
             writeSiteMembers(object)
             out.endObject()
@@ -254,28 +254,10 @@ private struct Mapping {
     }
 
     /// Whether a site field sets `name` (which the standard field then leaves to it).
-    func siteSets(_ name: String) -> Bool { siteValues.contains { $0.name == name } }
+    func siteSets(_ name: String) -> Bool { siteValues.sets(name) }
 
-    /// The site fields' members of the object `prefix` (one level; a nested object, such as
-    /// `social.caregiver`, as an object of its own).
-    mutating func writeSiteMembers(_ prefix: String) {
-        let head = prefix + "."
-        var nested: [String] = []
-        for (name, value) in siteValues where name.hasPrefix(head) {
-            let rest = name.dropFirst(head.count)
-            if let dot = rest.firstIndex(of: ".") {
-                let inner = String(rest[..<dot])
-                if !nested.contains(inner) { nested.append(inner) }
-            } else {
-                out.member(named: String(rest), value)
-            }
-        }
-        for inner in nested {
-            out.beginObject(named: inner)
-            writeSiteMembers(head + inner)
-            out.endObject()
-        }
-    }
+    /// The site fields' members of the object `prefix`.
+    mutating func writeSiteMembers(_ prefix: String) { siteValues.write(prefix, to: &out) }
 
     mutating func patient() {
         out.beginObject("patient")
@@ -545,7 +527,7 @@ private struct Mapping {
         if let in1 = message.first(Self.in1), let raw = text(in1, 15) {
             type = site.siteCode(.coverageType, raw) ?? Self.coverageTypes[raw.uppercased()] ?? "other"
         }
-        guard type != nil || siteValues.contains(where: { $0.name.hasPrefix("coverage.") }) else { return }
+        guard type != nil || siteValues.setsAny(in: "coverage") else { return }
         out.beginObject("coverage")
         if let type { out.string("type", type) }
         writeSiteMembers("coverage")
@@ -581,8 +563,7 @@ private struct Mapping {
             guard let raw else { continue }
             switch field.value(raw, zone: zone) {
             case .success(let value):
-                siteValues.removeAll { $0.name == field.target.name }
-                siteValues.append((field.target.name, value))
+                siteValues.set(field.target, value)
             case .failure(let error): fail(place, error.message)
             }
         }
