@@ -7,7 +7,11 @@ import Rules
 //   ProfileEvaluation [evaluate|decode|parse|pipeline] [EVENT.json] [N]
 //   ProfileEvaluation hl7 MESSAGE.hl7 [N]   (read, map and validate an HL7 v2 file N times)
 //   ProfileEvaluation fhir BUNDLE.json [N]  (the same for a FHIR bundle)
+//   ProfileEvaluation fhir-map BUNDLE.json [N]  (only the mapping, on a bundle parsed once)
 //   ProfileEvaluation attempt FILE [N]      (the event decoder on any JSON, valid event or not)
+//   ProfileEvaluation feed-ratio FILE [N] --batches B  (an HL7 or FHIR file's read+map against the
+//       decode+validate of the contract event it becomes, alternating in each round: the median
+//       of each and of the rounds' ratios, steady on a noisy machine)
 // evaluate: the shipped rules on one decoded event N times (the default);
 // decode: decode and validate the file N times; parse: only the JSON reader (JSONValue.parse);
 // pipeline: decode + evaluate.
@@ -16,7 +20,7 @@ import Rules
 let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent()
 var arguments = Array(CommandLine.arguments.dropFirst())
-let modes = ["evaluate", "decode", "parse", "pipeline", "hl7", "fhir", "attempt"]
+let modes = ["evaluate", "decode", "parse", "pipeline", "hl7", "fhir", "fhir-map", "attempt", "feed-ratio"]
 let mode = arguments.first.flatMap { modes.contains($0) ? $0 : nil } ?? "evaluate"
 if arguments.first == mode { arguments.removeFirst() }
 var batches = 1
@@ -31,8 +35,9 @@ guard let ruleSet = RuleSetLoader().load(paths: [root.appendingPathComponent("ru
     let data = try? Data(contentsOf: file)
 else { fatalError("cannot load the rules or \(path)") }
 // The event the other modes evaluate (an HL7 file is not one).
-let event = ["hl7", "fhir", "attempt"].contains(mode) ? nil : try? EventDecoder().decode([UInt8](data))
-if !["hl7", "fhir", "attempt"].contains(mode) && event == nil { fatalError("\(path) is not a valid event") }
+let feedModes = ["hl7", "fhir", "fhir-map", "attempt", "feed-ratio"]
+let event = feedModes.contains(mode) ? nil : try? EventDecoder().decode([UInt8](data))
+if !feedModes.contains(mode) && event == nil { fatalError("\(path) is not a valid event") }
 let bytes = [UInt8](data)
 let now = Timestamp(secondsSinceEpoch: 1_795_400_000)
 var count = 0
@@ -58,6 +63,15 @@ var count = 0
                 count &+= event.diagnoses.count
             }
         }
+    case "fhir-map":
+        // The mapping alone, on a bundle parsed once.
+        let site = FeedInput(timeZone: TimeZone(identifier: "America/New_York")!)
+        guard let tape = JSONTape.parse(bytes) else { fatalError("\(path) is not JSON") }
+        for _ in 0..<iterations {
+            if case .success(.event(let contract)) = site.fhir(document: tape.root, bytes: bytes).result {
+                count &+= contract.bytes.count
+            }
+        }
     case "attempt":
         // The decoder's reader and validator on any file, valid event or not (a FHIR bundle's parse).
         for _ in 0..<iterations { count &+= (try? EventDecoder().decode(bytes)) == nil ? 1 : 0 }
@@ -72,6 +86,43 @@ var count = 0
     default:
         for _ in 0..<iterations { count &+= ruleSet.evaluate(event!, now: now).findings.count }
     }
+}
+
+if mode == "feed-ratio" {
+    // Read+map of the feed file (HL7 v2 by its extension, else FHIR), then the decode of the
+    // contract event it maps to, in turn within each round.
+    let site = FeedInput(timeZone: TimeZone(identifier: "America/New_York")!)
+    let isHL7 = path.hasSuffix(".hl7")
+    func mapped() -> [UInt8]? {
+        let items = isHL7 ? site.hl7(bytes) : [site.fhir(bytes)]
+        guard items.count == 1, case .success(.event(let contract)) = items[0].result else { return nil }
+        return contract.bytes
+    }
+    guard let contract = mapped() else { fatalError("\(path) does not map to one contract event") }
+    func time(_ body: () -> Void) -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        body()
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / Double(iterations)
+    }
+    func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted.count % 2 == 1
+            ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    }
+    var feed: [Double] = []
+    var decode: [Double] = []
+    for _ in 0..<batches {
+        feed.append(time { for _ in 0..<iterations { count &+= mapped()?.count ?? 0 } })
+        decode.append(
+            time { for _ in 0..<iterations { count &+= (try? EventDecoder().decode(contract))?.diagnoses.count ?? 0 } })
+    }
+    let ratios = zip(feed, decode).map { $0 / $1 }
+    print(
+        "feed-ratio: \(batches) rounds of \(iterations); read+map \(String(format: "%.2f", median(feed) / 1e3)) µs"
+            + " (\(bytes.count) bytes), decode+validate of its contract event \(String(format: "%.2f", median(decode) / 1e3)) µs"
+            + " (\(contract.count) bytes); read+map / decode: median \(String(format: "%.2f", median(ratios)))×"
+            + " (rounds \(String(format: "%.2f", ratios.min()!))–\(String(format: "%.2f", ratios.max()!))), \(count)")
+    exit(0)
 }
 
 var means: [Double] = []
