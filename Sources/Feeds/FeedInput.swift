@@ -110,14 +110,17 @@ public struct FeedInput: Sendable {
         switch format ?? (name.lowercased().hasSuffix(".hl7") || HL7Reader.looksLikeHL7(bytes) ? .hl7 : nil) {
         case .hl7?: items = hl7(bytes)
         case .fhir?: items = [fhir(bytes)]
-        case .json?, nil:
-            do {
+        case .json?:
+            do throws(InvalidEvent) {
                 return [.event(try EventDecoder().decode(bytes), contract: nil)]
             } catch {
-                guard format == nil, let document = FHIRBundleMapper.resource(in: bytes) else {
-                    return [.invalid(error.errors)]
-                }
-                items = [fhir(document: document, bytes: bytes)]
+                return [.invalid(error.errors)]
+            }
+        case nil:
+            switch Self.readJSON(bytes) {
+            case .event(let event): return [.event(event, contract: nil)]
+            case .invalid(let error): return [.invalid(error.errors)]
+            case .fhir(let document): items = [fhir(document: document, bytes: bytes)]
             }
         }
         return items.map { item in
@@ -131,6 +134,38 @@ public struct FeedInput: Sendable {
                     return .invalid(error.errors)
                 }
             }
+        }
+    }
+}
+
+/// A JSON inbox file read once: a contract event, or — when it is not one and its root has a
+/// `resourceType` — the FHIR resource to map, or why it is neither.
+public enum JSONFeedFile {
+    case event(Event)
+    case fhir(JSONItem)
+    case invalid(InvalidEvent)
+}
+
+extension FeedInput {
+    /// Reads a JSON file as the daemon does: a contract event first, a FHIR resource only when it
+    /// is not one (the contract path pays nothing for FHIR), the document parsed once for both.
+    public static func readJSON(_ bytes: [UInt8]) -> JSONFeedFile {
+        guard let tape = JSONTape.parse(bytes) else {
+            // Not JSON: the decoder says where.
+            do throws(InvalidEvent) {
+                return .event(try EventDecoder().decode(bytes))
+            } catch {
+                return .invalid(error)
+            }
+        }
+        let root = tape.root
+        // A resource without schema_version (which every contract event has) is not validated as
+        // an event first: it cannot be one.
+        if FHIRBundleMapper.isFHIR(root), root["schema_version"] == nil { return .fhir(root) }
+        do throws(InvalidEvent) {
+            return .event(try EventDecoder().decode(tape: tape))
+        } catch {
+            return FHIRBundleMapper.isFHIR(root) ? .fhir(root) : .invalid(error)
         }
     }
 }

@@ -207,13 +207,11 @@ public final class EventProcessor {
         let digest = hasher.hexDigest()
         if name.hasSuffix(".hl7") { return try readHL7(name, bytes: bytes, digest: digest, now: now) }
         let decoded: Result<Event, InvalidEvent>
-        do {
-            decoded = .success(try EventDecoder().decode(bytes))
-        } catch {
-            decoded = .failure(error)
-        }
-        // Not a contract event: a FHIR bundle is read as one (the contract path is unchanged).
-        if case .failure = decoded, let document = FHIRBundleMapper.resource(in: bytes) {
+        switch FeedInput.readJSON(bytes) {
+        case .event(let event): decoded = .success(event)
+        case .invalid(let error): decoded = .failure(error)
+        case .fhir(let document):
+            // Not a contract event: a FHIR bundle is read as one (the contract path is unchanged).
             return try readFeed(name, [feedInput.fhir(document: document, bytes: bytes)], digest: digest, now: now)
         }
         do {

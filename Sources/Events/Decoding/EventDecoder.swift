@@ -31,6 +31,12 @@ public struct EventDecoder: Sendable {
                         message: "invalid JSON at line \(error.line), column \(error.column): \(error.message)")
                 ], eventID: nil)
         }
+        return try decode(tape: tape)
+    }
+
+    /// Validates a document already read (by ``JSONTape/parse(_:)``, which reads as this decoder
+    /// does at its default depth), so that a file read to tell what it is is not read twice.
+    public func decode(tape: JSONTape) throws(InvalidEvent) -> Event {
         var validator = EventValidator()
         if let event = validator.event(tape.root), validator.errors.isEmpty { return event }
         throw InvalidEvent(errors: validator.reportedErrors, eventID: validator.eventID)
