@@ -93,9 +93,19 @@ if mode == "feed-ratio" {
     // contract event it maps to, in turn within each round.
     let site = FeedInput(timeZone: TimeZone(identifier: "America/New_York")!)
     let isHL7 = path.hasSuffix(".hl7")
+    // As the daemon reads an inbox file: HL7 by name; JSON as a contract event first, a FHIR
+    // resource when it is not one.
     func mapped() -> [UInt8]? {
-        let items = isHL7 ? site.hl7(bytes) : [site.fhir(bytes)]
-        guard items.count == 1, case .success(.event(let contract)) = items[0].result else { return nil }
+        let item: FeedItem
+        if isHL7 {
+            let items = site.hl7(bytes)
+            guard items.count == 1 else { return nil }
+            item = items[0]
+        } else {
+            guard case .fhir(let document) = FeedInput.readJSON(bytes) else { return nil }
+            item = site.fhir(document: document, bytes: bytes)
+        }
+        guard case .success(.event(let contract)) = item.result else { return nil }
         return contract.bytes
     }
     guard let contract = mapped() else { fatalError("\(path) does not map to one contract event") }
