@@ -153,6 +153,80 @@ struct FHIRBundleMapperTests {
         }
         #expect(invalid.errors.map(\.path) == ["$"])
     }
+
+    @Test(
+        "a large bundle reads as a small one: the last entry a reference names wins, every rank-1 condition is principal"
+    )
+    func largeBundle() throws {
+        let sample = try Self.sample("message-a01-admission.json")
+        guard case .array(var entries)? = sample["entry"] else { throw CancellationError() }
+        let patient = try #require(
+            entries.first { $0["resource"]?["resourceType"] == .string("Patient") })
+        // The same patient again, later in the bundle, under another identifier: it is the one named.
+        let later = editing(patient, ["resource", "identifier", 0, "value"], .string("LATER-1"))
+        entries.append(later)
+        let small = editing(sample, ["entry"], .array(entries))
+        // 60 more conditions, 20 of them ranked 1 by the encounter, and 300 unrelated entries:
+        // over 64 entries, references are looked up in a table.
+        let conditions = (0..<60).map { index -> JSONValue in
+            .object([
+                JSONMember(key: "fullUrl", value: .string("urn:uuid:c\(index)")),
+                JSONMember(
+                    key: "resource",
+                    value: .object([
+                        JSONMember(key: "resourceType", value: "Condition"),
+                        JSONMember(key: "id", value: .string("c\(index)")),
+                        JSONMember(
+                            key: "code",
+                            value: .object([
+                                JSONMember(
+                                    key: "coding",
+                                    value: .array([
+                                        .object([
+                                            JSONMember(key: "system", value: "http://hl7.org/fhir/sid/icd-10-cm"),
+                                            JSONMember(key: "code", value: "I10"),
+                                        ])
+                                    ]))
+                            ])),
+                    ])),
+            ])
+        }
+        let others = (0..<300).map { index -> JSONValue in
+            .object([
+                JSONMember(key: "fullUrl", value: .string("urn:uuid:o\(index)")),
+                JSONMember(
+                    key: "resource",
+                    value: .object([
+                        JSONMember(key: "resourceType", value: "Practitioner"),
+                        JSONMember(key: "id", value: .string("o\(index)")),
+                    ])),
+            ])
+        }
+        let encounterIndex = try #require(
+            entries.firstIndex { $0["resource"]?["resourceType"] == .string("Encounter") })
+        guard case .array(let ranked)? = entries[encounterIndex]["resource"]?["diagnosis"] else {
+            throw CancellationError()
+        }
+        let moreRanked = stride(from: 0, to: 60, by: 3).map { index -> JSONValue in
+            .object([
+                JSONMember(
+                    key: "condition",
+                    value: .object([JSONMember(key: "reference", value: .string("Condition/c\(index)"))])),
+                JSONMember(key: "rank", value: 1),
+            ])
+        }
+        var large = editing(small, ["entry"], .array(entries + conditions + others))
+        large = editing(large, ["entry", encounterIndex, "resource", "diagnosis"], .array(ranked + moreRanked))
+        for bundle in [small, large] {
+            let event = try event(bundle)
+            #expect(event.patient.id == "LATER-1", "the later of two entries with the same reference")
+        }
+        let event = try event(large)
+        let kinds = event.diagnoses.suffix(60).map { $0.kind?.rawValue ?? "" }
+        #expect(kinds.enumerated().allSatisfy { ($0.offset % 3 == 0) == ($0.element == "principal") }, "\(kinds)")
+        #expect(kinds.filter { $0 == "principal" }.count == 20)
+        #expect(event.diagnoses.first?.kind?.rawValue == "principal", "the sample's own ranked condition too")
+    }
 }
 
 @Suite("Moving the HL7 and FHIR samples with the clock, for the demonstration")
