@@ -159,13 +159,14 @@ extension FeedInput {
             }
         }
         let root = tape.root
+        let isFHIR = FHIRBundleMapper.isFHIR(root)
         // A resource without schema_version (which every contract event has) is not validated as
         // an event first: it cannot be one.
-        if FHIRBundleMapper.isFHIR(root), root["schema_version"] == nil { return .fhir(root) }
+        if isFHIR, root["schema_version"] == nil { return .fhir(root) }
         do throws(InvalidEvent) {
             return .event(try EventDecoder().decode(tape: tape))
         } catch {
-            return FHIRBundleMapper.isFHIR(root) ? .fhir(root) : .invalid(error)
+            return isFHIR ? .fhir(root) : .invalid(error)
         }
     }
 }

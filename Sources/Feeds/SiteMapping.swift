@@ -223,9 +223,6 @@ public struct SiteFieldTarget: Sendable, Equatable {
     public var name: String
     public var kind: Kind
 
-    /// Its keys from the event's root.
-    var path: [String] { name.split(separator: ".").map(String.init) }
-
     /// The contract fields a site field may set: facts about the patient's situation that a
     /// standard feed has no place for.
     public static let all: [SiteFieldTarget] = [
@@ -270,7 +267,28 @@ struct SiteFieldValues {
 
     /// Whether a site field sets anything inside the object `object` (`social`).
     func setsAny(in object: String) -> Bool {
-        !values.isEmpty && values.contains { $0.name.hasPrefix(object + ".") }
+        values.contains { $0.name.hasPrefix(object + ".") }
+    }
+
+    /// The end of an event both mappers write alike: `social` (the screening answers written in
+    /// `screenings`, and the site's social fields), then the site's `utilization` and
+    /// `functional` objects — each only when it holds something.
+    func writeSocialAndSiteObjects(screenings: ContractJSONWriter, to out: inout ContractJSONWriter) {
+        if !screenings.isEmpty || setsAny(in: "social") {
+            out.beginObject("social")
+            if !screenings.isEmpty {
+                out.beginArray("screenings")
+                out.members(of: screenings)
+                out.endArray()
+            }
+            write("social", to: &out)
+            out.endObject()
+        }
+        for object in ["utilization", "functional"] where setsAny(in: object) {
+            out.beginObject(named: object)
+            write(object, to: &out)
+            out.endObject()
+        }
     }
 
     /// The site fields' members of the object `prefix` (one level; a nested object, such as

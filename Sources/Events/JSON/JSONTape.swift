@@ -244,13 +244,10 @@ public struct JSONObjectView: Sequence {
 }
 
 /// Reading a tape by node index, for a reader on a hot path (the FHIR mapper): no ``JSONItem``
-/// per step and no `String` until one is wanted. A node is an `Int32` from ``rootNode``,
-/// ``value(_:_:)`` or ``elements(_:)``; every accessor takes an optional node and answers `nil`
+/// per step and no `String` until one is wanted. A node is an `Int32` from
+/// ``JSONObjectView/tapeNode``, ``value(_:_:)`` or ``elements(_:)``; every accessor takes an optional node and answers `nil`
 /// (or nothing) when the node is absent or of another kind, so lookups chain.
 extension JSONTape {
-    /// The document's root node.
-    public var rootNode: Int32 { 0 }
-
     /// Whether `node` is an object.
     public func isObject(_ node: Int32?) -> Bool {
         guard let node else { return false }
@@ -261,13 +258,6 @@ extension JSONTape {
     public func value(_ object: Int32?, _ key: StaticString) -> Int32? {
         guard let object, nodes[Int(object)].kind == .object else { return nil }
         return member(object, UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
-    }
-
-    /// The value node of `key` (a key known at run time).
-    public func value(_ object: Int32?, named key: String) -> Int32? {
-        guard let object, nodes[Int(object)].kind == .object else { return nil }
-        var key = key
-        return key.withUTF8 { member(object, $0) }
     }
 
     /// The value node of the key `expected` in the object node `object`.
@@ -465,9 +455,6 @@ extension JSONTape {
         guard let node, nodes[Int(node)].kind == .bool else { return nil }
         return nodes[Int(node)].flag
     }
-
-    /// `node` as a ``JSONItem`` (for code that reads values, not nodes).
-    public func itemAt(_ node: Int32) -> JSONItem { item(node) }
 }
 
 extension JSONObjectView {

@@ -61,11 +61,14 @@ extension JSONValue {
 
     /// Whether `text` needs no escape at all: it is written between quotes as it is.
     static func needsNoEscape(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
-        for byte in text
-        where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == 0x7F || byte == 0xE2 {
-            return false
-        }
-        return true
+        text.allSatisfy(isCopied)
+    }
+
+    /// Whether `byte` is copied as it is, never the start of an escape (an `E2` may begin U+2028
+    /// or U+2029, which are escaped).
+    @inline(__always)
+    private static func isCopied(_ byte: UInt8) -> Bool {
+        byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") && byte != 0x7F && byte != 0xE2
     }
 
     /// The escaped content of a JSON string (without its quotes).
@@ -77,7 +80,7 @@ extension JSONValue {
         }
         while index < text.count {
             let byte = text[index]
-            if byte >= 0x20, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\"), byte != 0x7F, byte != 0xE2 {
+            if isCopied(byte) {
                 index += 1
                 continue
             }

@@ -61,29 +61,15 @@ private enum FHIRResourceType {
     case messageHeader, encounter, patient, condition, procedure, medicationRequest, observation
     case questionnaireResponse, coverage, other
 
+    /// The names the mapping reads, most frequent first.
+    static let names: [(name: StaticString, type: FHIRResourceType)] = [
+        ("Observation", .observation), ("Condition", .condition), ("Encounter", .encounter), ("Patient", .patient),
+        ("MessageHeader", .messageHeader), ("Procedure", .procedure), ("MedicationRequest", .medicationRequest),
+        ("QuestionnaireResponse", .questionnaireResponse), ("Coverage", .coverage),
+    ]
+
     init(_ node: Int32?, on tape: JSONTape) {
-        guard let node else {
-            self = .other
-            return
-        }
-        self =
-            tape.string(node, is: "Observation")
-            ? .observation
-            : tape.string(node, is: "Condition")
-                ? .condition
-                : tape.string(node, is: "Encounter")
-                    ? .encounter
-                    : tape.string(node, is: "Patient")
-                        ? .patient
-                        : tape.string(node, is: "MessageHeader")
-                            ? .messageHeader
-                            : tape.string(node, is: "Procedure")
-                                ? .procedure
-                                : tape.string(node, is: "MedicationRequest")
-                                    ? .medicationRequest
-                                    : tape.string(node, is: "QuestionnaireResponse")
-                                        ? .questionnaireResponse
-                                        : tape.string(node, is: "Coverage") ? .coverage : .other
+        self = Self.names.first { tape.string(node, is: $0.name) }?.type ?? .other
     }
 }
 
@@ -372,21 +358,7 @@ private struct FHIRMapping {
         var screenings = ContractJSONWriter(capacity: 0)
         observations(screenings: &screenings)
         coverage()
-        if !screenings.isEmpty || siteValues.setsAny(in: "social") {
-            out.beginObject("social")
-            if !screenings.isEmpty {
-                out.beginArray("screenings")
-                out.members(of: screenings)
-                out.endArray()
-            }
-            siteValues.write("social", to: &out)
-            out.endObject()
-        }
-        for object in ["utilization", "functional"] where siteValues.setsAny(in: object) {
-            out.beginObject(named: object)
-            siteValues.write(object, to: &out)
-            out.endObject()
-        }
+        siteValues.writeSocialAndSiteObjects(screenings: screenings, to: &out)
         out.endObject()
         errors += siteErrors
         return .event(FeedEvent(bytes: out.bytes))

@@ -233,22 +233,7 @@ private struct Mapping {
         diagnoses()
         let screenings = observations()
         coverage()
-        if !screenings.isEmpty || siteValues.setsAny(in: "social") {
-            out.beginObject("social")
-            if !screenings.isEmpty {
-                out.beginArray("screenings")
-                out.members(of: screenings)
-                out.endArray()
-            }
-            writeSiteMembers("social")
-            out.endObject()
-        }
-        for object in ["utilization", "functional"]
-        where siteValues.setsAny(in: object) {
-            out.beginObject(named: object)
-            writeSiteMembers(object)
-            out.endObject()
-        }
+        siteValues.writeSocialAndSiteObjects(screenings: screenings, to: &out)
         out.endObject()
         return .event(FeedEvent(bytes: out.bytes))
     }
