@@ -3,31 +3,108 @@ import Events
 /// A contract event written straight into JSON bytes as a feed message is mapped: no tree of
 /// values in between. Members are written in the order they come; strings are escaped as
 /// ``JSONValue/serialized`` escapes them (so the bytes read back as the same text).
-struct ContractJSONWriter {
-    private(set) var bytes: [UInt8] = []
+///
+/// The bytes go into a buffer of its own, written through a pointer: room is made once for a
+/// whole member (its comma, key and value), not checked byte by byte as an array's appends do.
+/// Not copyable: one mapping owns it, and the buffer is freed with it.
+struct ContractJSONWriter: ~Copyable, ByteOutput {
+    private var base: UnsafeMutablePointer<UInt8>
+    private var count = 0
+    private var capacity: Int
     /// Whether the container being written already has a member (the next one needs a comma).
     private var hasMember = false
 
-    init(capacity: Int = 2048) { bytes.reserveCapacity(capacity) }
+    init(capacity: Int = 2048) {
+        self.capacity = max(capacity, 64)
+        base = .allocate(capacity: self.capacity)
+    }
 
-    private mutating func append(_ text: StaticString) {
-        bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    deinit { base.deallocate() }
+
+    /// What has been written.
+    var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
+
+    /// Whether nothing has been written.
+    var isEmpty: Bool { count == 0 }
+
+    /// Makes room for `extra` more bytes.
+    @inline(__always)
+    private mutating func reserve(_ extra: Int) {
+        if count + extra > capacity { grow(to: count + extra) }
+    }
+
+    @inline(never)
+    private mutating func grow(to needed: Int) {
+        let larger = max(needed, capacity * 2)
+        let moved = UnsafeMutablePointer<UInt8>.allocate(capacity: larger)
+        moved.initialize(from: base, count: count)
+        base.deallocate()
+        base = moved
+        capacity = larger
+    }
+
+    /// One byte, room made.
+    @inline(__always)
+    private mutating func put(_ byte: UInt8) {
+        base[count] = byte
+        count += 1
+    }
+
+    /// `length` bytes from `source`, room made: short runs (keys, codes) copied here, eight
+    /// bytes at a time, rather than by a call.
+    @inline(__always)
+    private mutating func put(_ source: UnsafePointer<UInt8>, _ length: Int) {
+        let target = base + count
+        if length > 32 {
+            target.update(from: source, count: length)
+        } else {
+            var offset = 0
+            while offset + 8 <= length {
+                UnsafeMutableRawPointer(target + offset).storeBytes(
+                    of: UnsafeRawPointer(source + offset).loadUnaligned(as: UInt64.self), as: UInt64.self)
+                offset += 8
+            }
+            while offset < length {
+                target[offset] = source[offset]
+                offset += 1
+            }
+        }
+        count += length
+    }
+
+    /// One byte (``ByteOutput``: the HL7 date-times are written through it).
+    mutating func append(_ byte: UInt8) {
+        reserve(1)
+        put(byte)
+    }
+
+    /// Bytes as they are.
+    private mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let start = bytes.baseAddress, !bytes.isEmpty else { return }
+        reserve(bytes.count)
+        put(start, bytes.count)
+    }
+
+    /// A key and its colon, after a comma when the container has a member; room is made for
+    /// `value` more bytes after it.
+    private mutating func key(_ key: StaticString, value: Int = 0) {
+        let length = key.utf8CodeUnitCount
+        reserve(length + 4 + value)
+        if hasMember { put(UInt8(ascii: ",")) }
+        hasMember = true
+        put(UInt8(ascii: "\""))
+        put(key.utf8Start, length)
+        put(UInt8(ascii: "\""))
+        put(UInt8(ascii: ":"))
     }
 
     private mutating func separate() {
-        if hasMember { bytes.append(UInt8(ascii: ",")) }
+        if hasMember { append(UInt8(ascii: ",")) }
         hasMember = true
     }
 
-    private mutating func key(_ key: StaticString) {
-        separate()
-        bytes.append(UInt8(ascii: "\""))
-        append(key)
-        append("\":")
-    }
-
     mutating func beginObject() {
-        bytes.append(UInt8(ascii: "{"))
+        append(UInt8(ascii: "{"))
         hasMember = false
     }
 
@@ -38,23 +115,24 @@ struct ContractJSONWriter {
     }
 
     mutating func beginObject(_ name: StaticString) {
-        key(name)
-        beginObject()
+        key(name, value: 1)
+        put(UInt8(ascii: "{"))
+        hasMember = false
     }
 
     mutating func endObject() {
-        bytes.append(UInt8(ascii: "}"))
+        append(UInt8(ascii: "}"))
         hasMember = true
     }
 
     mutating func beginArray(_ name: StaticString) {
-        key(name)
-        bytes.append(UInt8(ascii: "["))
+        key(name, value: 1)
+        put(UInt8(ascii: "["))
         hasMember = false
     }
 
     mutating func endArray() {
-        bytes.append(UInt8(ascii: "]"))
+        append(UInt8(ascii: "]"))
         hasMember = true
     }
 
@@ -71,15 +149,21 @@ struct ContractJSONWriter {
     }
 
     /// A string member whose text is the string node `node` of `tape`.
-    mutating func string(_ name: StaticString, _ tape: JSONTape, _ node: Int32) {
-        key(name)
-        tape.appendJSONString(node, to: &bytes)
+    mutating func string(_ name: StaticString, _ tape: JSONTape.Reader, _ node: Int32) {
+        if let plain = tape.plainJSONString(node) {
+            // Plain as sent: copied, quotes and all, with its key in one reservation.
+            key(name, value: plain.count)
+            put(plain.baseAddress!, plain.count)
+        } else {
+            key(name)
+            tape.withUTF8(node) { writeString($0) }
+        }
     }
 
-    /// A member whose value is already written: `write` appends it.
-    mutating func member(_ name: StaticString, _ write: (inout [UInt8]) -> Void) {
+    /// A member whose value `write` writes (through ``append(_:)``).
+    mutating func member(_ name: StaticString, _ write: (inout ContractJSONWriter) -> Void) {
         key(name)
-        write(&bytes)
+        write(&self)
     }
 
     /// A member named at run time (a site field's key).
@@ -87,8 +171,8 @@ struct ContractJSONWriter {
         separate()
         var name = name
         name.withUTF8 { writeString($0) }
-        bytes.append(UInt8(ascii: ":"))
-        bytes += value.serializedBytes
+        append(UInt8(ascii: ":"))
+        value.serializedBytes.withUnsafeBufferPointer { append($0) }
     }
 
     /// A member that opens an object named at run time.
@@ -96,37 +180,50 @@ struct ContractJSONWriter {
         separate()
         var name = name
         name.withUTF8 { writeString($0) }
-        bytes.append(UInt8(ascii: ":"))
+        append(UInt8(ascii: ":"))
         beginObject()
     }
 
     mutating func number(_ name: StaticString, _ value: Double) {
         key(name)
-        if value == value.rounded(), abs(value) < 1e15 {
-            bytes += String(Int64(value)).utf8
-        } else {
-            bytes += String(value).utf8
-        }
+        var text = value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+        text.withUTF8 { append($0) }
     }
 
     mutating func integer(_ name: StaticString, _ value: Int) {
         key(name)
-        bytes += String(value).utf8
+        var text = String(value)
+        text.withUTF8 { append($0) }
     }
 
     /// Another writer's members, as members of the container being written.
-    mutating func members(of other: ContractJSONWriter) {
-        guard !other.bytes.isEmpty else { return }
-        if hasMember { bytes.append(UInt8(ascii: ",")) }
-        bytes += other.bytes
+    mutating func members(of other: borrowing ContractJSONWriter) {
+        guard !other.isEmpty else { return }
+        reserve(other.count + 1)
+        if hasMember { put(UInt8(ascii: ",")) }
+        put(other.base, other.count)
         hasMember = true
     }
 
-    /// Whether nothing has been written.
-    var isEmpty: Bool { bytes.isEmpty }
-
-    /// UTF-8 text as a JSON string, escaped as ``JSONValue/serialized`` escapes strings.
+    /// UTF-8 text as a JSON string, escaped as ``JSONValue/serialized`` escapes strings: in one
+    /// copy between its quotes when it needs no escape (nearly always).
     private mutating func writeString(_ text: UnsafeBufferPointer<UInt8>) {
-        JSONValue.appendString(utf8: text, to: &bytes)
+        if JSONValue.needsNoEscape(text) {
+            reserve(text.count + 2)
+            put(UInt8(ascii: "\""))
+            if let start = text.baseAddress { put(start, text.count) }
+            put(UInt8(ascii: "\""))
+        } else {
+            var escaped: [UInt8] = []
+            JSONValue.appendString(utf8: text, to: &escaped)
+            escaped.withUnsafeBufferPointer { append($0) }
+        }
     }
 }
+
+/// Somewhere bytes are written one at a time (an array, or a ``ContractJSONWriter``).
+protocol ByteOutput: ~Copyable {
+    mutating func append(_ byte: UInt8)
+}
+
+extension Array: ByteOutput where Element == UInt8 {}

@@ -273,7 +273,7 @@ struct SiteFieldValues {
     /// The end of an event both mappers write alike: `social` (the screening answers written in
     /// `screenings`, and the site's social fields), then the site's `utilization` and
     /// `functional` objects — each only when it holds something.
-    func writeSocialAndSiteObjects(screenings: ContractJSONWriter, to out: inout ContractJSONWriter) {
+    func writeSocialAndSiteObjects(screenings: borrowing ContractJSONWriter, to out: inout ContractJSONWriter) {
         if !screenings.isEmpty || setsAny(in: "social") {
             out.beginObject("social")
             if !screenings.isEmpty {

@@ -11,7 +11,9 @@ import Rules
 //   ProfileEvaluation attempt FILE [N]      (the event decoder on any JSON, valid event or not)
 //   ProfileEvaluation feed-ratio FILE [N] --batches B  (an HL7 or FHIR file's read+map against the
 //       decode+validate of the contract event it becomes, alternating in each round: the median
-//       of each and of the rounds' ratios, steady on a noisy machine)
+//       of each and of the rounds' ratios, steady on a noisy machine); --event EVENT.json decodes
+//       that file instead (the same event written otherwise, e.g. indented as the feed file is:
+//       it must decode to the event the mapping gives)
 // evaluate: the shipped rules on one decoded event N times (the default);
 // decode: decode and validate the file N times; parse: only the JSON reader (JSONValue.parse);
 // pipeline: decode + evaluate.
@@ -26,6 +28,11 @@ if arguments.first == mode { arguments.removeFirst() }
 var batches = 1
 if let flag = arguments.firstIndex(of: "--batches"), flag + 1 < arguments.count {
     batches = max(1, Int(arguments[flag + 1]) ?? 1)
+    arguments.removeSubrange(flag...(flag + 1))
+}
+var eventPath: String?
+if let flag = arguments.firstIndex(of: "--event"), flag + 1 < arguments.count {
+    eventPath = arguments[flag + 1]
     arguments.removeSubrange(flag...(flag + 1))
 }
 let path = arguments.first ?? "../shared/data/reference-event.json"
@@ -108,7 +115,15 @@ if mode == "feed-ratio" {
         guard case .success(.event(let contract)) = item.result else { return nil }
         return contract.bytes
     }
-    guard let contract = mapped() else { fatalError("\(path) does not map to one contract event") }
+    guard let mappedEvent = mapped() else { fatalError("\(path) does not map to one contract event") }
+    var contract = mappedEvent
+    if let eventPath {
+        guard let data = FileManager.default.contents(atPath: eventPath) else { fatalError("cannot read \(eventPath)") }
+        contract = [UInt8](data)
+        guard (try? EventDecoder().decode(contract)) != nil, let given = JSONValue.parse(contract),
+            given == JSONValue.parse(mappedEvent)
+        else { fatalError("\(eventPath) is not the event \(path) maps to") }
+    }
     func time(_ body: () -> Void) -> Double {
         let start = DispatchTime.now().uptimeNanoseconds
         body()

@@ -132,6 +132,8 @@ private struct Cursor {
         position += 1
         let node = tape.append(.object)
         var members: Int32 = 0
+        // The object's keys so far, a bit each (see `mayRepeat`).
+        var keys: UInt64 = 0
         skipWhitespace()
         if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
             position += 1
@@ -148,7 +150,9 @@ private struct Cursor {
             }
             let keyOffset = position
             let key = try string()
-            if reader.rejectsDuplicateKeys, tape.hasEarlierKey(equalTo: key, in: node, bytes: bytes) {
+            if reader.rejectsDuplicateKeys, mayRepeat(key, seen: &keys),
+                tape.hasEarlierKey(equalTo: key, in: node, bytes: bytes)
+            {
                 throw error(
                     "duplicate key \(JSONValue.quoted(tape.text(key, in: bytes), limit: 60)); clinical data must not be ambiguous",
                     at: keyOffset)
@@ -179,6 +183,25 @@ private struct Cursor {
             default: throw error("unexpected \(describeByte()); expected ',' or '}'")
             }
         }
+    }
+
+    /// Whether the key node `key` may equal one of its object's earlier keys, whose bits are in
+    /// `seen` (a one-word Bloom filter of their lengths and first and last bytes): only then are
+    /// the earlier keys compared, so an object's duplicate check is not quadratic in practice.
+    /// A key with escapes sets every bit (its bytes as sent are not its text).
+    @inline(__always)
+    private func mayRepeat(_ key: Int32, seen: inout UInt64) -> Bool {
+        let node = tape.nodes[Int(key)]
+        let bit: UInt64
+        if node.count > 0 {
+            bit = .max
+        } else {
+            let length = Int(node.end - node.start)
+            let ends = length == 0 ? 0 : Int(bytes[Int(node.start)]) &* 7 &+ Int(bytes[Int(node.end) - 1]) &* 13
+            bit = 1 << UInt64((length &+ ends) & 63)
+        }
+        defer { seen |= bit }
+        return seen & bit != 0
     }
 
     private mutating func array(depth: Int) throws(JSONSyntaxError) {
@@ -222,7 +245,8 @@ private struct Cursor {
         var index = start
         var asciiOnly = true
         // Fast path: no escapes. Eight bytes at a time while none is a quote, a backslash, a
-        // control character or non-ASCII (the usual case in event files), then byte by byte.
+        // control character, DEL or non-ASCII (the usual case in event files), then byte by byte.
+        // A string that ends in this loop is plain: copied as it is by a JSON writer.
         while index + 8 <= bytes.count {
             let word = UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self)
             let ones: UInt64 = 0x0101_0101_0101_0101
@@ -232,7 +256,7 @@ private struct Cursor {
             // A zero byte in x shows up as a high bit in (x - ones) & ~x & high.
             let special =
                 ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((word &- (ones &* 0x20)) & ~word)
-                | word
+                | word | (word &+ ones)
             let found = special & high
             if found != 0 {
                 // The first special byte (the lowest flagged one is always a true match): when it
@@ -240,13 +264,14 @@ private struct Cursor {
                 let first = index + found.trailingZeroBitCount / 8
                 if bytes[first] == UInt8(ascii: "\"") {
                     position = first + 1
-                    return tape.appendString(start: start, end: first)
+                    return tape.appendString(start: start, end: first, plain: true)
                 }
                 index = first
                 break
             }
             index += 8
         }
+        var hasDelete = false
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
@@ -257,7 +282,7 @@ private struct Cursor {
                         throw error("a string is not valid UTF-8", at: start + invalidUTF8Offset(slice))
                     }
                 }
-                return tape.appendString(start: start, end: index)
+                return tape.appendString(start: start, end: index, plain: asciiOnly && !hasDelete)
             }
             if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 {
@@ -265,6 +290,7 @@ private struct Cursor {
                     "a control character (0x\(String(byte, radix: 16))) must be escaped inside a string", at: index)
             }
             if byte >= 0x80 { asciiOnly = false }
+            if byte == 0x7F { hasDelete = true }
             index += 1
         }
         // Slow path: escapes.

@@ -19,7 +19,8 @@ public final class JSONTape {
 
     struct Node {
         var kind: Kind
-        /// A boolean's value.
+        /// A boolean's value; for a string, whether it is plain: ASCII from 0x20 to 0x7E without
+        /// a quote or backslash, as sent (a JSON writer copies it as it is).
         var flag = false
         /// A string's content bytes (between the quotes).
         var start: Int32 = 0
@@ -52,10 +53,19 @@ public final class JSONTape {
         }
     }
 
+    /// Whether `count` bytes of `a` from `i` equal those of `b` from `j`: eight at a time, then
+    /// one by one (keys are short: a call to `memcmp` costs more than the comparison).
+    @inline(__always)
     static func equal(
         _ a: UnsafeBufferPointer<UInt8>, _ i: Int, _ b: UnsafeBufferPointer<UInt8>, _ j: Int, count: Int
     ) -> Bool {
         var offset = 0
+        while offset + 8 <= count {
+            let x = UnsafeRawPointer(a.baseAddress! + i + offset).loadUnaligned(as: UInt64.self)
+            let y = UnsafeRawPointer(b.baseAddress! + j + offset).loadUnaligned(as: UInt64.self)
+            if x != y { return false }
+            offset += 8
+        }
         while offset < count {
             if a[i + offset] != b[j + offset] { return false }
             offset += 1
@@ -98,9 +108,9 @@ struct JSONTapeBuilder {
         return index
     }
 
-    mutating func appendString(start: Int, end: Int, decoded text: String? = nil) -> Int32 {
+    mutating func appendString(start: Int, end: Int, decoded text: String? = nil, plain: Bool = false) -> Int32 {
         let index = Int32(nodes.count)
-        var node = JSONTape.Node(kind: .string, start: Int32(start), end: Int32(end), next: index + 1)
+        var node = JSONTape.Node(kind: .string, flag: plain, start: Int32(start), end: Int32(end), next: index + 1)
         if let text {
             decoded.append(text)
             node.count = Int32(decoded.count)
@@ -221,7 +231,9 @@ public struct JSONObjectView: Sequence {
     /// The value of `key`, if the object has it.
     public func value(_ key: String) -> JSONItem? {
         var key = key
-        let found: Int32? = key.withUTF8 { tape.member(node, $0) }
+        let found: Int32? = key.withUTF8 { key in
+            tape.withReader { $0.member(node, key) }
+        }
         return found.map(tape.item)
     }
 
@@ -244,216 +256,229 @@ public struct JSONObjectView: Sequence {
 }
 
 /// Reading a tape by node index, for a reader on a hot path (the FHIR mapper): no ``JSONItem``
-/// per step and no `String` until one is wanted. A node is an `Int32` from
-/// ``JSONObjectView/tapeNode``, ``value(_:_:)`` or ``elements(_:)``; every accessor takes an optional node and answers `nil`
-/// (or nothing) when the node is absent or of another kind, so lookups chain.
+/// per step, no `String` until one is wanted, and no reference counting at all — a ``Reader``
+/// holds pointers into the tape, so it is valid only inside ``withReader(_:)``.
+///
+/// A node is an `Int32` from ``JSONObjectView/tapeNode``, ``Reader/value(_:_:)`` or
+/// ``Reader/elements(_:)``; every accessor takes an optional node and answers `nil` (or nothing)
+/// when the node is absent or of another kind, so lookups chain.
 extension JSONTape {
-    /// Whether `node` is an object.
-    public func isObject(_ node: Int32?) -> Bool {
-        guard let node else { return false }
-        return nodes[Int(node)].kind == .object
+    /// Calls `body` with a reader of this tape, valid for that call alone (it must not escape).
+    public func withReader<Result>(_ body: (Reader) -> Result) -> Result {
+        nodes.withUnsafeBufferPointer { nodes in
+            bytes.withUnsafeBufferPointer { bytes in
+                decoded.withUnsafeBufferPointer { decoded in
+                    body(Reader(nodes: nodes, bytes: bytes, decoded: decoded))
+                }
+            }
+        }
     }
 
-    /// The value node of `key` in the object `object`, if it is an object that has it.
-    public func value(_ object: Int32?, _ key: StaticString) -> Int32? {
-        guard let object, nodes[Int(object)].kind == .object else { return nil }
-        return member(object, UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
-    }
+    /// The tape's nodes, bytes and decoded strings as pointers (see ``withReader(_:)``).
+    public struct Reader {
+        let nodes: UnsafeBufferPointer<Node>
+        let bytes: UnsafeBufferPointer<UInt8>
+        let decoded: UnsafeBufferPointer<String>
 
-    /// The value node of the key `expected` in the object node `object`.
-    func member(_ object: Int32, _ expected: UnsafeBufferPointer<UInt8>) -> Int32? {
-        bytes.withUnsafeBufferPointer { bytes in
-            nodes.withUnsafeBufferPointer { nodes in
-                var index = object + 1
-                let end = nodes[Int(object)].next
-                while index < end {
-                    let candidate = nodes[Int(index)]
-                    if candidate.count > 0 {
-                        if decoded[Int(candidate.count) - 1].utf8.elementsEqual(expected) { return index + 1 }
-                    } else if Int(candidate.end - candidate.start) == expected.count,
-                        JSONTape.equal(bytes, Int(candidate.start), expected, 0, count: expected.count)
-                    {
+        /// Whether `node` is an object.
+        public func isObject(_ node: Int32?) -> Bool {
+            guard let node else { return false }
+            return nodes[Int(node)].kind == .object
+        }
+
+        /// The value node of `key` in the object `object`, if it is an object that has it.
+        public func value(_ object: Int32?, _ key: StaticString) -> Int32? {
+            guard let object, nodes[Int(object)].kind == .object else { return nil }
+            return member(object, UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+        }
+
+        /// The value node of the key `expected` in the object node `object`.
+        func member(_ object: Int32, _ expected: UnsafeBufferPointer<UInt8>) -> Int32? {
+            let count = expected.count
+            var index = object + 1
+            let end = nodes[Int(object)].next
+            while index < end {
+                let candidate = nodes[Int(index)]
+                if candidate.count > 0 {
+                    if decoded[Int(candidate.count) - 1].utf8.elementsEqual(expected) {
                         return index + 1
                     }
-                    index = nodes[Int(index + 1)].next
+                } else if Int(candidate.end - candidate.start) == count,
+                    JSONTape.equal(bytes, Int(candidate.start), expected, 0, count: count)
+                {
+                    return index + 1
                 }
-                return nil
+                index = nodes[Int(index + 1)].next
             }
-        }
-    }
-
-    /// The element nodes of the array `array` (none when it is absent or not an array).
-    public func elements(_ array: Int32?) -> Elements {
-        guard let array, nodes[Int(array)].kind == .array else { return Elements(tape: self, start: 0, end: 0) }
-        return Elements(tape: self, start: array + 1, end: nodes[Int(array)].next)
-    }
-
-    /// An array's element nodes, in order.
-    public struct Elements: Sequence, IteratorProtocol {
-        let tape: JSONTape
-        var start: Int32
-        let end: Int32
-
-        public mutating func next() -> Int32? {
-            guard start < end else { return nil }
-            defer { start = tape.nodes[Int(start)].next }
-            return start
+            return nil
         }
 
-        /// The first element, if there is one.
-        public var first: Int32? { start < end ? start : nil }
-    }
-
-    /// The text of `node` when it is a string that is not empty.
-    public func text(_ node: Int32?) -> String? {
-        guard let node = nonEmptyString(node) else { return nil }
-        return text(node)
-    }
-
-    /// The text of the string node `node` (which must be a string node).
-    public func text(of node: Int32) -> String {
-        precondition(nodes[Int(node)].kind == .string, "text(of:) on a node that is not a string")
-        return text(node)
-    }
-
-    /// `node` itself when it is a string that is not empty.
-    public func nonEmptyString(_ node: Int32?) -> Int32? {
-        guard let node else { return nil }
-        let found = nodes[Int(node)]
-        guard found.kind == .string else { return nil }
-        if found.count > 0 { return decoded[Int(found.count) - 1].isEmpty ? nil : node }
-        return found.end > found.start ? node : nil
-    }
-
-    /// Calls `body` with the UTF-8 of the string `node` (which must be a string node).
-    public func withUTF8<Result>(_ node: Int32, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
-        let found = nodes[Int(node)]
-        precondition(found.kind == .string, "withUTF8 on a node that is not a string")
-        if found.count > 0 {
-            var text = decoded[Int(found.count) - 1]
-            return text.withUTF8(body)
+        /// The element nodes of the array `array` (none when it is absent or not an array).
+        public func elements(_ array: Int32?) -> Elements {
+            guard let array, nodes[Int(array)].kind == .array else { return Elements(nodes: nodes, start: 0, end: 0) }
+            return Elements(nodes: nodes, start: array + 1, end: nodes[Int(array)].next)
         }
-        return bytes.withUnsafeBufferPointer {
-            body(UnsafeBufferPointer(rebasing: $0[Int(found.start)..<Int(found.end)]))
-        }
-    }
 
-    /// Whether the string `node` is an RFC 3339 date-time (``Timestamp/isRFC3339(_:)``).
-    public func isRFC3339(_ node: Int32) -> Bool {
-        withUTF8(node) { Timestamp.isRFC3339($0) }
-    }
+        /// An array's element nodes, in order.
+        public struct Elements: Sequence, IteratorProtocol {
+            let nodes: UnsafeBufferPointer<Node>
+            var start: Int32
+            let end: Int32
 
-    /// Whether `node` is a string whose text is `expected`.
-    public func string(_ node: Int32?, is expected: StaticString) -> Bool {
-        guard let node else { return false }
-        return matches(node, expected.utf8Start, expected.utf8CodeUnitCount, at: 0, whole: true)
-    }
-
-    /// Whether `node` is a string whose text is `expected` (known at run time).
-    public func string(_ node: Int32?, equals expected: String) -> Bool {
-        guard let node, nodes[Int(node)].kind == .string else { return false }
-        var expected = expected
-        return expected.withUTF8 { matches(node, $0.baseAddress, $0.count, at: 0, whole: true) }
-    }
-
-    /// Whether the strings `a` and `b` hold the same text.
-    public func string(_ a: Int32, equalsString b: Int32) -> Bool {
-        let x = nodes[Int(a)]
-        let y = nodes[Int(b)]
-        guard x.kind == .string, y.kind == .string else { return false }
-        if x.count == 0, y.count == 0 {
-            // Both as sent: their bytes compared in place.
-            let length = Int(x.end - x.start)
-            guard length == Int(y.end - y.start) else { return false }
-            return length == 0
-                || bytes.withUnsafeBufferPointer {
-                    memcmp($0.baseAddress! + Int(x.start), $0.baseAddress! + Int(y.start), length) == 0
-                }
-        }
-        return withUTF8(b) { matches(a, $0.baseAddress, $0.count, at: 0, whole: true) }
-    }
-
-    /// Whether the string `node` is `prefix` followed by the text of the string `rest`
-    /// (`Condition/` and an id).
-    public func string(_ node: Int32, is prefix: StaticString, followedBy rest: Int32) -> Bool {
-        let length = prefix.utf8CodeUnitCount
-        guard nodes[Int(rest)].kind == .string, stringLength(node) == length + stringLength(rest),
-            matches(node, prefix.utf8Start, length, at: 0, whole: false)
-        else { return false }
-        return withUTF8(rest) { matches(node, $0.baseAddress, $0.count, at: length, whole: false) }
-    }
-
-    /// Whether the string `node` is the text of `first`, the byte `separator` and the text of
-    /// `second` (`Patient/123`).
-    public func string(_ node: Int32, joins first: Int32, _ separator: UInt8, _ second: Int32) -> Bool {
-        guard nodes[Int(first)].kind == .string, nodes[Int(second)].kind == .string else { return false }
-        let head = stringLength(first)
-        guard stringLength(node) == head + 1 + stringLength(second),
-            withUTF8(first, { matches(node, $0.baseAddress, $0.count, at: 0, whole: false) })
-        else { return false }
-        return withUTF8(node) { $0[head] == separator }
-            && withUTF8(second) { matches(node, $0.baseAddress, $0.count, at: head + 1, whole: false) }
-    }
-
-    /// The length in bytes of the string `node` (0 for another kind).
-    private func stringLength(_ node: Int32) -> Int {
-        let found = nodes[Int(node)]
-        guard found.kind == .string else { return 0 }
-        return found.count > 0 ? decoded[Int(found.count) - 1].utf8.count : Int(found.end - found.start)
-    }
-
-    /// Whether the string `node` holds the `count` bytes at `expected` from byte `offset` on (and
-    /// no more, when `whole`).
-    private func matches(_ node: Int32, _ expected: UnsafePointer<UInt8>?, _ count: Int, at offset: Int, whole: Bool)
-        -> Bool
-    {
-        let found = nodes[Int(node)]
-        guard found.kind == .string else { return false }
-        if found.count > 0 {
-            let text = decoded[Int(found.count) - 1].utf8
-            guard whole ? text.count == offset + count : text.count >= offset + count else { return false }
-            return text.dropFirst(offset).prefix(count).elementsEqual(
-                UnsafeBufferPointer(start: expected, count: count))
-        }
-        let length = Int(found.end - found.start)
-        guard whole ? length == offset + count : length >= offset + count else { return false }
-        guard count > 0, let expected else { return true }
-        return bytes.withUnsafeBufferPointer { bytes in
-            memcmp(bytes.baseAddress! + Int(found.start) + offset, expected, count) == 0
-        }
-    }
-
-    /// Appends the string `node` to `output` as JSON text (escaped as ``JSONValue`` escapes): as
-    /// sent, quotes and all, in one copy when it needs no escape.
-    public func appendJSONString(_ node: Int32, to output: inout [UInt8]) {
-        let found = nodes[Int(node)]
-        precondition(found.kind == .string, "appendJSONString on a node that is not a string")
-        if found.count > 0 {
-            var text = decoded[Int(found.count) - 1]
-            text.withUTF8 { JSONValue.appendString(utf8: $0, to: &output) }
-            return
-        }
-        bytes.withUnsafeBufferPointer { bytes in
-            let content = UnsafeBufferPointer(rebasing: bytes[Int(found.start)..<Int(found.end)])
-            if JSONValue.needsNoEscape(content) {
-                output.append(
-                    contentsOf: UnsafeBufferPointer(rebasing: bytes[Int(found.start) - 1..<Int(found.end) + 1]))
-            } else {
-                JSONValue.appendString(utf8: content, to: &output)
+            public mutating func next() -> Int32? {
+                guard start < end else { return nil }
+                defer { start = nodes[Int(start)].next }
+                return start
             }
+
+            /// The first element, if there is one.
+            public var first: Int32? { start < end ? start : nil }
         }
-    }
 
-    /// The value of `node` when it is a number.
-    public func number(_ node: Int32?) -> Double? {
-        guard let node, nodes[Int(node)].kind == .number else { return nil }
-        return nodes[Int(node)].number
-    }
+        /// The number of elements of the array `array` (0 when it is absent or not an array).
+        public func count(_ array: Int32?) -> Int {
+            guard let array, nodes[Int(array)].kind == .array else { return 0 }
+            return Int(nodes[Int(array)].count)
+        }
 
-    /// The value of `node` when it is a boolean.
-    public func bool(_ node: Int32?) -> Bool? {
-        guard let node, nodes[Int(node)].kind == .bool else { return nil }
-        return nodes[Int(node)].flag
+        /// The first element of the array `array`, if it is an array that has one.
+        public func first(_ array: Int32?) -> Int32? { elements(array).first }
+
+        /// The text of `node` when it is a string that is not empty.
+        public func text(_ node: Int32?) -> String? {
+            guard let node = nonEmptyString(node) else { return nil }
+            return text(of: node)
+        }
+
+        /// The text of the string node `node` (which must be a string node).
+        public func text(of node: Int32) -> String {
+            let found = nodes[Int(node)]
+            precondition(found.kind == .string, "text(of:) on a node that is not a string")
+            if found.count > 0 { return decoded[Int(found.count) - 1] }
+            return String(
+                decoding: UnsafeBufferPointer(rebasing: bytes[Int(found.start)..<Int(found.end)]), as: UTF8.self)
+        }
+
+        /// `node` itself when it is a string that is not empty.
+        public func nonEmptyString(_ node: Int32?) -> Int32? {
+            guard let node else { return nil }
+            let found = nodes[Int(node)]
+            guard found.kind == .string else { return nil }
+            if found.count > 0 { return decoded[Int(found.count) - 1].isEmpty ? nil : node }
+            return found.end > found.start ? node : nil
+        }
+
+        /// Calls `body` with the UTF-8 of the string `node` (which must be a string node).
+        public func withUTF8<Result>(_ node: Int32, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+            let found = nodes[Int(node)]
+            precondition(found.kind == .string, "withUTF8 on a node that is not a string")
+            if found.count > 0 {
+                var text = decoded[Int(found.count) - 1]
+                return text.withUTF8(body)
+            }
+            return body(UnsafeBufferPointer(rebasing: bytes[Int(found.start)..<Int(found.end)]))
+        }
+
+        /// The bytes of the string `node` with its quotes, when it is plain (ASCII from 0x20 to
+        /// 0x7E, no quote nor backslash: JSON text as it is); `nil` otherwise.
+        public func plainJSONString(_ node: Int32) -> UnsafeBufferPointer<UInt8>? {
+            let found = nodes[Int(node)]
+            guard found.kind == .string, found.flag else { return nil }
+            return UnsafeBufferPointer(rebasing: bytes[Int(found.start) - 1..<Int(found.end) + 1])
+        }
+
+        /// Whether the string `node` is an RFC 3339 date-time (``Timestamp/isRFC3339(_:)``).
+        public func isRFC3339(_ node: Int32) -> Bool {
+            withUTF8(node) { Timestamp.isRFC3339($0) }
+        }
+
+        /// Whether `node` is a string whose text is `expected`.
+        public func string(_ node: Int32?, is expected: StaticString) -> Bool {
+            guard let node else { return false }
+            return matches(node, expected.utf8Start, expected.utf8CodeUnitCount, at: 0, whole: true)
+        }
+
+        /// Whether `node` is a string whose text is `expected` (known at run time).
+        public func string(_ node: Int32?, equals expected: String) -> Bool {
+            guard let node, nodes[Int(node)].kind == .string else { return false }
+            var expected = expected
+            return expected.withUTF8 { matches(node, $0.baseAddress, $0.count, at: 0, whole: true) }
+        }
+
+        /// Whether the strings `a` and `b` hold the same text.
+        public func string(_ a: Int32, equalsString b: Int32) -> Bool {
+            let x = nodes[Int(a)]
+            let y = nodes[Int(b)]
+            guard x.kind == .string, y.kind == .string else { return false }
+            if x.count == 0, y.count == 0 {
+                // Both as sent: their bytes compared in place.
+                let length = Int(x.end - x.start)
+                guard length == Int(y.end - y.start) else { return false }
+                return length == 0
+                    || memcmp(bytes.baseAddress! + Int(x.start), bytes.baseAddress! + Int(y.start), length) == 0
+            }
+            return withUTF8(b) { matches(a, $0.baseAddress, $0.count, at: 0, whole: true) }
+        }
+
+        /// Whether the string `node` is `prefix` followed by the text of the string `rest`
+        /// (`Condition/` and an id).
+        public func string(_ node: Int32, is prefix: StaticString, followedBy rest: Int32) -> Bool {
+            let length = prefix.utf8CodeUnitCount
+            guard nodes[Int(rest)].kind == .string, stringLength(node) == length + stringLength(rest),
+                matches(node, prefix.utf8Start, length, at: 0, whole: false)
+            else { return false }
+            return withUTF8(rest) { matches(node, $0.baseAddress, $0.count, at: length, whole: false) }
+        }
+
+        /// Whether the string `node` is the text of `first`, the byte `separator` and the text of
+        /// `second` (`Patient/123`).
+        public func string(_ node: Int32, joins first: Int32, _ separator: UInt8, _ second: Int32) -> Bool {
+            guard nodes[Int(first)].kind == .string, nodes[Int(second)].kind == .string else { return false }
+            let head = stringLength(first)
+            guard stringLength(node) == head + 1 + stringLength(second),
+                withUTF8(first, { matches(node, $0.baseAddress, $0.count, at: 0, whole: false) })
+            else { return false }
+            return withUTF8(node) { $0[head] == separator }
+                && withUTF8(second) { matches(node, $0.baseAddress, $0.count, at: head + 1, whole: false) }
+        }
+
+        /// The length in bytes of the string `node` (0 for another kind).
+        private func stringLength(_ node: Int32) -> Int {
+            let found = nodes[Int(node)]
+            guard found.kind == .string else { return 0 }
+            return found.count > 0 ? decoded[Int(found.count) - 1].utf8.count : Int(found.end - found.start)
+        }
+
+        /// Whether the string `node` holds the `count` bytes at `expected` from byte `offset` on
+        /// (and no more, when `whole`).
+        private func matches(
+            _ node: Int32, _ expected: UnsafePointer<UInt8>?, _ count: Int, at offset: Int, whole: Bool
+        ) -> Bool {
+            let found = nodes[Int(node)]
+            guard found.kind == .string else { return false }
+            if found.count > 0 {
+                let text = decoded[Int(found.count) - 1].utf8
+                guard whole ? text.count == offset + count : text.count >= offset + count else { return false }
+                return text.dropFirst(offset).prefix(count).elementsEqual(
+                    UnsafeBufferPointer(start: expected, count: count))
+            }
+            let length = Int(found.end - found.start)
+            guard whole ? length == offset + count : length >= offset + count else { return false }
+            guard count > 0, let expected else { return true }
+            return memcmp(bytes.baseAddress! + Int(found.start) + offset, expected, count) == 0
+        }
+
+        /// The value of `node` when it is a number.
+        public func number(_ node: Int32?) -> Double? {
+            guard let node, nodes[Int(node)].kind == .number else { return nil }
+            return nodes[Int(node)].number
+        }
+
+        /// The value of `node` when it is a boolean.
+        public func bool(_ node: Int32?) -> Bool? {
+            guard let node, nodes[Int(node)].kind == .bool else { return nil }
+            return nodes[Int(node)].flag
+        }
     }
 }
 

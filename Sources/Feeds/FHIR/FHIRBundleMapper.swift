@@ -49,9 +49,12 @@ public struct FHIRBundleMapper: Sendable {
                 eventID: nil)
         }
         let (tape, node) = object.tapeNode
-        var mapping = FHIRMapping(tape: tape, bundle: node, zone: timeZone, site: site)
-        let result = withExtendedLifetime(tape) { mapping.run() }
-        if !mapping.errors.isEmpty { throw InvalidEvent(errors: mapping.errors, eventID: mapping.eventID) }
+        let (result, errors, eventID) = tape.withReader { reader in
+            var mapping = FHIRMapping(tape: reader, bundle: node, zone: timeZone, site: site)
+            let result = mapping.run()
+            return (result, mapping.errors, mapping.errors.isEmpty ? nil : mapping.eventID)
+        }
+        if !errors.isEmpty { throw InvalidEvent(errors: errors, eventID: eventID) }
         return result
     }
 }
@@ -68,7 +71,7 @@ private enum FHIRResourceType {
         ("QuestionnaireResponse", .questionnaireResponse), ("Coverage", .coverage),
     ]
 
-    init(_ node: Int32?, on tape: JSONTape) {
+    init(_ node: Int32?, on tape: JSONTape.Reader) {
         self = Self.names.first { tape.string(node, is: $0.name) }?.type ?? .other
     }
 }
@@ -99,10 +102,10 @@ private enum FHIRTime {
     case converted(String)
 }
 
-private struct FHIRMapping {
-    /// The bundle's tape, kept alive by `FHIRBundleMapper.map` for the mapping's
-    /// whole life (not counted again at every step of the reading).
-    let tape: JSONTape
+private struct FHIRMapping: ~Copyable {
+    /// The bundle's tape, read through pointers valid for the mapping's whole life
+    /// (`FHIRBundleMapper.map` maps inside `JSONTape.withReader`).
+    let tape: JSONTape.Reader
     let bundle: Int32
     let zone: TimeZone
     let site: SiteMapping
@@ -118,7 +121,7 @@ private struct FHIRMapping {
     static let loinc: StaticString = "http://loinc.org"
     static let rxnorm: StaticString = "http://www.nlm.nih.gov/research/umls/rxnorm"
 
-    init(tape: JSONTape, bundle: Int32, zone: TimeZone, site: SiteMapping) {
+    init(tape: JSONTape.Reader, bundle: Int32, zone: TimeZone, site: SiteMapping) {
         self.tape = tape
         self.bundle = bundle
         self.zone = zone
@@ -139,7 +142,7 @@ private struct FHIRMapping {
 
     func text(_ node: Int32?) -> String? { tape.text(node) }
 
-    func first(_ array: Int32?) -> Int32? { tape.elements(array).first }
+    func first(_ array: Int32?) -> Int32? { tape.first(array) }
 
     /// A coding's system, when it has one.
     func system(_ coding: FHIRCoding) -> Int32? { string(value(coding.node, "system")) }
@@ -213,7 +216,9 @@ private struct FHIRMapping {
     }
 
     /// Writes a date-time member (an empty string for one that is missing: the decoder names it).
-    static func write(_ key: StaticString, _ time: FHIRTime?, on tape: JSONTape, to out: inout ContractJSONWriter) {
+    static func write(
+        _ key: StaticString, _ time: FHIRTime?, on tape: JSONTape.Reader, to out: inout ContractJSONWriter
+    ) {
         switch time {
         case .sent(let node)?: out.string(key, tape, node)
         case .converted(let text)?: out.string(key, text)
@@ -226,7 +231,9 @@ private struct FHIRMapping {
             fail("resourceType", "a \(text(value(bundle, "resourceType")) ?? "resource") is not read: only a Bundle")
             return .ignored("")
         }
-        for (index, entry) in tape.elements(value(bundle, "entry")).enumerated() {
+        let entryArray = value(bundle, "entry")
+        entries.reserveCapacity(tape.count(entryArray))
+        for (index, entry) in tape.elements(entryArray).enumerated() {
             guard let resource = value(entry, "resource"), tape.isObject(resource) else {
                 fail("Bundle.entry[\(index)]", "no resource")
                 continue
@@ -600,11 +607,10 @@ private struct FHIRMapping {
             guard let code = coding(value(observation, "code"), system: Self.loinc)?.code else { continue }
             let observed = dateTime(value(observation, "effectiveDateTime"), at: entry.place + ".effectiveDateTime")
             if let coded = coding(value(observation, "valueCodeableConcept"), system: Self.loinc)?.code {
-                answer(tape.text(of: code), code: coded, value: nil, at: observed, to: &screenings)
+                answer(code, code: coded, value: nil, at: observed, to: &screenings)
             } else if let number = tape.number(value(value(observation, "valueQuantity"), "value")) {
-                let question = tape.text(of: code)
-                if ScreeningCatalog.questions[question] != nil {
-                    answer(question, code: nil, value: number, at: observed, to: &screenings)
+                if Self.catalogQuestion(code, on: tape) != nil {
+                    answer(code, code: nil, value: number, at: observed, to: &screenings)
                 } else {
                     if !opened {
                         out.beginArray("labs")
@@ -633,27 +639,56 @@ private struct FHIRMapping {
                     fail("\(entry.place).item[\(index)]", "no LOINC question code nor linkId")
                     continue
                 }
-                let text = tape.text(of: question)
                 for answer in tape.elements(value(item, "answer")) {
                     if let code = string(value(value(answer, "valueCoding"), "code")) {
-                        self.answer(text, code: code, value: nil, at: authored, to: &screenings)
+                        self.answer(question, code: code, value: nil, at: authored, to: &screenings)
                     } else if let number = tape.number(value(answer, "valueInteger") ?? value(answer, "valueDecimal")) {
-                        self.answer(text, code: nil, value: number, at: authored, to: &screenings)
+                        self.answer(question, code: nil, value: number, at: authored, to: &screenings)
                     }
                 }
             }
         }
     }
 
-    /// One answer to a screening question (LOINC): a coded answer or a number. The instrument is
-    /// `ahc-hrsn` for the questions of that screening RiskScreen knows, else `other`.
+    /// The screening questions the catalog knows, by their codes packed into a word (each is at
+    /// most eight bytes), with whether each is one of the AHC HRSN's: most codes are told
+    /// without making a string or hashing one.
+    static let catalogQuestions: [(code: UInt64, isAHCHRSN: Bool)] = ScreeningCatalog.questions.values.compactMap {
+        question in packed(question.code.utf8).map { ($0, question.instrument == "ahc-hrsn") }
+    }
+
+    /// Up to eight bytes as one word (`nil` for more).
+    static func packed(_ bytes: some Sequence<UInt8>) -> UInt64? {
+        var word: UInt64 = 0
+        var count = 0
+        for byte in bytes {
+            count += 1
+            if count > 8 { return nil }
+            word = word << 8 | UInt64(byte)
+        }
+        return word
+    }
+
+    /// For the string `node`, when it is the code of a question the catalog knows: whether the
+    /// question is one of the AHC HRSN's; `nil` when it is not a question the catalog knows.
+    static func catalogQuestion(_ node: Int32, on tape: JSONTape.Reader) -> Bool? {
+        guard let code = tape.withUTF8(node, { packed($0) }) else {
+            // Longer than any packed code: looked up by its text.
+            return ScreeningCatalog.questions[tape.text(of: node)].map { $0.instrument == "ahc-hrsn" }
+        }
+        return catalogQuestions.first { $0.code == code }?.isAHCHRSN
+    }
+
+    /// One answer to the screening question `question` (a LOINC code's node): a coded answer or a
+    /// number. The instrument is `ahc-hrsn` for the questions of that screening RiskScreen knows,
+    /// else `other`.
     func answer(
-        _ question: String, code: Int32?, value: Double?, at time: FHIRTime?, to screenings: inout ContractJSONWriter
+        _ question: Int32, code: Int32?, value: Double?, at time: FHIRTime?, to screenings: inout ContractJSONWriter
     ) {
         screenings.beginElement()
-        let known = ScreeningCatalog.questions[question]
-        screenings.string("instrument", known?.instrument == "ahc-hrsn" ? "ahc-hrsn" : "other")
-        screenings.string("question", question)
+        let known = Self.catalogQuestion(question, on: tape)
+        screenings.string("instrument", known == true ? "ahc-hrsn" : "other")
+        screenings.string("question", tape, question)
         if let code { screenings.string("answer_code", tape, code) }
         if let value { screenings.number("answer_value", value) }
         if let time { Self.write("answered_at", time, on: tape, to: &screenings) }

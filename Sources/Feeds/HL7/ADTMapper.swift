@@ -66,7 +66,7 @@ public struct ADTMapper: Sendable {
 }
 
 /// One message's mapping: the JSON written, the errors found.
-private struct Mapping {
+private struct Mapping: ~Copyable {
     let message: HL7Message
     let zone: TimeZone
     let site: SiteMapping
@@ -170,9 +170,14 @@ private struct Mapping {
         let range = range(segment, number)
         guard !range.isEmpty else { return false }
         var written = false
-        out.member(key) { bytes in
-            written = HL7DateTime.write(message.bytes, range, zone: zone, to: &bytes)
-            if !written { bytes += "\"\"".utf8 }
+        let bytes = message.bytes
+        let zone = zone
+        out.member(key) { output in
+            written = HL7DateTime.write(bytes, range, zone: zone, to: &output)
+            if !written {
+                output.append(UInt8(ascii: "\""))
+                output.append(UInt8(ascii: "\""))
+            }
         }
         if !written {
             let shown = (try? message.text(range)) ?? ""

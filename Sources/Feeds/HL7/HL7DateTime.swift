@@ -14,8 +14,8 @@ enum HL7DateTime {
 
     /// `bytes[range]` (a DTM, blanks around it allowed) written to `output` as RFC 3339 text, in
     /// quotes when `quoted`; `false`, and nothing written, when it is not a date-time.
-    static func write(
-        _ bytes: [UInt8], _ range: Range<Int>, zone: TimeZone, quoted: Bool = true, to output: inout [UInt8]
+    static func write<Output: ByteOutput & ~Copyable>(
+        _ bytes: [UInt8], _ range: Range<Int>, zone: TimeZone, quoted: Bool = true, to output: inout Output
     ) -> Bool {
         guard let (parts, offset) = read(bytes, range) else { return false }
         let seconds: Int
