@@ -14,12 +14,16 @@ struct ContractJSONWriter: ~Copyable, ByteOutput {
     /// Whether the container being written already has a member (the next one needs a comma).
     private var hasMember = false
 
+    /// The buffer of a writer made with no capacity, never written through: such a writer (the
+    /// screening answers', most often left empty) allocates only when it is first written.
+    nonisolated(unsafe) private static let unallocated = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
+
     init(capacity: Int = 2048) {
-        self.capacity = max(capacity, 64)
-        base = .allocate(capacity: self.capacity)
+        self.capacity = max(capacity, 0)
+        base = capacity > 0 ? .allocate(capacity: capacity) : Self.unallocated
     }
 
-    deinit { base.deallocate() }
+    deinit { if capacity > 0 { base.deallocate() } }
 
     /// What has been written.
     var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
@@ -35,10 +39,10 @@ struct ContractJSONWriter: ~Copyable, ByteOutput {
 
     @inline(never)
     private mutating func grow(to needed: Int) {
-        let larger = max(needed, capacity * 2)
+        let larger = max(needed, capacity * 2, 256)
         let moved = UnsafeMutablePointer<UInt8>.allocate(capacity: larger)
         moved.initialize(from: base, count: count)
-        base.deallocate()
+        if capacity > 0 { base.deallocate() }
         base = moved
         capacity = larger
     }

@@ -31,7 +31,9 @@ public struct SiteMapping: Sendable {
 
     /// The contract value for `code` of `field` from the site's table, if it has one.
     func siteCode(_ field: CodedField, _ code: String) -> String? {
-        codes[field]?[code.uppercased()]
+        // Most sites have few tables (often none): no uppercased copy of the code without one.
+        guard !codes.isEmpty, let table = codes[field] else { return nil }
+        return table[code.uppercased()]
     }
 
     /// A diagnosis mapped onto ICD-10-CM when the site's code map for its system has the code.

@@ -71,26 +71,32 @@ private struct Cursor {
         skipWhitespaceRun()
     }
 
+    /// Skips a run of whitespace. (Its bytes are told by tests in turn, not a `switch`: the jump
+    /// table was mispredicted at nearly every line of an indented file.)
     @inline(never)
     mutating func skipWhitespaceRun() {
         while position < bytes.count {
-            switch bytes[position] {
-            case 0x20, 0x0D, 0x09: position += 1
-            case 0x0A:
+            let byte = bytes[position]
+            if byte == 0x0A {
                 position += 1
                 // Indentation after a line break (pretty-printed files): its spaces counted eight
-                // bytes at a time (the first byte that is not a space ends the run).
+                // bytes at a time (the first byte that is not a space ends the run; most often
+                // the value or key that follows, and the run ends there).
+                let spaces: UInt64 = 0x2020_2020_2020_2020
                 while position + 8 <= bytes.count {
                     let others =
-                        UnsafeRawPointer(bytes.baseAddress! + position).loadUnaligned(as: UInt64.self)
-                        ^ 0x2020_2020_2020_2020
+                        UnsafeRawPointer(bytes.baseAddress! + position).loadUnaligned(as: UInt64.self) ^ spaces
                     if others != 0 {
                         position += others.trailingZeroBitCount / 8
+                        if bytes[position] > 0x20 { return }
                         break
                     }
                     position += 8
                 }
-            default: return
+            } else if byte == 0x20 || byte == 0x0D || byte == 0x09 {
+                position += 1
+            } else {
+                return
             }
         }
     }

@@ -72,7 +72,17 @@ private enum FHIRResourceType {
     ]
 
     init(_ node: Int32?, on tape: JSONTape.Reader) {
-        self = Self.names.first { tape.string(node, is: $0.name) }?.type ?? .other
+        guard let node = tape.nonEmptyString(node) else {
+            self = .other
+            return
+        }
+        // The name's bytes read once, compared with the names of its length alone.
+        self = tape.withUTF8(node) { name in
+            Self.names.first { candidate in
+                candidate.name.utf8CodeUnitCount == name.count
+                    && memcmp(candidate.name.utf8Start, name.baseAddress!, name.count) == 0
+            }?.type ?? .other
+        }
     }
 }
 
@@ -88,6 +98,21 @@ private struct FHIREntry {
     let resource: Int32
 
     var place: String { "Bundle.entry[\(index)].resource" }
+}
+
+/// Codes and the contract's words for them, looked up on the code's bytes (a table is small: its
+/// entries compared in turn, length first, cost less than hashing a string).
+private struct FHIRCodeTable: ExpressibleByDictionaryLiteral {
+    let entries: [(code: [UInt8], word: String)]
+
+    init(dictionaryLiteral elements: (String, String)...) {
+        entries = elements.map { (Array($0.0.utf8), $0.1) }
+    }
+
+    /// The word for the code `code` (UTF-8), if the table has it.
+    func word(for code: UnsafeBufferPointer<UInt8>) -> String? {
+        entries.first { $0.code.count == code.count && $0.code.elementsEqual(code) }?.word
+    }
 }
 
 /// A coding: its object and its code's node (its system and display are looked up when wanted).
@@ -190,11 +215,13 @@ private struct FHIRMapping: ~Copyable {
     /// The contract's word for `code`: the site's codes for `field`, else `table`; a code in
     /// neither is a mistake at `place`.
     mutating func coded(
-        _ code: String?, _ field: CodedField, _ table: [String: String], at place: @autoclosure () -> String,
+        _ node: Int32?, _ field: CodedField, _ table: FHIRCodeTable, at place: @autoclosure () -> String,
         _ what: String, _ known: String
     ) -> String? {
-        guard let code else { return nil }
-        if let value = site.siteCode(field, code) ?? table[code] { return value }
+        guard let node = string(node) else { return nil }
+        let siteWord = site.codes.isEmpty ? nil : site.siteCode(field, tape.text(of: node))
+        if let value = siteWord ?? tape.withUTF8(node, { table.word(for: $0) }) { return value }
+        let code = tape.text(of: node)
         let siteCodes =
             site.codes[field].map { " nor the site mapping's codes (\($0.keys.sorted().joined(separator: ", ")))" }
             ?? "; a code of the site's own goes in the site mapping under codes: \(field.rawValue)"
@@ -298,7 +325,9 @@ private struct FHIRMapping: ~Copyable {
         let ended = string(value(period, "end")) != nil
         let eventType: String
         if let header, let trigger = text(value(value(header.resource, "eventCoding"), "code")) {
-            let code = trigger.split(separator: "^").last.map(String.init) ?? trigger
+            // `ADT^A03` or `A03`: the trigger after the last caret.
+            let code =
+                trigger.utf8.contains(UInt8(ascii: "^")) ? String(trigger.split(separator: "^").last ?? "") : trigger
             guard let mapped = ADTMapper.triggers[code] else {
                 return .ignored("MessageHeader.eventCoding \(trigger) is not about an encounter RiskScreen screens")
             }
@@ -419,15 +448,15 @@ private struct FHIRMapping: ~Copyable {
     }
 
     /// v3 ActCode encounter classes; FHIR admit-source and discharge-disposition codes.
-    static let classes = [
+    static let classes: FHIRCodeTable = [
         "IMP": "inpatient", "ACUTE": "inpatient", "NONAC": "inpatient", "OBSENC": "observation",
         "EMER": "emergency", "AMB": "outpatient", "SS": "day_surgery",
     ]
-    static let admitSources = [
+    static let admitSources: FHIRCodeTable = [
         "hosp-trans": "transfer_hospital", "emd": "emergency_department", "outp": "clinic", "gp": "physician_referral",
         "nursing": "transfer_snf", "mp": "other", "born": "other", "psych": "other", "rehab": "other", "other": "other",
     ]
-    static let dispositions = [
+    static let dispositions: FHIRCodeTable = [
         "home": "home", "alt-home": "home", "other-hcf": "transfer_acute", "hosp": "hospice", "long": "long_term_care",
         "aadvice": "against_medical_advice", "exp": "expired", "psy": "psychiatric", "rehab": "rehab",
         "snf": "skilled_nursing", "oth": "other",
@@ -444,7 +473,7 @@ private struct FHIRMapping: ~Copyable {
             out.string("id", "")
         }
         if let value = coded(
-            text(value(value(resource, "class"), "code")), .encounterClass, Self.classes, at: place + ".class.code",
+            value(value(resource, "class"), "code"), .encounterClass, Self.classes, at: place + ".class.code",
             "encounter class",
             "one RiskScreen knows (IMP, OBSENC, EMER, AMB, SS…)")
         {
@@ -460,14 +489,14 @@ private struct FHIRMapping: ~Copyable {
         }
         let hospitalization = value(resource, "hospitalization")
         if let value = coded(
-            coding(value(hospitalization, "admitSource")).map { tape.text(of: $0.code) }, .admitSource,
+            coding(value(hospitalization, "admitSource"))?.code, .admitSource,
             Self.admitSources,
             at: place + ".hospitalization.admitSource", "admit source", "a FHIR admit-source code")
         {
             out.string("admit_source", value)
         }
         if let value = coded(
-            coding(value(hospitalization, "dischargeDisposition")).map { tape.text(of: $0.code) },
+            coding(value(hospitalization, "dischargeDisposition"))?.code,
             .dischargeDisposition,
             Self.dispositions, at: place + ".hospitalization.dischargeDisposition", "discharge disposition",
             "a FHIR discharge-disposition code")
@@ -608,7 +637,9 @@ private struct FHIRMapping: ~Copyable {
             let observed = dateTime(value(observation, "effectiveDateTime"), at: entry.place + ".effectiveDateTime")
             if let coded = coding(value(observation, "valueCodeableConcept"), system: Self.loinc)?.code {
                 answer(code, code: coded, value: nil, at: observed, to: &screenings)
-            } else if let number = tape.number(value(value(observation, "valueQuantity"), "value")) {
+            } else if let quantity = value(observation, "valueQuantity"),
+                let number = tape.number(value(quantity, "value"))
+            {
                 if Self.catalogQuestion(code, on: tape) != nil {
                     answer(code, code: nil, value: number, at: observed, to: &screenings)
                 } else {
@@ -619,7 +650,7 @@ private struct FHIRMapping: ~Copyable {
                     out.beginElement()
                     out.string("loinc", tape, code)
                     out.number("value", number)
-                    if let unit = string(value(value(observation, "valueQuantity"), "unit")) {
+                    if let unit = string(value(quantity, "unit")) {
                         out.string("unit", tape, unit)
                     }
                     if let observed { Self.write("observed_at", observed, on: tape, to: &out) }
@@ -705,8 +736,18 @@ private struct FHIRMapping: ~Copyable {
             if let code, let value = site.siteCode(.coverageType, tape.text(of: code.code)) {
                 type = value
             } else {
-                let words = (display(code).map { tape.text(of: $0) } ?? "") + " " + (text(value(concept, "text")) ?? "")
-                let lowered = Array(words.lowercased().utf8)
+                // The display and the text, lowered (ASCII: the words looked for are).
+                var lowered: [UInt8] = []
+                lowered.reserveCapacity(64)
+                func append(_ node: Int32?) {
+                    guard let node = string(node) else { return }
+                    tape.withUTF8(node) { text in
+                        lowered.append(contentsOf: text.lazy.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 })
+                    }
+                }
+                append(display(code))
+                lowered.append(UInt8(ascii: " "))
+                append(value(concept, "text"))
                 let medicare = Self.mentions(lowered, "medicare")
                 let medicaid = Self.mentions(lowered, "medicaid")
                 type =

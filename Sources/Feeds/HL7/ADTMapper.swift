@@ -71,7 +71,7 @@ private struct Mapping: ~Copyable {
     let zone: TimeZone
     let site: SiteMapping
     var errors: [EventValidationError] = []
-    var out = ContractJSONWriter()
+    var out: ContractJSONWriter
     /// The site fields' values, by contract field (the last one read of each).
     var siteValues = SiteFieldValues()
 
