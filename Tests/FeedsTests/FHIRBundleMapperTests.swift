@@ -155,6 +155,30 @@ struct FHIRBundleMapperTests {
     }
 
     @Test(
+        "text is written as the project's JSON writer writes it: escapes where it escapes, plain text as sent, any length"
+    )
+    func escapedText() throws {
+        let sample = try Self.sample("message-a01-admission.json")
+        guard case .array(let entries)? = sample["entry"] else { throw CancellationError() }
+        let patient = try #require(entries.firstIndex { $0["resource"]?["resourceType"] == .string("Patient") })
+        let names = [
+            "O\"Brien \\ del\u{7F} line\u{2028}sep tab\t é", "Plain-ASCII name well over thirty-two bytes long",
+            "Zoë", "x", "",
+        ]
+        for family in names {
+            let bundle = editing(sample, ["entry", patient, "resource", "name", 0, "family"], .string(family))
+            guard case .event(let contract) = try mapper.map(bundle) else {
+                Issue.record("not an event")
+                continue
+            }
+            // Byte for byte what JSONValue writes of the same value: the writer's escapes are its.
+            #expect(contract.bytes == contract.json.serializedBytes, "\(family)")
+            let event = try contract.decoded()
+            #expect(event.patient.familyName == (family.isEmpty ? nil : family))
+        }
+    }
+
+    @Test(
         "a large bundle reads as a small one: the last entry a reference names wins, every rank-1 condition is principal"
     )
     func largeBundle() throws {
