@@ -30,10 +30,18 @@ public struct SiteMapping: Sendable {
     public init() {}
 
     /// The contract value for `code` of `field` from the site's table, if it has one.
-    func siteCode(_ field: CodedField, _ code: String) -> String? {
-        // Most sites have few tables (often none): no uppercased copy of the code without one.
-        guard !codes.isEmpty, let table = codes[field] else { return nil }
-        return table[code.uppercased()]
+    /// (Most sites have few tables, often none: the code's text is made, and uppercased, only
+    /// for a field the site has a table for.)
+    func siteCode(_ field: CodedField, _ code: @autoclosure () -> String) -> String? {
+        guard let table = codes[field] else { return nil }
+        return table[code().uppercased()]
+    }
+
+    /// What a refused code of `field` is told about the site's codes: the site's own for the field,
+    /// or where one of the site's own would go.
+    func siteCodesHint(_ field: CodedField) -> String {
+        codes[field].map { " nor the site mapping's codes (\($0.keys.sorted().joined(separator: ", ")))" }
+            ?? "; a code of the site's own goes in the site mapping under codes: \(field.rawValue)"
     }
 
     /// A diagnosis mapped onto ICD-10-CM when the site's code map for its system has the code.

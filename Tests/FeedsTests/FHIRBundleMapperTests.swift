@@ -55,6 +55,19 @@ struct FHIRBundleMapperTests {
         }
     }
 
+    /// A bundle entry: its `fullUrl` (`urn:uuid:` and `id`) and a resource of `type` and `id`
+    /// with `members` after those.
+    func entry(_ type: String, id: String, _ members: [JSONMember] = []) -> JSONValue {
+        .object([
+            JSONMember(key: "fullUrl", value: .string("urn:uuid:" + id)),
+            JSONMember(
+                key: "resource",
+                value: .object(
+                    [JSONMember(key: "resourceType", value: .string(type)), JSONMember(key: "id", value: .string(id))]
+                        + members)),
+        ])
+    }
+
     @Test(
         "a message bundle: its MessageHeader's event and focus; patient, encounter, conditions, labs, screening answers, coverage"
     )
@@ -192,40 +205,20 @@ struct FHIRBundleMapperTests {
         let small = editing(sample, ["entry"], .array(entries))
         // 60 more conditions, 20 of them ranked 1 by the encounter, and 300 unrelated entries:
         // over 64 entries, references are looked up in a table.
-        let conditions = (0..<60).map { index -> JSONValue in
-            .object([
-                JSONMember(key: "fullUrl", value: .string("urn:uuid:c\(index)")),
+        let hypertension = JSONMember(
+            key: "code",
+            value: .object([
                 JSONMember(
-                    key: "resource",
-                    value: .object([
-                        JSONMember(key: "resourceType", value: "Condition"),
-                        JSONMember(key: "id", value: .string("c\(index)")),
-                        JSONMember(
-                            key: "code",
-                            value: .object([
-                                JSONMember(
-                                    key: "coding",
-                                    value: .array([
-                                        .object([
-                                            JSONMember(key: "system", value: "http://hl7.org/fhir/sid/icd-10-cm"),
-                                            JSONMember(key: "code", value: "I10"),
-                                        ])
-                                    ]))
-                            ])),
-                    ])),
-            ])
-        }
-        let others = (0..<300).map { index -> JSONValue in
-            .object([
-                JSONMember(key: "fullUrl", value: .string("urn:uuid:o\(index)")),
-                JSONMember(
-                    key: "resource",
-                    value: .object([
-                        JSONMember(key: "resourceType", value: "Practitioner"),
-                        JSONMember(key: "id", value: .string("o\(index)")),
-                    ])),
-            ])
-        }
+                    key: "coding",
+                    value: .array([
+                        .object([
+                            JSONMember(key: "system", value: "http://hl7.org/fhir/sid/icd-10-cm"),
+                            JSONMember(key: "code", value: "I10"),
+                        ])
+                    ]))
+            ]))
+        let conditions = (0..<60).map { entry("Condition", id: "c\($0)", [hypertension]) }
+        let others = (0..<300).map { entry("Practitioner", id: "o\($0)") }
         let encounterIndex = try #require(
             entries.firstIndex { $0["resource"]?["resourceType"] == .string("Encounter") })
         guard case .array(let ranked)? = entries[encounterIndex]["resource"]?["diagnosis"] else {

@@ -219,13 +219,11 @@ private struct FHIRMapping: ~Copyable {
         _ what: String, _ known: String
     ) -> String? {
         guard let node = string(node) else { return nil }
-        let siteWord = site.codes.isEmpty ? nil : site.siteCode(field, tape.text(of: node))
-        if let value = siteWord ?? tape.withUTF8(node, { table.word(for: $0) }) { return value }
+        if let value = site.siteCode(field, tape.text(of: node)) ?? tape.withUTF8(node, { table.word(for: $0) }) {
+            return value
+        }
         let code = tape.text(of: node)
-        let siteCodes =
-            site.codes[field].map { " nor the site mapping's codes (\($0.keys.sorted().joined(separator: ", ")))" }
-            ?? "; a code of the site's own goes in the site mapping under codes: \(field.rawValue)"
-        fail(place(), "\(what) \"\(code)\" is not \(known)\(siteCodes)")
+        fail(place(), "\(what) \"\(code)\" is not \(known)\(site.siteCodesHint(field))")
         return nil
     }
 
@@ -431,7 +429,7 @@ private struct FHIRMapping: ~Copyable {
         }
         if let birth = string(value(resource, "birthDate")) { out.string("birth_date", tape, birth) }
         if let gender = string(value(resource, "gender")) {
-            if let code = site.codes[.sex] != nil ? site.siteCode(.sex, tape.text(of: gender)) : nil {
+            if let code = site.siteCode(.sex, tape.text(of: gender)) {
                 out.string("sex", code)
             } else {
                 out.string("sex", tape, gender)
@@ -640,7 +638,7 @@ private struct FHIRMapping: ~Copyable {
             } else if let quantity = value(observation, "valueQuantity"),
                 let number = tape.number(value(quantity, "value"))
             {
-                if Self.catalogQuestion(code, on: tape) != nil {
+                if tape.withUTF8(code, CatalogQuestions.isAHCHRSN) != nil {
                     answer(code, code: nil, value: number, at: observed, to: &screenings)
                 } else {
                     if !opened {
@@ -681,35 +679,6 @@ private struct FHIRMapping: ~Copyable {
         }
     }
 
-    /// The screening questions the catalog knows, by their codes packed into a word (each is at
-    /// most eight bytes), with whether each is one of the AHC HRSN's: most codes are told
-    /// without making a string or hashing one.
-    static let catalogQuestions: [(code: UInt64, isAHCHRSN: Bool)] = ScreeningCatalog.questions.values.compactMap {
-        question in packed(question.code.utf8).map { ($0, question.instrument == "ahc-hrsn") }
-    }
-
-    /// Up to eight bytes as one word (`nil` for more).
-    static func packed(_ bytes: some Sequence<UInt8>) -> UInt64? {
-        var word: UInt64 = 0
-        var count = 0
-        for byte in bytes {
-            count += 1
-            if count > 8 { return nil }
-            word = word << 8 | UInt64(byte)
-        }
-        return word
-    }
-
-    /// For the string `node`, when it is the code of a question the catalog knows: whether the
-    /// question is one of the AHC HRSN's; `nil` when it is not a question the catalog knows.
-    static func catalogQuestion(_ node: Int32, on tape: JSONTape.Reader) -> Bool? {
-        guard let code = tape.withUTF8(node, { packed($0) }) else {
-            // Longer than any packed code: looked up by its text.
-            return ScreeningCatalog.questions[tape.text(of: node)].map { $0.instrument == "ahc-hrsn" }
-        }
-        return catalogQuestions.first { $0.code == code }?.isAHCHRSN
-    }
-
     /// One answer to the screening question `question` (a LOINC code's node): a coded answer or a
     /// number. The instrument is `ahc-hrsn` for the questions of that screening RiskScreen knows,
     /// else `other`.
@@ -717,7 +686,7 @@ private struct FHIRMapping: ~Copyable {
         _ question: Int32, code: Int32?, value: Double?, at time: FHIRTime?, to screenings: inout ContractJSONWriter
     ) {
         screenings.beginElement()
-        let known = Self.catalogQuestion(question, on: tape)
+        let known = tape.withUTF8(question, CatalogQuestions.isAHCHRSN)
         screenings.string("instrument", known == true ? "ahc-hrsn" : "other")
         screenings.string("question", tape, question)
         if let code { screenings.string("answer_code", tape, code) }

@@ -87,9 +87,6 @@ private struct Mapping: ~Copyable {
     static let icd10cm = HL7Message.packedCode("ICD10CM"), icd10 = HL7Message.packedCode("ICD10")
     static let sct = HL7Message.packedCode("SCT"), snm = HL7Message.packedCode("SNM")
     static let snomedct = HL7Message.packedCode("SNOMEDCT"), snomed = HL7Message.packedCode("SNOMED")
-    /// The screening questions the catalog knows, as packed codes: most results are not one, and
-    /// are told so without a lookup by text.
-    static let questionCodes = Set(ScreeningCatalog.questions.keys.map(HL7Message.packedCode))
     static let nm = HL7Message.packedCode("NM"), sn = HL7Message.packedCode("SN")
     static let cwe = HL7Message.packedCode("CWE"), ce = HL7Message.packedCode("CE")
     static let cne = HL7Message.packedCode("CNE"), cf = HL7Message.packedCode("CF")
@@ -155,10 +152,9 @@ private struct Mapping: ~Copyable {
     ) -> String? {
         guard let raw = text(segment, number) else { return nil }
         if let value = site.siteCode(field, raw) ?? table[raw.uppercased()] { return value }
-        let siteCodes =
-            site.codes[field].map { " nor the site mapping's codes (\($0.keys.sorted().joined(separator: ", ")))" }
-            ?? "; a code of the site's own goes in the site mapping under codes: \(field.rawValue)"
-        fail("\(Self.name(message, segment))-\(number)", "\(what) \"\(raw)\" is not in \(known)\(siteCodes)")
+        fail(
+            "\(Self.name(message, segment))-\(number)",
+            "\(what) \"\(raw)\" is not in \(known)\(site.siteCodesHint(field))")
         return nil
     }
 
@@ -243,12 +239,6 @@ private struct Mapping: ~Copyable {
         return .event(FeedEvent(bytes: out.bytes))
     }
 
-    /// Whether a site field sets `name` (which the standard field then leaves to it).
-    func siteSets(_ name: String) -> Bool { siteValues.sets(name) }
-
-    /// The site fields' members of the object `prefix`.
-    mutating func writeSiteMembers(_ prefix: String) { siteValues.write(prefix, to: &out) }
-
     mutating func patient() {
         out.beginObject("patient")
         defer { out.endObject() }
@@ -284,11 +274,11 @@ private struct Mapping: ~Copyable {
         if let sex = coded(pid, 8, .sex, Self.sexes, "administrative sex", "HL7 table 0001 (F, M, O, A, U, N)") {
             out.string("sex", sex)
         }
-        if let language = text(pid, 15), !siteSets("patient.language") {
+        if let language = text(pid, 15), !siteValues.sets("patient.language") {
             out.string("language", language.lowercased())
         }
         write("postal_code", pid, 11, component: 5)
-        writeSiteMembers("patient")
+        siteValues.write("patient", to: &out)
     }
 
     mutating func encounter(eventType: String, msh: Int) {
@@ -336,8 +326,10 @@ private struct Mapping: ~Copyable {
         if !write("facility_id", pv1, 3, component: 4) { write("facility_id", msh, 4) }
         write("unit", pv1, 3, component: 1)
         write("bed", pv1, 3, component: 3)
-        if let service = text(pv1, 10), !siteSets("encounter.service") { out.string("service", service.lowercased()) }
-        if !siteSets("encounter.attending") { write("attending", pv1, 7) }
+        if let service = text(pv1, 10), !siteValues.sets("encounter.service") {
+            out.string("service", service.lowercased())
+        }
+        if !siteValues.sets("encounter.attending") { write("attending", pv1, 7) }
         if let value = coded(
             pv1, 36, .dischargeDisposition, Self.dispositions, "discharge disposition",
             "HL7 table 0112 (UB-04 codes 01–70)")
@@ -345,7 +337,7 @@ private struct Mapping: ~Copyable {
             out.string("discharge_disposition", value)
         }
         procedures()
-        writeSiteMembers("encounter")
+        siteValues.write("encounter", to: &out)
     }
 
     /// HL7 table 0001 (administrative sex).
@@ -454,10 +446,9 @@ private struct Mapping: ~Copyable {
             let codeSystem = message.packedCode(range(obx, 3, component: 3))
             guard codeSystem == Self.ln || codeSystem == Self.loinc else { continue }  // kept out: not LOINC
             let observed = checkDateTime(obx, 14, place: "OBX[\(index + 1)]-14")
-            let codeRange = range(obx, 3)
-            let packed = message.packedCode(codeRange)
-            // A screening answer, not a lab (a code longer than eight bytes is looked up by text).
-            let question = packed == 0 || Self.questionCodes.contains(packed) ? ScreeningCatalog.questions[code] : nil
+            // A screening answer, not a lab: whether the catalog knows the question (and whether
+            // it is the AHC HRSN's).
+            let question = CatalogQuestions.isAHCHRSN(code)
             let typeRange = range(obx, 2)
             switch message.packedCode(typeRange) {
             case Self.nm, Self.sn:
@@ -499,11 +490,11 @@ private struct Mapping: ~Copyable {
 
     /// One screening answer, written to `out` (the screenings' writer while it is called).
     mutating func answer(
-        _ code: String, _ question: ScreeningCatalog.Question?, obx: Int, observed: Bool,
+        _ code: String, _ isAHCHRSN: Bool?, obx: Int, observed: Bool,
         _ value: (inout ContractJSONWriter) -> Void
     ) {
         out.beginElement()
-        out.string("instrument", question?.instrument == "ahc-hrsn" ? "ahc-hrsn" : "other")
+        out.string("instrument", isAHCHRSN == true ? "ahc-hrsn" : "other")
         out.string("question", code)
         value(&out)
         if observed { dateTime("answered_at", obx, 14) }
@@ -520,7 +511,7 @@ private struct Mapping: ~Copyable {
         guard type != nil || siteValues.setsAny(in: "coverage") else { return }
         out.beginObject("coverage")
         if let type { out.string("type", type) }
-        writeSiteMembers("coverage")
+        siteValues.write("coverage", to: &out)
         out.endObject()
     }
 
