@@ -144,6 +144,19 @@ struct EventValidationTests {
             ])
     }
 
+    @Test("300,000 values out of range: the first 50 listed with their paths, the rest counted")
+    func manyValuesOutOfRange() {
+        // Each problem's path is worked out from the document only when it is listed: working
+        // out every element's would be a walk along the array per element.
+        let errors = TestEvent.errors { event in
+            event["social"] = ["caregiver": ["mcsi_items": Array(repeating: 3, count: 300_000)]]
+        }
+        #expect(errors.count == 51)
+        #expect(errors.first == "$.social.caregiver.mcsi_items[0]: expected an integer from 0 to 2, got 3")
+        #expect(errors[49] == "$.social.caregiver.mcsi_items[49]: expected an integer from 0 to 2, got 3")
+        #expect(errors.last == "$: 299951 more problems not listed (the first 50 are)")
+    }
+
     @Test("a discharge before the admission is an error")
     func dischargeBeforeAdmission() {
         let errors = TestEvent.errors {

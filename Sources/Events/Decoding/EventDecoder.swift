@@ -37,9 +37,12 @@ public struct EventDecoder: Sendable {
     /// Validates a document already read (by ``JSONTape/parse(_:)``, which reads as this decoder
     /// does at its default depth), so that a file read to tell what it is is not read twice.
     public func decode(tape: JSONTape) throws(InvalidEvent) -> Event {
-        var validator = EventValidator()
-        if let event = validator.event(tape.root), validator.errors.isEmpty { return event }
-        throw InvalidEvent(errors: validator.reportedErrors, eventID: validator.eventID)
+        let outcome: Result<Event, InvalidEvent> = tape.withReader { reader in
+            var validator = EventValidator(tape: tape, reader: reader)
+            if let event = validator.event(), validator.errors.isEmpty { return .success(event) }
+            return .failure(InvalidEvent(errors: validator.reportedErrors, eventID: validator.eventID))
+        }
+        return try outcome.get()
     }
 
     /// Validates an already-parsed JSON value as an event (rule tests' inline events): it is

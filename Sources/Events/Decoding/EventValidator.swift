@@ -1,26 +1,41 @@
-/// Walks a parsed JSON value along the event contract, building the typed event and collecting
+/// Walks a parsed JSON document along the event contract, building the typed event and collecting
 /// every problem on the way (it does not stop at the first).
+///
+/// It reads the tape in place through a ``JSONTape/Reader`` (node indices, keys as static bytes:
+/// no `JSONItem`, no `String` but the ones the event keeps), and works out a problem's JSON path
+/// from the tape only when it reports one.
 struct EventValidator {
     private(set) var errors: [EventValidationError] = []
     /// The event id, once a valid one has been read.
     private(set) var eventID: String?
 
-    /// The members of one JSON object and the path that leads to it.
-    struct Fields {
-        let members: JSONObjectView
-        let path: JSONPath
+    private let tape: JSONTape
+    private let reader: JSONTape.Reader
 
-        func value(_ key: String) -> JSONItem? { members.value(key) }
+    /// The object of the last lookup, and where its next member begins: the contract is read in
+    /// the order feeds write it, so the next lookup most often finds its key there.
+    private var hintObject: Int32 = -1
+    private var hintNext: Int32 = 0
+
+    /// Validates the document of `tape`, read through `reader` (a reader of that tape).
+    init(tape: JSONTape, reader: JSONTape.Reader) {
+        self.tape = tape
+        self.reader = reader
+    }
+
+    /// One JSON object of the document, by its node on the tape.
+    struct Fields {
+        let node: Int32
     }
 
     // MARK: - The event
 
-    mutating func event(_ json: JSONItem) -> Event? {
-        guard let root = object(json, at: .root) else { return nil }
+    mutating func event() -> Event? {
+        guard let root = object(0) else { return nil }
         let schemaVersion = integer(root, "schema_version", required: true)
         if let schemaVersion, schemaVersion != 1 {
             fail(
-                root.path.appending("schema_version"),
+                root, "schema_version",
                 "expected 1 (the only version of this contract), got \(schemaVersion)")
         }
         let id = eventIdentifier(root)
@@ -37,11 +52,11 @@ struct EventValidator {
         let social = nested(root, "social") { $0.social($1) }
         let functional = nested(root, "functional") { $0.functional($1) }
         var extensions: JSONValue?
-        if let value = root.value("extensions") {
-            if case .object = value {
-                extensions = value.materialized
+        if let value = find(root, "extensions") {
+            if kind(value) == .object {
+                extensions = tape.item(value).materialized
             } else {
-                expected("an object", got: value, at: root.path.appending("extensions"))
+                expected("an object", got: value)
             }
         }
 
@@ -75,7 +90,7 @@ struct EventValidator {
         }
         guard valid else {
             fail(
-                root.path.appending("event_id"),
+                root, "event_id",
                 "expected 1–128 characters of letters, digits, '.', '_', ':' or '-', starting with a letter or digit, got \(JSONValue.string(id).briefDescription)"
             )
             return nil
@@ -94,11 +109,13 @@ struct EventValidator {
 
     private mutating func patient(_ fields: Fields) -> Patient? {
         let id = string(fields, "id", required: true, length: 1...64)
-        let name = object(fields, "name")
+        let name = nested(fields, "name") { validator, name in
+            (given: validator.string(name, "given"), family: validator.string(name, "family"))
+        }
         let patient = Patient(
             id: id ?? "",
-            givenName: name.flatMap { string($0, "given") },
-            familyName: name.flatMap { string($0, "family") },
+            givenName: name?.given,
+            familyName: name?.family,
             birthDate: date(fields, "birth_date"),
             sex: enumeration(fields, "sex"),
             language: string(fields, "language"),
@@ -113,7 +130,7 @@ struct EventValidator {
         let dischargedAt = timestamp(
             fields, "discharged_at", required: type == .discharge, requiredBecause: " on a discharge event")
         if let admittedAt, let dischargedAt, dischargedAt < admittedAt {
-            fail(fields.path.appending("discharged_at"), "\(dischargedAt) is before admitted_at (\(admittedAt))")
+            fail(fields, "discharged_at", "\(dischargedAt) is before admitted_at (\(admittedAt))")
         }
         let encounterClass: EncounterClass? = enumeration(fields, "class")
         let admissionType: AdmissionType? = enumeration(fields, "admission_type")
@@ -196,13 +213,14 @@ struct EventValidator {
     }
 
     private mutating func caregiver(_ fields: Fields) -> Caregiver {
-        var items = array(fields, "mcsi_items") { validator, value, path in
-            validator.integer(value, at: path, range: 0...2)
+        var items = array(fields, "mcsi_items") { validator, value in
+            validator.integer(value, range: 0...2)
         }
-        if case .array(let raw)? = fields.value("mcsi_items"), raw.count != 13 {
+        if let raw = find(fields, "mcsi_items"), kind(raw) == .array, reader.count(raw) != 13 {
             fail(
-                fields.path.appending("mcsi_items"),
-                "expected exactly 13 items (the Modified Caregiver Strain Index, in published order), got \(raw.count)")
+                fields, "mcsi_items",
+                "expected exactly 13 items (the Modified Caregiver Strain Index, in published order), got \(reader.count(raw))"
+            )
             items = nil
         }
         return Caregiver(
@@ -214,12 +232,12 @@ struct EventValidator {
     private mutating func screening(_ fields: Fields) -> ScreeningAnswer? {
         let question = string(fields, "question", required: true)
         var answerValue: AnswerValue?
-        if let value = fields.value("answer_value") {
-            switch value {
-            case .number(let number): answerValue = .number(number)
-            case .bool(let flag): answerValue = .bool(flag)
-            case .string(let text): answerValue = .text(text)
-            default: expected("a number, a boolean or a string", got: value, at: fields.path.appending("answer_value"))
+        if let value = find(fields, "answer_value") {
+            switch kind(value) {
+            case .number: answerValue = .number(reader.nodes[Int(value)].number)
+            case .bool: answerValue = .bool(reader.nodes[Int(value)].flag)
+            case .string: answerValue = .text(reader.text(of: value))
+            default: expected("a number, a boolean or a string", got: value)
             }
         }
         let answer = ScreeningAnswer(
@@ -236,7 +254,7 @@ struct EventValidator {
             falls6mo: integer(fields, "falls_6mo", range: 0...Int.max))
     }
 
-    // MARK: - Reading typed values
+    // MARK: - Reporting
 
     private mutating func fail(_ path: JSONPath, _ message: String) {
         // A hostile file can hold hundreds of thousands of wrong elements: the first problems say
@@ -246,6 +264,17 @@ struct EventValidator {
             return
         }
         errors.append(EventValidationError(path: path.description, message: message))
+    }
+
+    /// Reports a problem with the value `node`. Its path is worked out only for a problem that is
+    /// listed (the path of the last of a long array's elements is a walk along the array).
+    private mutating func fail(at node: Int32, _ message: String) {
+        fail(errors.count < Self.errorLimit ? path(to: node) : .root, message)
+    }
+
+    /// Reports a problem with the member `key` of `fields` (present or not).
+    private mutating func fail(_ fields: Fields, _ key: StaticString, _ message: String) {
+        fail(errors.count < Self.errorLimit ? path(to: fields.node).appending(key.description) : .root, message)
     }
 
     /// At most this many problems are listed per file.
@@ -266,109 +295,163 @@ struct EventValidator {
             ]
     }
 
-    private mutating func expected(_ what: String, got value: JSONItem, at path: JSONPath) {
-        fail(path, "expected \(what), got \(value.briefDescription)")
+    /// Reports that the value `node` is not `what` (the problem's path is the node's).
+    private mutating func expected(_ what: String, got node: Int32) {
+        fail(at: node, "expected \(what), got \(tape.item(node).briefDescription)")
+    }
+
+    /// The JSON path of `target`, worked out by descending from the root to it (only when a
+    /// problem is reported: nothing on the way down keeps a path).
+    private func path(to target: Int32) -> JSONPath {
+        let nodes = reader.nodes
+        var path = JSONPath.root
+        var current: Int32 = 0
+        descending: while current != target {
+            let container = nodes[Int(current)]
+            var child = current + 1
+            var position = 0
+            while child < container.next {
+                let value = container.kind == .object ? child + 1 : child
+                let end = nodes[Int(value)].next
+                if target >= child, target < end {
+                    path =
+                        container.kind == .object
+                        ? path.appending(reader.text(of: child)) : path.appending(index: position)
+                    current = value
+                    continue descending
+                }
+                child = end
+                position += 1
+            }
+            break  // not below `current` (cannot happen for a node of this tape)
+        }
+        return path
+    }
+
+    // MARK: - Finding members
+
+    private func kind(_ node: Int32) -> JSONTape.Kind { reader.nodes[Int(node)].kind }
+
+    /// The value node of `key` in `fields`, or `nil`. The search starts where the last lookup in
+    /// the same object ended and wraps around, so a document in the contract's order costs one
+    /// key comparison per member read.
+    private mutating func find(_ fields: Fields, _ key: StaticString) -> Int32? {
+        let object = fields.node
+        let expected = UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount)
+        let first = object + 1
+        let end = reader.nodes[Int(object)].next
+        let start = hintObject == object ? hintNext : first
+        guard
+            let found = reader.member(from: start, to: end, expected) ?? reader.member(from: first, to: start, expected)
+        else { return nil }
+        hintObject = object
+        hintNext = reader.nodes[Int(found)].next
+        return found
     }
 
     /// The value of `key`, or `nil`; reports it when it is required and missing.
     private mutating func lookup(
-        _ fields: Fields, _ key: String, required: Bool, requiredBecause reason: String = ""
-    ) -> JSONItem? {
-        if let value = fields.value(key) { return value }
-        if required { fail(fields.path.appending(key), "required\(reason), but missing") }
+        _ fields: Fields, _ key: StaticString, required: Bool, requiredBecause reason: String = ""
+    ) -> Int32? {
+        if let value = find(fields, key) { return value }
+        if required { fail(fields, key, "required\(reason), but missing") }
         return nil
     }
 
-    mutating func object(_ value: JSONItem, at path: JSONPath) -> Fields? {
-        guard case .object(let members) = value else {
-            expected("an object", got: value, at: path)
+    // MARK: - Reading typed values
+
+    private mutating func object(_ node: Int32) -> Fields? {
+        guard kind(node) == .object else {
+            expected("an object", got: node)
             return nil
         }
-        return Fields(members: members, path: path)
+        return Fields(node: node)
     }
 
-    private mutating func object(_ fields: Fields, _ key: String, required: Bool = false) -> Fields? {
+    private mutating func object(_ fields: Fields, _ key: StaticString, required: Bool = false) -> Fields? {
         guard let value = lookup(fields, key, required: required) else { return nil }
-        return object(value, at: fields.path.appending(key))
+        return object(value)
     }
 
     /// Reads an optional (or required) object member through `body`; `nil` when absent or not an object.
     private mutating func nested<Result>(
-        _ fields: Fields, _ key: String, required: Bool = false, _ body: (inout EventValidator, Fields) -> Result
+        _ fields: Fields, _ key: StaticString, required: Bool = false, _ body: (inout EventValidator, Fields) -> Result
     ) -> Result? {
         guard let inner = object(fields, key, required: required) else { return nil }
+        let outer = (hintObject, hintNext)
+        defer { (hintObject, hintNext) = outer }
         return body(&self, inner)
     }
 
     /// Reads an array of objects, each through `element`.
     private mutating func objects<Element>(
-        _ fields: Fields, _ key: String, _ element: (inout EventValidator, Fields) -> Element?
+        _ fields: Fields, _ key: StaticString, _ element: (inout EventValidator, Fields) -> Element?
     ) -> [Element]? {
-        array(fields, key) { validator, value, path in
-            guard let inner = validator.object(value, at: path) else { return nil }
+        array(fields, key) { validator, value in
+            guard let inner = validator.object(value) else { return nil }
             return element(&validator, inner)
         }
     }
 
     /// Reads an array whose every element goes through `element`; `nil` when absent or not an array.
     private mutating func array<Element>(
-        _ fields: Fields, _ key: String,
-        element: (inout EventValidator, JSONItem, JSONPath) -> Element?
+        _ fields: Fields, _ key: StaticString, element: (inout EventValidator, Int32) -> Element?
     ) -> [Element]? {
-        guard let value = fields.value(key) else { return nil }
-        let path = fields.path.appending(key)
-        guard case .array(let items) = value else {
-            expected("an array", got: value, at: path)
+        guard let value = find(fields, key) else { return nil }
+        guard kind(value) == .array else {
+            expected("an array", got: value)
             return nil
         }
+        let outer = (hintObject, hintNext)
+        defer { (hintObject, hintNext) = outer }
         var result: [Element] = []
-        result.reserveCapacity(items.count)
-        for (index, item) in items.enumerated() {
-            if let decoded = element(&self, item, path.appending(index: index)) { result.append(decoded) }
+        result.reserveCapacity(reader.count(value))
+        for item in reader.elements(value) {
+            if let decoded = element(&self, item) { result.append(decoded) }
         }
         return result
     }
 
     private mutating func string(
-        _ fields: Fields, _ key: String, required: Bool = false, length: ClosedRange<Int>? = nil
+        _ fields: Fields, _ key: StaticString, required: Bool = false, length: ClosedRange<Int>? = nil
     ) -> String? {
         guard let value = lookup(fields, key, required: required) else { return nil }
-        guard case .string(let text) = value else {
-            expected("a string", got: value, at: fields.path.appending(key))
+        guard kind(value) == .string else {
+            expected("a string", got: value)
             return nil
         }
+        let text = reader.text(of: value)
         if let length {
             let count = text.unicodeScalars.count
             guard length.contains(count) else {
-                fail(
-                    fields.path.appending(key),
-                    "expected \(length.lowerBound) to \(length.upperBound) characters, got \(count)")
+                fail(at: value, "expected \(length.lowerBound) to \(length.upperBound) characters, got \(count)")
                 return nil
             }
         }
         return text
     }
 
-    private mutating func bool(_ fields: Fields, _ key: String) -> Bool? {
-        guard let value = fields.value(key) else { return nil }
-        guard case .bool(let flag) = value else {
-            expected("true or false", got: value, at: fields.path.appending(key))
+    private mutating func bool(_ fields: Fields, _ key: StaticString) -> Bool? {
+        guard let value = find(fields, key) else { return nil }
+        guard kind(value) == .bool else {
+            expected("true or false", got: value)
             return nil
         }
-        return flag
+        return reader.nodes[Int(value)].flag
     }
 
-    private mutating func number(_ fields: Fields, _ key: String, required: Bool = false, minimum: Double? = nil)
-        -> Double?
-    {
+    private mutating func number(
+        _ fields: Fields, _ key: StaticString, required: Bool = false, minimum: Double? = nil
+    ) -> Double? {
         guard let value = lookup(fields, key, required: required) else { return nil }
-        guard case .number(let number) = value else {
-            expected("a number", got: value, at: fields.path.appending(key))
+        guard kind(value) == .number else {
+            expected("a number", got: value)
             return nil
         }
+        let number = reader.nodes[Int(value)].number
         if let minimum, number < minimum {
             fail(
-                fields.path.appending(key),
+                at: value,
                 "expected a number of at least \(JSONValue.format(minimum)), got \(JSONValue.format(number))")
             return nil
         }
@@ -376,53 +459,54 @@ struct EventValidator {
     }
 
     private mutating func integer(
-        _ fields: Fields, _ key: String, required: Bool = false, range: ClosedRange<Int>? = nil
+        _ fields: Fields, _ key: StaticString, required: Bool = false, range: ClosedRange<Int>? = nil
     ) -> Int? {
         guard let value = lookup(fields, key, required: required) else { return nil }
-        return integer(value, at: fields.path.appending(key), range: range)
+        return integer(value, range: range)
     }
 
-    mutating func integer(_ value: JSONItem, at path: JSONPath, range: ClosedRange<Int>? = nil) -> Int? {
-        guard case .number(let number) = value, number == number.rounded(), abs(number) < 9.0e15 else {
-            expected("an integer", got: value, at: path)
+    private mutating func integer(_ value: Int32, range: ClosedRange<Int>? = nil) -> Int? {
+        let node = reader.nodes[Int(value)]
+        guard node.kind == .number, node.number == node.number.rounded(), abs(node.number) < 9.0e15 else {
+            expected("an integer", got: value)
             return nil
         }
-        let integer = Int(number)
+        let integer = Int(node.number)
         if let range, !range.contains(integer) {
             let bounds =
                 range.upperBound == Int.max
                 ? "at least \(range.lowerBound)" : "from \(range.lowerBound) to \(range.upperBound)"
-            fail(path, "expected an integer \(bounds), got \(integer)")
+            fail(at: value, "expected an integer \(bounds), got \(integer)")
             return nil
         }
         return integer
     }
 
     private mutating func enumeration<Value: RawRepresentable & CaseIterable>(
-        _ fields: Fields, _ key: String, required: Bool = false
+        _ fields: Fields, _ key: StaticString, required: Bool = false
     ) -> Value? where Value.RawValue == String {
         guard let value = lookup(fields, key, required: required) else { return nil }
-        if case .string(let text) = value, let result = Value(rawValue: text) { return result }
+        if kind(value) == .string, let result = Value(rawValue: reader.text(of: value)) { return result }
         let allowed = Value.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
-        expected("one of \(allowed)", got: value, at: fields.path.appending(key))
+        expected("one of \(allowed)", got: value)
         return nil
     }
 
     private mutating func timestamp(
-        _ fields: Fields, _ key: String, required: Bool = false, requiredBecause reason: String = ""
+        _ fields: Fields, _ key: StaticString, required: Bool = false, requiredBecause reason: String = ""
     ) -> Timestamp? {
         guard let value = lookup(fields, key, required: required, requiredBecause: reason) else { return nil }
-        guard case .string(let text) = value, let timestamp = Timestamp(rfc3339: text) else {
-            expected("RFC 3339 date-time", got: value, at: fields.path.appending(key))
+        guard kind(value) == .string, let timestamp = Timestamp(rfc3339: reader.text(of: value)) else {
+            expected("RFC 3339 date-time", got: value)
             return nil
         }
         return timestamp
     }
 
-    private mutating func date(_ fields: Fields, _ key: String) -> LocalDate? {
-        guard let value = fields.value(key) else { return nil }
-        guard case .string(let text) = value, let date = LocalDate(rfc3339: text) else {
-            expected("RFC 3339 full-date (YYYY-MM-DD)", got: value, at: fields.path.appending(key))
+    private mutating func date(_ fields: Fields, _ key: StaticString) -> LocalDate? {
+        guard let value = find(fields, key) else { return nil }
+        guard kind(value) == .string, let date = LocalDate(rfc3339: reader.text(of: value)) else {
+            expected("RFC 3339 full-date (YYYY-MM-DD)", got: value)
             return nil
         }
         return date

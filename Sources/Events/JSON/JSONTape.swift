@@ -294,9 +294,14 @@ extension JSONTape {
 
         /// The value node of the key `expected` in the object node `object`.
         func member(_ object: Int32, _ expected: UnsafeBufferPointer<UInt8>) -> Int32? {
+            member(from: object + 1, to: nodes[Int(object)].next, expected)
+        }
+
+        /// The value node of the key `expected` among the members of an object from the key node
+        /// `start` to the node `end` (a member's key node, or the object's end).
+        func member(from start: Int32, to end: Int32, _ expected: UnsafeBufferPointer<UInt8>) -> Int32? {
             let count = expected.count
-            var index = object + 1
-            let end = nodes[Int(object)].next
+            var index = start
             while index < end {
                 let candidate = nodes[Int(index)]
                 if candidate.count > 0 {
