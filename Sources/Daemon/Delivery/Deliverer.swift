@@ -6,7 +6,7 @@ public import State
 /// Drains the outbox into the sinks: each sink on its own, oldest first. A sink that fails keeps
 /// its rows (attempts counted) and is left alone for a back-off that doubles with each failure in a
 /// row (1 s, 2 s, 4 s, … at most 60 s), while the other sinks go on.
-public struct Deliverer {
+public struct Deliverer: Sendable {
     let store: any Outbox
     let sinks: [any Sink]
     let logger: Logger

@@ -3,6 +3,7 @@ import Foundation
 import Prometheus
 import Rules
 import State
+import Synchronization
 
 /// The daemon's metrics, through swift-metrics, written as a Prometheus text exposition to
 /// `<home>/metrics.prom` (node_exporter's textfile collector) after every pass and every rescan.
@@ -103,8 +104,13 @@ public final class DaemonMetrics: Sendable {
     /// The exposition text.
     public var text: String { registry.emitToString() }
 
-    /// Writes the exposition to `path` atomically (a temporary name, then a rename).
+    /// Writes the exposition to `path` atomically (a temporary name, then a rename); one writer at
+    /// a time (the service's loop and the delivery thread both write it).
     func write(to path: String) throws {
-        try FileSystem.writeAtomically(registry.emitToBuffer(), to: path, mode: 0o640)
+        try writing.withLock { _ in
+            try FileSystem.writeAtomically(registry.emitToBuffer(), to: path, mode: 0o640)
+        }
     }
+
+    private let writing = Mutex(())
 }

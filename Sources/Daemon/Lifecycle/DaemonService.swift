@@ -7,9 +7,9 @@ import State
 import UnixSignals
 
 /// The daemon as a service: drains the inbox whenever inotify, a rescan or a fresh file's minimum
-/// age says so; delivers the outbox after each pass; reloads the rules on SIGHUP or a change in a
-/// rules directory (refusing a rule set with errors and keeping the old one); on graceful shutdown
-/// finishes the event in hand and stops.
+/// age says so; delivers the outbox after each pass (on a thread of its own, ``DeliveryWorker``);
+/// reloads the rules on SIGHUP or a change in a rules directory (refusing a rule set with errors
+/// and keeping the old one); on graceful shutdown finishes the event in hand and stops.
 public struct DaemonService: Service {
     let configuration: DaemonConfiguration
     let logger: Logger
@@ -58,7 +58,7 @@ public struct DaemonService: Service {
             }
             reported = Set(neverTaken)
             metrics.inbox(backlog: waiting.count, oldestAge: waiting.oldestAge, neverTaken: neverTaken.count)
-            if let waiting = try? deliverer.waiting() { metrics.outbox(waiting, sinks: configuration.sinks) }
+            // (The outbox's backlog is the delivery thread's to record, after each delivery.)
             do { try metrics.write(to: home.root + "/metrics.prom") } catch {
                 logger.warning("cannot write metrics.prom", metadata: ["error": "\(error)"])
             }
@@ -103,6 +103,24 @@ public struct DaemonService: Service {
         }
         let bound = try await listener?.bind()
 
+        // Deliveries run on a thread of their own (their syncs overlap processing); stopped, after
+        // delivering what was asked for, when the daemon stops. The outbox's backlog in
+        // metrics.prom is brought up to date after each delivery.
+        let (clock, sinks, metricsPath) = (configuration.clock, configuration.sinks, home.root + "/metrics.prom")
+        let worker = DeliveryWorker(nextRetryIn: { deliverer.nextRetryIn }) { [logger] in
+            do {
+                try deliverer.deliverPending(now: clock.now)
+            } catch {
+                logger.error(
+                    "delivery stopped; the outbox keeps the alerts and is retried", metadata: ["error": "\(error)"])
+            }
+            if let waiting = try? deliverer.waiting() { metrics.outbox(waiting, sinks: sinks) }
+            do { try metrics.write(to: metricsPath) } catch {
+                logger.warning("cannot write metrics.prom", metadata: ["error": "\(error)"])
+            }
+        }
+        defer { worker.stop() }
+
         await withTaskGroup(of: Void.self) { group in
             if let listener, let bound {
                 group.addTask {
@@ -140,7 +158,7 @@ public struct DaemonService: Service {
             }
             logger.notice(
                 "riskscreen started", metadata: ["home": "\(home.root)", "rules_version": "\(ruleSet.version)"])
-            var nextWake = pass(drain, deliverer, renamed.take().union(seeded))
+            var nextWake = pass(drain, worker, renamed.take().union(seeded))
             writeMetrics()
             notifier.send("READY=1\nSTATUS=watching \(home.inbox); rules \(ruleSet.version.prefix(19))")
             var timer: Task<Void, Never>? = Self.schedule(nextWake, continuation)
@@ -161,7 +179,7 @@ public struct DaemonService: Service {
                         "READY=1\nSTATUS=watching \(home.inbox); rules \(processor.ruleSet.version.prefix(19))")
                 }
                 timer?.cancel()
-                nextWake = pass(drain, deliverer, renamed.take())
+                nextWake = pass(drain, worker, renamed.take())
                 writeMetrics()
                 timer = Self.schedule(nextWake, continuation)
             }
@@ -170,37 +188,27 @@ public struct DaemonService: Service {
             group.cancelAll()
         }
         continuation.finish()
+        worker.stop()
         logger.notice("riskscreen stopped")
     }
 
-    /// One pass: claimed and ready files in groups (one commit each), delivering after every group
-    /// (so a backlog's alerts reach the queue as it drains) and at the end. Returns when a fresh
-    /// file will be ready.
-    private func pass(_ drain: InboxDrain, _ deliverer: Deliverer, _ renamedIn: Set<String>) -> Double? {
-        func deliver() {
-            do {
-                try deliverer.deliverPending(
-                    now: configuration.clock.now)
-            } catch {
-                logger.error(
-                    "delivery stopped; the outbox keeps the alerts and is retried", metadata: ["error": "\(error)"])
-            }
-        }
+    /// One pass: claimed and ready files in groups (one commit each), asking for a delivery after
+    /// every group (so a backlog's alerts reach the queue as it drains) and at the end. Returns when
+    /// a fresh file will be ready.
+    private func pass(_ drain: InboxDrain, _ worker: DeliveryWorker, _ renamedIn: Set<String>) -> Double? {
         let now = configuration.clock.now
-        // During a backlog, deliver between groups at most every `deliveryInterval`: each delivery
-        // costs a sync per sink, and the backlog's own queueing dwarfs the wait.
+        // During a backlog, ask for a delivery between groups at most every `deliveryInterval`:
+        // each delivery costs a sync per sink, and the backlog's own queueing dwarfs the wait.
         var lastDelivery = ContinuousClock.now
         let summary = drain.runOnce(
             now: now, renamedIn: renamedIn, group: configuration.groupSize,
             between: {
                 guard ContinuousClock.now - lastDelivery >= configuration.deliveryInterval else { return }
-                deliver()
+                worker.request()
                 lastDelivery = ContinuousClock.now
             },
             shouldStop: { Task.isShuttingDownGracefully })
-        deliver()
-        // A sink in back-off is tried again when its wait is over, events or not.
-        let retry = deliverer.nextRetryIn
+        worker.request()
         if summary.processed + summary.duplicates + summary.conflicts + summary.invalid + summary.refused > 0 {
             logger.info(
                 "inbox pass",
@@ -210,12 +218,8 @@ public struct DaemonService: Service {
                     "refused": "\(summary.refused)", "alerts": "\(summary.alerts)",
                 ])
         }
-        switch (summary.nextReadyIn, retry) {
-        case (let ready?, let retry?): return min(ready, retry)
-        case (let ready?, nil): return ready
-        case (nil, let retry?): return retry
-        case (nil, nil): return nil
-        }
+        // (A sink in back-off is retried by the delivery worker when its wait is over.)
+        return summary.nextReadyIn
     }
 
     /// What a reload came to.
