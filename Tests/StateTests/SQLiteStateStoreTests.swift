@@ -232,7 +232,7 @@ struct SQLiteStateStoreTests {
         #expect(try web.worklistFacets(referrals: ["social-needs", "nobody"]).referrals == ["social-needs"])
     }
 
-    @Test("the database is owner-only, in WAL mode, and commits with synchronous=FULL")
+    @Test("the database is owner-only, in WAL mode, commits with synchronous=FULL; readers cache 256 KB")
     func fileAndPragmas() throws {
         let home = try Home()
         let store = try home.store()
@@ -245,5 +245,7 @@ struct SQLiteStateStoreTests {
         #expect(((walAttributes[.posixPermissions] as? NSNumber)?.intValue ?? 0) & 0o077 == 0)
         #expect(try store.pragma("journal_mode") == "wal")
         #expect(try store.pragma("synchronous") == "2")
+        // Readers keep a small page cache (emptied by every commit of the writer anyway).
+        #expect(try store.pragma("cache_size") == "-256")
     }
 }

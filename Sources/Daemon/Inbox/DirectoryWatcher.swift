@@ -26,7 +26,9 @@ final class DirectoryWatcher: @unchecked Sendable {
         source = DispatchSource.makeReadSource(fileDescriptor: descriptor, queue: queue)
         let fd = descriptor
         source.setEventHandler { [unowned self] in
-            // Drain every pending event; any of them (or an overflow) means "look again".
+            // Drain every pending event; any of them (or an overflow) means "look again". During
+            // a burst of renames (a backlog arriving) the names are handed on a thousand at a
+            // time, not gathered for as long as the burst lasts.
             var sawEvent = false
             var renamed: [String] = []
             while true {
@@ -34,6 +36,11 @@ final class DirectoryWatcher: @unchecked Sendable {
                 if count <= 0 { break }
                 sawEvent = true
                 renamed += Self.movedIn(self.buffer, count: count)
+                if renamed.count >= 1_000 {
+                    onChange(renamed)
+                    renamed = []
+                    sawEvent = false
+                }
             }
             if sawEvent { onChange(renamed) }
         }

@@ -53,7 +53,7 @@ public struct InboxDrain {
     /// `between` runs between groups (the daemon delivers there, so a backlog's alerts reach the
     /// queue while it drains). The inbox is listed `listLimit` names at a time.
     public func runOnce(
-        now: Timestamp, renamedIn: Set<String> = [], group: Int = 100, listLimit: Int = 10_000,
+        now: Timestamp, renamedIn: Set<String> = [], group: Int = 100, listLimit: Int = 2_000,
         between: () -> Void = {}, shouldStop: () -> Bool = { false }
     ) -> Summary {
         var summary = Summary()
