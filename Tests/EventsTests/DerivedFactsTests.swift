@@ -167,6 +167,36 @@ struct TimestampTests {
         #expect(utc.secondsSinceEpoch == 1_795_408_200)
     }
 
+    @Test(
+        "a date-time read from bytes keeps its text exactly as received, whatever way it was written",
+        arguments: [
+            "2026-11-22T10:15:00-05:00", "2026-11-22T15:15:00Z", "2026-11-22t15:15:00z", "2026-11-22T15:15:00-00:00",
+            "2026-11-22T15:15:00+00:00", "2026-11-22T15:15:00.123456789Z", "2026-11-22T15:15:00.5+05:30",
+            "2026-11-22T15:15:00.050-09:30", "2026-11-22T15:15:00.000Z", "2026-11-22T15:15:00.1234567891Z",
+            "2016-12-31T23:59:60Z", "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00", "1969-12-31T23:59:59.9Z",
+            "2024-02-29T00:00:00+23:59",
+        ])
+    func textFromBytes(_ text: String) throws {
+        var copy = text
+        let fromBytes = try #require(copy.withUTF8 { Timestamp(rfc3339: $0) })
+        let fromString = try #require(Timestamp(rfc3339: text))
+        #expect(fromBytes.text == text)
+        #expect(fromBytes.description == text)
+        #expect(fromBytes == fromString)
+        #expect(fromBytes.utcOffsetMinutes == fromString.utcOffsetMinutes)
+        #expect(fromBytes.localDate == fromString.localDate)
+    }
+
+    @Test("an instant written in UTC reads as before: seconds, then milliseconds when there is a fraction")
+    func utcText() {
+        #expect(Timestamp(secondsSinceEpoch: 1_795_408_200).text == "2026-11-23T04:30:00Z")
+        #expect(
+            Timestamp(secondsSinceEpoch: 1_795_408_200, nanoseconds: 250_999_999).text == "2026-11-23T04:30:00.250Z")
+        #expect(Timestamp(secondsSinceEpoch: -1).text == "1969-12-31T23:59:59Z")
+        #expect(
+            Timestamp(secondsSinceEpoch: 1_795_408_200).adding(seconds: 86_400.5).text == "2026-11-24T04:30:00.500Z")
+    }
+
     @Test("fractions of a second order instants")
     func fractions() throws {
         let earlier = try #require(Timestamp(rfc3339: "2026-11-22T10:15:00.25Z"))

@@ -79,14 +79,19 @@ struct EventValidator {
     private mutating func eventIdentifier(_ root: Fields) -> String? {
         guard let id = string(root, "event_id", required: true) else { return nil }
         // ^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$
-        var valid = !id.isEmpty && id.utf8.count <= 128
-        for (index, byte) in id.utf8.enumerated() where valid {
-            let alphanumeric =
-                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-            let punctuation =
-                byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ":")
-                || byte == UInt8(ascii: "-")
-            valid = alphanumeric || (index > 0 && punctuation)
+        var text = id
+        let valid = text.withUTF8 { bytes in
+            guard !bytes.isEmpty, bytes.count <= 128 else { return false }
+            for index in bytes.indices {
+                let byte = bytes[index]
+                let alphanumeric =
+                    (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                let punctuation =
+                    byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ":")
+                    || byte == UInt8(ascii: "-")
+                guard alphanumeric || (index > 0 && punctuation) else { return false }
+            }
+            return true
         }
         guard valid else {
             fail(
@@ -482,11 +487,11 @@ struct EventValidator {
         return integer
     }
 
-    private mutating func enumeration<Value: RawRepresentable & CaseIterable>(
+    private mutating func enumeration<Value: ContractVocabulary>(
         _ fields: Fields, _ key: StaticString, required: Bool = false
-    ) -> Value? where Value.RawValue == String {
+    ) -> Value? {
         guard let value = lookup(fields, key, required: required) else { return nil }
-        if kind(value) == .string, let result = Value(rawValue: reader.text(of: value)) { return result }
+        if kind(value) == .string, let result = reader.withUTF8(value, { Value.words.value($0) }) { return result }
         let allowed = Value.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
         expected("one of \(allowed)", got: value)
         return nil
@@ -496,7 +501,7 @@ struct EventValidator {
         _ fields: Fields, _ key: StaticString, required: Bool = false, requiredBecause reason: String = ""
     ) -> Timestamp? {
         guard let value = lookup(fields, key, required: required, requiredBecause: reason) else { return nil }
-        guard kind(value) == .string, let timestamp = Timestamp(rfc3339: reader.text(of: value)) else {
+        guard kind(value) == .string, let timestamp = reader.withUTF8(value, { Timestamp(rfc3339: $0) }) else {
             expected("RFC 3339 date-time", got: value)
             return nil
         }
@@ -505,7 +510,7 @@ struct EventValidator {
 
     private mutating func date(_ fields: Fields, _ key: StaticString) -> LocalDate? {
         guard let value = find(fields, key) else { return nil }
-        guard kind(value) == .string, let date = LocalDate(rfc3339: reader.text(of: value)) else {
+        guard kind(value) == .string, let date = reader.withUTF8(value, { LocalDate(rfc3339: $0) }) else {
             expected("RFC 3339 full-date (YYYY-MM-DD)", got: value)
             return nil
         }

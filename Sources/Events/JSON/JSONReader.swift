@@ -15,18 +15,22 @@ struct JSONReader {
 
     /// Parses a whole document into a tape: one value, surrounded only by whitespace.
     func tape(_ bytes: [UInt8]) throws(JSONSyntaxError) -> JSONTape {
-        let builder = try bytes.withUnsafeBufferPointer { (buffer) throws(JSONSyntaxError) -> JSONTapeBuilder in
+        try bytes.withUnsafeBufferPointer { (buffer) throws(JSONSyntaxError) -> JSONTape in
             var cursor = Cursor(bytes: buffer, reader: self)
             if buffer.count >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF { cursor.position = 3 }
-            cursor.skipWhitespace()
-            try cursor.value(depth: 0)
-            cursor.skipWhitespace()
-            if cursor.position < buffer.count {
-                throw cursor.error("unexpected \(cursor.describeByte()) after the end of the JSON value")
+            do throws(JSONSyntaxError) {
+                cursor.skipWhitespace()
+                try cursor.value(depth: 0)
+                cursor.skipWhitespace()
+                if cursor.position < buffer.count {
+                    throw cursor.error("unexpected \(cursor.describeByte()) after the end of the JSON value")
+                }
+            } catch {
+                cursor.takeTape().discard()
+                throw error
             }
-            return cursor.tape
+            return JSONTape(bytes: bytes, builder: cursor.takeTape())
         }
-        return JSONTape(bytes: bytes, nodes: builder.nodes, decoded: builder.decoded)
     }
 
     /// Parses a whole document into a ``JSONValue`` tree.
@@ -45,17 +49,20 @@ struct JSONSyntaxError: Error, Sendable {
     var message: String
 }
 
-private struct Cursor {
+private struct Cursor: ~Copyable {
     let bytes: UnsafeBufferPointer<UInt8>
     let reader: JSONReader
-    var tape = JSONTapeBuilder()
+    var tape: JSONTapeBuilder
     var position = 0
 
     init(bytes: UnsafeBufferPointer<UInt8>, reader: JSONReader) {
         self.bytes = bytes
         self.reader = reader
-        tape.nodes.reserveCapacity(bytes.count / 8 + 4)
+        tape = JSONTapeBuilder(capacity: bytes.count / 8 + 4)
     }
+
+    /// The tape written so far, handed over.
+    consuming func takeTape() -> JSONTapeBuilder { tape }
 
     /// Skips whitespace; most often there is none, or one space, which is told here without a call.
     @inline(__always)
@@ -197,7 +204,7 @@ private struct Cursor {
     /// A key with escapes sets every bit (its bytes as sent are not its text).
     @inline(__always)
     private func mayRepeat(_ key: Int32, seen: inout UInt64) -> Bool {
-        let node = tape.nodes[Int(key)]
+        let node = tape[key]
         let bit: UInt64
         if node.count > 0 {
             bit = .max

@@ -34,15 +34,20 @@ public final class JSONTape {
     }
 
     let bytes: [UInt8]
-    let nodes: [Node]
+    /// The nodes, in memory of the tape's own (freed with it): read without reference counting or
+    /// uniqueness checks.
+    let nodes: UnsafeBufferPointer<Node>
     /// The text of the strings that had escapes.
     let decoded: [String]
 
-    init(bytes: [UInt8], nodes: [Node], decoded: [String]) {
+    /// A tape of `bytes` that takes over the nodes a ``JSONTapeBuilder`` wrote.
+    init(bytes: [UInt8], builder: consuming JSONTapeBuilder) {
         self.bytes = bytes
-        self.nodes = nodes
-        self.decoded = decoded
+        decoded = builder.decoded
+        nodes = builder.finish()
     }
+
+    deinit { nodes.deallocate() }
 
     /// The text of the string node `index`.
     func text(_ index: Int32) -> String {
@@ -95,39 +100,78 @@ public final class JSONTape {
     }
 }
 
-/// The tape while it is written (a value type, so the parser's appends need no runtime
-/// exclusivity checks); ``finish(bytes:)`` makes the immutable ``JSONTape``.
-struct JSONTapeBuilder {
-    var nodes: [JSONTape.Node] = []
+/// The tape while it is written: nodes appended into memory it owns (grown by doubling, no
+/// uniqueness or capacity checks of an array on every append); ``JSONTape/init(bytes:builder:)``
+/// takes the memory over, or ``discard()`` frees it.
+struct JSONTapeBuilder: ~Copyable {
+    private var storage: UnsafeMutablePointer<JSONTape.Node>
+    private var capacity: Int
+    private(set) var count = 0
     var decoded: [String] = []
+
+    /// A builder with room for `capacity` nodes to begin with.
+    init(capacity: Int) {
+        self.capacity = max(16, capacity)
+        storage = .allocate(capacity: self.capacity)
+    }
+
+    subscript(index: Int32) -> JSONTape.Node {
+        get { storage[Int(index)] }
+        set { storage[Int(index)] = newValue }
+    }
+
+    /// The nodes written, handed over (the caller frees them).
+    consuming func finish() -> UnsafeBufferPointer<JSONTape.Node> {
+        UnsafeBufferPointer(start: storage, count: count)
+    }
+
+    /// Frees the nodes (the document was not valid JSON).
+    consuming func discard() {
+        storage.deallocate()
+    }
+
+    @inline(__always)
+    private mutating func append(_ node: JSONTape.Node) -> Int32 {
+        if count == capacity { grow() }
+        (storage + count).initialize(to: node)
+        count += 1
+        return Int32(count - 1)
+    }
+
+    @inline(never)
+    private mutating func grow() {
+        let larger = UnsafeMutablePointer<JSONTape.Node>.allocate(capacity: capacity * 2)
+        larger.moveInitialize(from: storage, count: count)
+        storage.deallocate()
+        storage = larger
+        capacity *= 2
+    }
 
     @discardableResult
     mutating func append(_ kind: JSONTape.Kind, flag: Bool = false, number: Double = 0) -> Int32 {
-        let index = Int32(nodes.count)
-        nodes.append(JSONTape.Node(kind: kind, flag: flag, next: index + 1, number: number))
-        return index
+        let index = Int32(count)
+        return append(JSONTape.Node(kind: kind, flag: flag, next: index + 1, number: number))
     }
 
     mutating func appendString(start: Int, end: Int, decoded text: String? = nil, plain: Bool = false) -> Int32 {
-        let index = Int32(nodes.count)
+        let index = Int32(count)
         var node = JSONTape.Node(kind: .string, flag: plain, start: Int32(start), end: Int32(end), next: index + 1)
         if let text {
             decoded.append(text)
             node.count = Int32(decoded.count)
         }
-        nodes.append(node)
-        return index
+        return append(node)
     }
 
     /// Ends a container opened at `node`, now that its children are on the tape.
-    mutating func close(_ node: Int32, count: Int32) {
-        nodes[Int(node)].next = Int32(nodes.count)
-        nodes[Int(node)].count = count
+    mutating func close(_ node: Int32, count members: Int32) {
+        storage[Int(node)].next = Int32(count)
+        storage[Int(node)].count = members
     }
 
     /// The text of the string node `index` (for messages).
     func text(_ index: Int32, in bytes: UnsafeBufferPointer<UInt8>) -> String {
-        let node = nodes[Int(index)]
+        let node = storage[Int(index)]
         if node.count > 0 { return decoded[Int(node.count) - 1] }
         return String(decoding: UnsafeBufferPointer(rebasing: bytes[Int(node.start)..<Int(node.end)]), as: UTF8.self)
     }
@@ -135,10 +179,10 @@ struct JSONTapeBuilder {
     /// Whether the object opened at `object` (still being read) has a key equal to the key node
     /// `key`, which was just appended.
     func hasEarlierKey(equalTo key: Int32, in object: Int32, bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        let y = nodes[Int(key)]
+        let y = storage[Int(key)]
         var index = object + 1
         while index < key {
-            let x = nodes[Int(index)]
+            let x = storage[Int(index)]
             if x.count > 0 || y.count > 0 {
                 if text(index, in: bytes) == text(key, in: bytes) { return true }
             } else if x.end - x.start == y.end - y.start,
@@ -146,7 +190,7 @@ struct JSONTapeBuilder {
             {
                 return true
             }
-            index = nodes[Int(index + 1)].next
+            index = storage[Int(index + 1)].next
         }
         return false
     }
@@ -265,11 +309,9 @@ public struct JSONObjectView: Sequence {
 extension JSONTape {
     /// Calls `body` with a reader of this tape, valid for that call alone (it must not escape).
     public func withReader<Result>(_ body: (Reader) -> Result) -> Result {
-        nodes.withUnsafeBufferPointer { nodes in
-            bytes.withUnsafeBufferPointer { bytes in
-                decoded.withUnsafeBufferPointer { decoded in
-                    body(Reader(nodes: nodes, bytes: bytes, decoded: decoded))
-                }
+        bytes.withUnsafeBufferPointer { bytes in
+            decoded.withUnsafeBufferPointer { decoded in
+                body(Reader(nodes: nodes, bytes: bytes, decoded: decoded))
             }
         }
     }

@@ -35,14 +35,16 @@ public struct DerivedFacts: Sendable {
 public enum ICD10 {
     /// The code without dots or surrounding spaces, upper case: `i50.9` → `I509`.
     public static func normalize(_ code: String) -> String {
-        let utf8 = code.utf8
-        // Most codes arrive already normalised: return them as they are, without copying.
-        if utf8.allSatisfy({ $0 != 0x2E && $0 != 0x20 && !($0 >= 0x61 && $0 <= 0x7A) }) { return code }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(utf8.count)
-        for byte in utf8 where byte != 0x2E && byte != 0x20 {
-            bytes.append(byte >= 0x61 && byte <= 0x7A ? byte - 0x20 : byte)
+        var text = code
+        return text.withUTF8 { utf8 in
+            // Most codes arrive already normalised: return them as they are, without copying.
+            if utf8.allSatisfy({ $0 != 0x2E && $0 != 0x20 && !($0 >= 0x61 && $0 <= 0x7A) }) { return code }
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(utf8.count)
+            for byte in utf8 where byte != 0x2E && byte != 0x20 {
+                bytes.append(byte >= 0x61 && byte <= 0x7A ? byte - 0x20 : byte)
+            }
+            return String(decoding: bytes, as: UTF8.self)
         }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -25,6 +25,12 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
         self = date
     }
 
+    /// Parses the UTF-8 bytes of an RFC 3339 `full-date`, as ``init(rfc3339:)`` reads its text.
+    public init?(rfc3339 bytes: UnsafeBufferPointer<UInt8>) {
+        guard bytes.count == 10, let date = LocalDate.parse(bytes, at: 0) else { return nil }
+        self = date
+    }
+
     /// Days since 1970-01-01 (negative before it).
     public var daysSinceEpoch: Int {
         // Howard Hinnant's days_from_civil.

@@ -11,8 +11,15 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     public let utcOffsetMinutes: Int
     /// The date on the local calendar of that offset.
     public let localDate: LocalDate
+    /// How the text was written (see ``Style``), when it can be written again from the instant and
+    /// the offset; most texts can, so decoding an event makes no `String` of its times.
+    private let style: Style
+    /// The text as received, when it was received as a `String` or cannot be written again from
+    /// the parts (a leap second, more than nine digits of fraction).
+    private let original: String?
+
     /// The text exactly as received.
-    public let text: String
+    public var text: String { original ?? style.write(self) }
 
     /// Parses an RFC 3339 `date-time` (`2026-11-22T10:15:00-05:00`, `…T15:15:00.250Z`); `nil` if it is not one.
     ///
@@ -21,11 +28,25 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     public init?(rfc3339 text: String) {
         var copy = text
         guard let parsed = copy.withUTF8({ Timestamp.parse($0) }) else { return nil }
+        self.init(parsed, original: text)
+    }
+
+    /// Parses the UTF-8 bytes of an RFC 3339 `date-time`, as ``init(rfc3339:)`` reads its text,
+    /// without making a `String` of them (its ``text`` is written again when asked for).
+    public init?(rfc3339 bytes: UnsafeBufferPointer<UInt8>) {
+        guard let parsed = Timestamp.parse(bytes) else { return nil }
+        self.init(
+            parsed,
+            original: parsed.style.isExact ? nil : String(decoding: bytes, as: UTF8.self))
+    }
+
+    private init(_ parsed: Parsed, original: String?) {
         secondsSinceEpoch = parsed.seconds
         nanoseconds = parsed.nanoseconds
         utcOffsetMinutes = parsed.offset
         localDate = parsed.date
-        self.text = text
+        style = parsed.style
+        self.original = original
     }
 
     /// Whether `bytes` are an RFC 3339 `date-time` (as ``init(rfc3339:)`` reads them), without
@@ -57,9 +78,10 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         hasher.combine(nanoseconds)
     }
 
-    private static func parse(
-        _ bytes: UnsafeBufferPointer<UInt8>
-    ) -> (seconds: Int64, nanoseconds: Int32, offset: Int, date: LocalDate)? {
+    /// The parts of a parsed text.
+    private typealias Parsed = (seconds: Int64, nanoseconds: Int32, offset: Int, date: LocalDate, style: Style)
+
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Parsed? {
         // YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)
         guard bytes.count >= 20, let date = LocalDate.parse(bytes, at: 0) else { return nil }
         let separator = bytes[10]
@@ -70,6 +92,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         else { return nil }
         var index = 19
         var nanoseconds: Int32 = 0
+        var fractionDigits = 0
         if bytes[index] == UInt8(ascii: ".") {
             index += 1
             var digits = 0
@@ -80,10 +103,12 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
             }
             guard digits > 0 else { return nil }
             for _ in digits..<max(digits, 9) { nanoseconds *= 10 }
+            fractionDigits = digits
         }
         guard index < bytes.count else { return nil }
         var offset = 0
-        switch bytes[index] {
+        let zone = bytes[index]
+        switch zone {
         case UInt8(ascii: "Z"), UInt8(ascii: "z"):
             index += 1
         case UInt8(ascii: "+"), UInt8(ascii: "-"):
@@ -98,7 +123,79 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         }
         guard index == bytes.count else { return nil }
         let localSeconds = Int64(date.daysSinceEpoch) * 86_400 + Int64(hour * 3600 + minute * 60 + second)
-        return (localSeconds - Int64(offset * 60), nanoseconds, offset, date)
+        let style = Style(
+            fractionDigits: fractionDigits, lowercaseT: separator == UInt8(ascii: "t"), zone: zone,
+            exact: second != 60 && fractionDigits <= 9)
+        return (localSeconds - Int64(offset * 60), nanoseconds, offset, date, style)
+    }
+
+    /// How an RFC 3339 text was written, beyond the instant and the offset: the digits of its
+    /// fraction, `T` or `t`, and `Z`, `z`, `+` or `-` before the offset (`-00:00` is not `Z`).
+    /// With these, the text is written again byte for byte — unless it was a leap second (counted
+    /// as the next second) or had more than nine digits of fraction (``isExact`` is false: the
+    /// text is kept as received).
+    struct Style: Sendable {
+        private let bits: UInt16
+
+        init(fractionDigits: Int, lowercaseT: Bool, zone: UInt8, exact: Bool) {
+            bits =
+                UInt16(min(fractionDigits, 15)) | (lowercaseT ? 0x10 : 0) | UInt16(zone) << 8
+                | (exact ? 0x20 : 0)
+        }
+
+        var isExact: Bool { bits & 0x20 != 0 }
+        private var fractionDigits: Int { Int(bits & 0x0F) }
+        private var zone: UInt8 { UInt8(bits >> 8) }
+
+        /// The text of `time`, as it was written.
+        func write(_ time: Timestamp) -> String {
+            let local = time.secondsSinceEpoch + Int64(time.utcOffsetMinutes * 60)
+            let days = Int(local >= 0 ? local / 86_400 : (local - 86_399) / 86_400)
+            let secondOfDay = Int(local - Int64(days) * 86_400)
+            let date = time.localDate
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(35)
+            func digits(_ value: Int, _ count: Int) {
+                var divisor = 1
+                for _ in 1..<count { divisor *= 10 }
+                var rest = value
+                for _ in 0..<count {
+                    bytes.append(UInt8(0x30 + rest / divisor % 10))
+                    rest %= divisor
+                    divisor /= 10
+                }
+            }
+            if (0...9999).contains(date.year) {
+                digits(date.year, 4)
+            } else {
+                // Beyond four digits (an instant far from any event), as `LocalDate` writes it.
+                bytes.append(contentsOf: date.description.utf8.dropLast(6))  // its "-MM-DD" dropped
+            }
+            bytes.append(UInt8(ascii: "-"))
+            digits(date.month, 2)
+            bytes.append(UInt8(ascii: "-"))
+            digits(date.day, 2)
+            bytes.append(bits & 0x10 != 0 ? UInt8(ascii: "t") : UInt8(ascii: "T"))
+            digits(secondOfDay / 3600, 2)
+            bytes.append(UInt8(ascii: ":"))
+            digits(secondOfDay % 3600 / 60, 2)
+            bytes.append(UInt8(ascii: ":"))
+            digits(secondOfDay % 60, 2)
+            if fractionDigits > 0 {
+                bytes.append(UInt8(ascii: "."))
+                var fraction = Int(time.nanoseconds)
+                for _ in fractionDigits..<9 { fraction /= 10 }
+                digits(fraction, fractionDigits)
+            }
+            bytes.append(zone)
+            if zone == UInt8(ascii: "+") || zone == UInt8(ascii: "-") {
+                let minutes = abs(time.utcOffsetMinutes)
+                digits(minutes / 60, 2)
+                bytes.append(UInt8(ascii: ":"))
+                digits(minutes % 60, 2)
+            }
+            return String(decoding: bytes, as: UTF8.self)
+        }
     }
 }
 
@@ -107,19 +204,13 @@ extension Timestamp {
     /// (with milliseconds when there is a fraction).
     public init(secondsSinceEpoch: Int64, nanoseconds: Int32 = 0) {
         let days = Int(secondsSinceEpoch >= 0 ? secondsSinceEpoch / 86_400 : (secondsSinceEpoch - 86_399) / 86_400)
-        let secondOfDay = Int(secondsSinceEpoch - Int64(days) * 86_400)
-        let date = LocalDate(daysSinceEpoch: days)
-        func pad(_ value: Int, _ width: Int = 2) -> String {
-            let digits = String(value)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
-        }
-        var text = "\(date)T\(pad(secondOfDay / 3600)):\(pad(secondOfDay % 3600 / 60)):\(pad(secondOfDay % 60))"
-        if nanoseconds != 0 { text += "." + pad(Int(nanoseconds) / 1_000_000, 3) }
         self.secondsSinceEpoch = secondsSinceEpoch
         self.nanoseconds = nanoseconds
         utcOffsetMinutes = 0
-        localDate = date
-        self.text = text + "Z"
+        localDate = LocalDate(daysSinceEpoch: days)
+        // Milliseconds when there is a fraction (the text is written when asked for).
+        style = Style(fractionDigits: nanoseconds != 0 ? 3 : 0, lowercaseT: false, zone: UInt8(ascii: "Z"), exact: true)
+        original = nil
     }
 
     /// This instant moved by `seconds`, written in UTC.
