@@ -186,4 +186,45 @@ struct GroupCommitTests {
             strain.first { $0.eventID == event.eventID }.map { if case .repeated = $0.fate { true } else { false } }
                 == true)
     }
+
+    @Test("while one group is recorded the next is read ahead; every file is archived when the pass returns")
+    func readAheadArchivesEverything() throws {
+        let fixture = try Fixture(count: 23)
+        let drain = InboxDrain(
+            home: fixture.home, processor: fixture.processor, minimumAge: 0, logger: Logger(label: "t"))
+        let summary = drain.runOnce(now: WallClock.system.now, group: 5, listLimit: 11)
+        #expect(summary.processed == 23)
+        #expect(try fixture.store.ledgerCount() == 23)
+        #expect(fixture.archived() == 23)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.home.work).isEmpty)
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: fixture.home.inbox).filter { $0.hasSuffix(".json") }
+                .isEmpty)
+    }
+
+    @Test("a claim never renames over a file of the same name still in .work (recorded, not yet archived)")
+    func claimKeepsAWaitingFile() throws {
+        let fixture = try Fixture(count: 1)
+        let waiting = Array("{\"waiting\": true}".utf8)
+        try Data(waiting).write(to: URL(fileURLWithPath: fixture.home.work + "/g0.json"))
+        let inbox = Inbox(home: fixture.home, minimumAge: 0)
+        #expect(try inbox.claim("g0.json") == false)
+        #expect(FileManager.default.contents(atPath: fixture.home.work + "/g0.json").map(Array.init) == waiting)
+        #expect(FileManager.default.fileExists(atPath: fixture.home.inbox + "/g0.json"))
+    }
+
+    @Test("a file left in .work by a crash and the same name sent again are both read, neither overwritten")
+    func leftoverAndResentUnderOneName() throws {
+        let fixture = try Fixture(count: 1)
+        // The same event, claimed before a crash and sent again by the feed under the same name.
+        try FileManager.default.copyItem(
+            atPath: fixture.home.inbox + "/g0.json", toPath: fixture.home.work + "/g0.json")
+        let drain = InboxDrain(
+            home: fixture.home, processor: fixture.processor, minimumAge: 0, logger: Logger(label: "t"))
+        let summary = drain.runOnce(now: WallClock.system.now, group: 100)
+        #expect(summary.processed == 1)
+        #expect(summary.duplicates == 1)
+        #expect(fixture.archived() == 2)
+        #expect(try fixture.store.ledgerEntry(eventID: "G-0")?.duplicates == 1)
+    }
 }

@@ -88,8 +88,13 @@ struct Inbox {
         FileSystem.listDirectory(home.work, limit: 10_000, include: Self.isEvent).names.sorted()
     }
 
-    /// Claims a file by renaming it into `.work/`; `false` when it is gone.
+    /// Claims a file by renaming it into `.work/`; `false` when it is gone — or when `.work/` still
+    /// holds a file of that name (claimed earlier, recorded and not yet archived, or left by a
+    /// crash): renaming over it would lose that file, so this one waits in the inbox for a later
+    /// round.
     func claim(_ name: String) throws -> Bool {
-        try FileSystem.move(home.inbox + "/" + name, to: home.work + "/" + name)
+        var status = stat()
+        if lstat(home.work + "/" + name, &status) == 0 { return false }
+        return try FileSystem.move(home.inbox + "/" + name, to: home.work + "/" + name)
     }
 }

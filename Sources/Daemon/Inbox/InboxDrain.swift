@@ -25,6 +25,8 @@ public struct InboxDrain {
         public var nextReadyIn: Double?
         /// Whether the pass stopped early because it was asked to.
         public var stopped = false
+        /// Files claimed and handed to the processor in this pass, whatever became of them.
+        var handled = 0
 
     }
 
@@ -34,6 +36,8 @@ public struct InboxDrain {
     let logger: Logger
     /// The wall clock a file's age is measured on.
     let clock: WallClock
+    /// Where the next group is claimed and read while the current one is recorded.
+    private let readQueue = DispatchQueue(label: "riskscreen-read-ahead")
 
     public init(
         home: Home, processor: EventProcessor, minimumAge: Double, clock: WallClock = .system, logger: Logger
@@ -49,6 +53,14 @@ public struct InboxDrain {
     /// claimed, then recorded in one transaction (see ``EventProcessor/process(batch:now:)``).
     /// `shouldStop` is asked between groups.
     ///
+    /// Two groups are in hand at a time: while one is recorded on the calling thread, the next is
+    /// claimed and read — hashed, decoded, mapped — on another (``ClaimedFileReader`` changes
+    /// nothing but the claim), and the files of the one recorded before are moved into the archive
+    /// there too (``ArchiveMoves``), so a backlog keeps both cores busy. The ledger still decides
+    /// each event in its group's transaction, in the same order as before; a crash leaves the group
+    /// read ahead, or recorded and not yet archived, in `.work/`, and the next start reads it again
+    /// (a recorded event as a duplicate). Every file is archived before the pass returns.
+    ///
     /// Names in `renamedIn` were announced by a rename into the inbox and skip the minimum age.
     /// `between` runs between groups (the daemon delivers there, so a backlog's alerts reach the
     /// queue while it drains). The inbox is listed `listLimit` names at a time.
@@ -56,49 +68,91 @@ public struct InboxDrain {
         now: Timestamp, renamedIn: Set<String> = [], group: Int = 100, listLimit: Int = 2_000,
         between: () -> Void = {}, shouldStop: () -> Bool = { false }
     ) -> Summary {
+        let summary = drain(
+            now: now, renamedIn: renamedIn, group: group, listLimit: listLimit, between: between,
+            shouldStop: shouldStop)
+        // The last groups' files are in the archive before the pass ends.
+        readQueue.sync {}
+        return summary
+    }
+
+    private func drain(
+        now: Timestamp, renamedIn: Set<String>, group: Int, listLimit: Int, between: () -> Void,
+        shouldStop: () -> Bool
+    ) -> Summary {
         var summary = Summary()
         var first = true
-        func run(_ names: [String]) {
+        let reader = processor.reader
+        let (inbox, crashAt, logger) = (self.inbox, processor.crashAt, self.logger)
+        // The group read ahead, and the one before it to record.
+        var ahead: ReadAhead?
+        func record(_ group: ReadAhead?) {
+            guard let group else { return }
+            let (files, failedClaims) = group.wait()
+            summary.failed += failedClaims
+            guard !files.isEmpty else { return }
             if !first { between() }
             first = false
-            handle(names, now: now, into: &summary)
+            handle(files, now: now, into: &summary)
         }
-        for chunk in inbox.claimed().chunked(group) { run(Array(chunk)) }
+        /// Starts reading `names` on the second thread (claiming them first when `claim`), and
+        /// records the group read before it meanwhile.
+        func next(_ names: [String], claim: Bool) {
+            let started = ReadAhead(on: readQueue) {
+                var claimed: [String] = []
+                var failed = 0
+                for name in names {
+                    guard claim else {
+                        claimed.append(name)
+                        continue
+                    }
+                    do {
+                        guard try inbox.claim(name) else { continue }
+                        crashAt.reached(.afterClaim)
+                        claimed.append(name)
+                    } catch {
+                        logger.error("cannot claim a file; it stays in the inbox", metadata: ["file": "\(name)"])
+                        failed += 1
+                    }
+                }
+                return (claimed.map(reader.read), failed)
+            }
+            record(ahead)
+            ahead = started
+        }
+        for chunk in inbox.claimed().chunked(group) { next(Array(chunk), claim: false) }
+        record(ahead)
+        ahead = nil
         while true {
             let batches = summary.batches
             // The messages of a batch split in this pass are taken at once, whatever their age.
             let (ready, wait, more) = inbox.ready(
                 now: clock.seconds, renamedIn: renamedIn.union(processor.takeSplitMessages()), limit: listLimit)
             summary.nextReadyIn = wait
-            var taken = 0
+            let processedBefore = summary.handled
             for chunk in ready.chunked(group) {
                 if shouldStop() {
+                    record(ahead)
                     summary.stopped = true
                     return summary
                 }
-                var claimed: [String] = []
-                for name in chunk {
-                    do {
-                        guard try inbox.claim(name) else { continue }
-                        processor.crashAt.reached(.afterClaim)
-                        claimed.append(name)
-                    } catch {
-                        logger.error("cannot claim a file; it stays in the inbox", metadata: ["file": "\(name)"])
-                        summary.failed += 1
-                    }
-                }
-                taken += claimed.count
-                run(claimed)
+                next(Array(chunk), claim: true)
             }
+            record(ahead)
+            ahead = nil
             // A listing cut at the limit, or batches split into new files: list again, unless
             // nothing could be taken this round.
-            guard more || summary.batches > batches, taken > 0 else { return summary }
+            guard more || summary.batches > batches, summary.handled > processedBefore else { return summary }
         }
     }
 
-    private func handle(_ names: [String], now: Timestamp, into summary: inout Summary) {
-        guard !names.isEmpty else { return }
-        for (name, result) in zip(names, processor.process(batch: names, now: now)) {
+    private func handle(_ files: [ClaimedFile], now: Timestamp, into summary: inout Summary) {
+        guard !files.isEmpty else { return }
+        summary.handled += files.count
+        let (outcomes, archive) = processor.record(files, now: now)
+        // Into the archive on the read-ahead thread, while the next group is recorded here.
+        if !archive.isEmpty { readQueue.async { archive.run() } }
+        for (name, result) in zip(files.map(\.name), outcomes) {
             switch result {
             case .success(.processed(let alerts, let stale)):
                 summary.processed += 1
@@ -118,5 +172,30 @@ public struct InboxDrain {
                 summary.failed += 1
             }
         }
+    }
+}
+
+/// A group of files being claimed and read on another thread; ``wait()`` gives the files read and
+/// the number that could not be claimed.
+private final class ReadAhead: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    // Written once on the read queue before `done` is signalled, read only after waiting for it.
+    private var result: ([ClaimedFile], Int) = ([], 0)
+    private var taken = false
+
+    init(on queue: DispatchQueue, _ work: @escaping @Sendable () -> ([ClaimedFile], Int)) {
+        queue.async {
+            self.result = work()
+            self.done.signal()
+        }
+    }
+
+    /// The group, once read (waits for it the first time).
+    func wait() -> ([ClaimedFile], Int) {
+        if !taken {
+            done.wait()
+            taken = true
+        }
+        return result
     }
 }

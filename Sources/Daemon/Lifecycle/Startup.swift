@@ -1,4 +1,5 @@
 import Alerts
+import CSystemExtras
 import Feeds
 import Foundation
 public import Logging
@@ -53,6 +54,10 @@ public enum Startup {
 
     /// Starts: see ``Startup`` for the order.
     public static func begin(_ configuration: DaemonConfiguration, logger: Logger) throws(Failure) -> Started {
+        // One malloc arena for the process: the processing, read-ahead and delivery threads would
+        // otherwise each grow one of their own (a 100,000-file backlog peaked 1.6 MB higher with
+        // glibc's default), and an uncontended lock costs them nothing measurable.
+        _ = riskscreen_limit_malloc_arenas(1)
         let home = configuration.home
         let loaded = configuration.ruleLoader.load(paths: configuration.rulePaths)
         guard let ruleSet = loaded.ruleSet else { throw .rules(loaded.diagnostics) }

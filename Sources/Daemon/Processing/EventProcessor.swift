@@ -99,11 +99,42 @@ public final class EventProcessor {
     /// When the group's transaction fails, its events are recorded one by one, so one bad event
     /// cannot hold back the others.
     public func process(batch names: [String], now: Timestamp) -> [Result<Outcome, any Error>] {
-        var results: [Result<Outcome, any Error>?] = Array(repeating: nil, count: names.count)
+        process(read: names.map(reader.read), now: now)
+    }
+
+    /// Reads claimed files as ``process(batch:now:)`` does, on any thread: what it reads with is
+    /// a value of its own, so reading the next group may overlap the recording of this one.
+    public var reader: ClaimedFileReader {
+        ClaimedFileReader(work: home.work, sizeLimit: sizeLimit, feedInput: feedInput)
+    }
+
+    /// Processes claimed files already read (by ``reader``) at `now` as one group, as
+    /// ``process(batch:now:)`` does; the outcomes are in the order of `files`.
+    public func process(read files: [ClaimedFile], now: Timestamp) -> [Result<Outcome, any Error>] {
+        let (outcomes, moves) = record(files, now: now)
+        var results = outcomes
+        let failures = moves.run()
+        if !failures.isEmpty {
+            let failed = Dictionary(failures.map { ($0.name, $0.error) }, uniquingKeysWith: { first, _ in first })
+            for (index, file) in files.enumerated() {
+                if let error = failed[file.name] { results[index] = .failure(error) }
+            }
+        }
+        return results
+    }
+
+    /// Processes claimed files already read at `now` as one group, as ``process(read:now:)`` does,
+    /// but leaves the recorded files in `.work/`: the moves into the archive are returned, for the
+    /// caller to run (``ArchiveMoves/run()``) on any thread before the pass ends. The outcomes are
+    /// in the order of `files`.
+    public func record(_ files: [ClaimedFile], now: Timestamp) -> (
+        outcomes: [Result<Outcome, any Error>], archive: ArchiveMoves
+    ) {
+        var results: [Result<Outcome, any Error>?] = Array(repeating: nil, count: files.count)
         var pending: [(index: Int, file: ReadFile, request: RecordRequest)] = []
-        for (index, name) in names.enumerated() {
+        for (index, file) in files.enumerated() {
             do {
-                switch try read(name, now: now) {
+                switch try step(for: file, now: now) {
                 case .done(let outcome): results[index] = .success(outcome)
                 case .record(let file, let request): pending.append((index, file, request))
                 }
@@ -136,20 +167,15 @@ public final class EventProcessor {
             }
         }
         if !pending.isEmpty { crashAt.reached(.afterCommit) }
-        var archived = Set<String>()
+        var moves = ArchiveMoves(home: home, fileMode: fileMode, now: now, crashAt: crashAt, logger: logger)
         for (item, outcome) in zip(pending, recorded) {
             guard let (result, decision) = outcome else { continue }
             do {
-                results[item.index] = .success(try finish(item.file, result, decision, now: now, archived: &archived))
+                results[item.index] = .success(try finish(item.file, result, decision, now: now, moves: &moves))
             } catch {
                 results[item.index] = .failure(error)
             }
         }
-        // The archive is synced once for the group. (Its renames are not what makes an event
-        // exactly-once — the ledger is: a rename lost in a crash leaves the file in .work/, and it
-        // is recorded again as a duplicate.)
-        for directory in archived { try? FileSystem.syncDirectory(directory) }
-        if !archived.isEmpty { crashAt.reached(.afterArchive) }
         forgetOldContent(now: now)
         let outcomes = results.map { $0 ?? .failure(DaemonError("not processed")) }
         if let metrics {
@@ -166,7 +192,7 @@ public final class EventProcessor {
                 }
             }
         }
-        return outcomes
+        return (outcomes, moves)
     }
 
     /// A file read and decoded, waiting to be recorded.
@@ -185,45 +211,55 @@ public final class EventProcessor {
         case record(ReadFile, RecordRequest)
     }
 
-    private func read(_ name: String, now: Timestamp) throws -> ReadStep {
-        let path = home.work + "/" + name
-        let bytes: [UInt8]
-        switch FileSystem.readRegularFile(path, limit: sizeLimit) {
-        case .success(let read): bytes = read
-        case .failure(.missing): return .done(.gone)
-        case .failure(.notRegular(let what)):
+    /// What `file`, as read, asks for: nothing more (gone; refused and quarantined; an HL7 batch
+    /// split; a message ignored and archived) or a record in the ledger.
+    private func step(for file: ClaimedFile, now: Timestamp) throws -> ReadStep {
+        let name = file.name
+        let digest = file.digest ?? ""
+        let decoded: Result<Event, InvalidEvent>
+        var content: [UInt8]?
+        switch file.reading {
+        case .gone: return .done(.gone)
+        case .notRegular(let what):
             try quarantine(name, now: now, reason: "not_regular", errors: ["\(what): not read"], digest: nil)
             return .done(.refused(what))
-        case .failure(.tooLarge(let size)):
+        case .tooLarge(let size):
             try quarantine(
                 name, now: now, reason: "too_large", errors: ["\(size) bytes, over the limit of \(sizeLimit)"],
                 digest: nil)
             return .done(.refused("too large"))
-        case .failure(.failed(let message)):
-            throw DaemonError("cannot read \(path): \(message); it stays in inbox/.work and is tried again")
+        case .unreadable(let message):
+            throw DaemonError(
+                "cannot read \(home.work + "/" + name): \(message); it stays in inbox/.work and is tried again")
+        case .batch(let items):
+            // An HL7 batch: split into one file per message in the inbox, then archived.
+            try split(name, items)
+            let directory = try archive(name, now: now, digest: digest)
+            try FileSystem.syncDirectory(directory)
+            logger.info("HL7 batch split into the inbox", metadata: ["file": "\(name)", "messages": "\(items.count)"])
+            return .done(.split(messages: items.count))
+        case .ignored(let reason):
+            let directory = try archive(name, now: now, digest: digest)
+            try FileSystem.syncDirectory(directory)
+            logger.info("feed message ignored", metadata: ["file": "\(name)", "reason": "\(reason)"])
+            return .done(.ignored)
+        case .event(let event, let kept):
+            decoded = .success(event)
+            content = kept
+        case .invalid(let error):
+            decoded = .failure(error)
         }
-        var hasher = SHA256Digest()
-        hasher.update(bytes)
-        let digest = hasher.hexDigest()
-        if name.hasSuffix(".hl7") { return try readHL7(name, bytes: bytes, digest: digest, now: now) }
-        let decoded: Result<Event, InvalidEvent>
-        switch FeedInput.readJSON(bytes) {
-        case .event(let event): decoded = .success(event)
-        case .invalid(let error): decoded = .failure(error)
-        case .fhir(let document):
-            // Not a contract event: a FHIR bundle is read as one (the contract path is unchanged).
-            return try readFeed(name, [feedInput.fhir(document: document, bytes: bytes)], digest: digest, now: now)
-        }
-        do {
-            let event = try decoded.get()
+        switch decoded {
+        case .success(let event):
             let entry = LedgerEntry(
                 eventID: event.eventID, digest: digest, outcome: .processed, recordedAt: now, fileName: name,
                 rulesVersion: ruleSet.version)
-            let request = RecordRequest(entry, patientID: event.patient.id, content: bytes) { [self] state, recorded in
+            let request = RecordRequest(entry, patientID: event.patient.id, content: content) {
+                [self] state, recorded in
                 decide(event, state: state, now: now, recorded: recorded)
             }
             return .record(ReadFile(name: name, digest: digest, event: event), request)
-        } catch {
+        case .failure(let error):
             // Keyed by content: the same broken file is one ledger entry, a fixed one is new.
             let entry = LedgerEntry(
                 eventID: "invalid:" + digest, digest: digest, outcome: .invalid, recordedAt: now, fileName: name,
@@ -231,56 +267,6 @@ public final class EventProcessor {
             let request = RecordRequest(entry, patientID: nil) { _, _ in PolicyDecision() }
             return .record(ReadFile(name: name, digest: digest, invalid: error), request)
         }
-    }
-
-    /// An HL7 v2 file: a batch is split into one file per message in the inbox; one message is
-    /// mapped onto the contract and then recorded like any event (its contract form is what the
-    /// state keeps); a message not about an encounter is archived; one that cannot be mapped is
-    /// quarantined with the fields at fault.
-    private func readHL7(_ name: String, bytes: [UInt8], digest: String, now: Timestamp) throws -> ReadStep {
-        let items = feedInput.hl7(bytes)
-        if items.count > 1 {
-            try split(name, items)
-            let directory = try archive(name, now: now, digest: digest)
-            try FileSystem.syncDirectory(directory)
-            logger.info("HL7 batch split into the inbox", metadata: ["file": "\(name)", "messages": "\(items.count)"])
-            return .done(.split(messages: items.count))
-        }
-        return try readFeed(name, items, digest: digest, now: now)
-    }
-
-    /// One mapped message (HL7 or FHIR): recorded like any event, archived when ignored, or invalid.
-    private func readFeed(_ name: String, _ items: [FeedItem], digest: String, now: Timestamp) throws -> ReadStep {
-        var invalid: InvalidEvent
-        switch items[0].result {
-        case .success(.ignored(let reason)):
-            let directory = try archive(name, now: now, digest: digest)
-            try FileSystem.syncDirectory(directory)
-            logger.info("feed message ignored", metadata: ["file": "\(name)", "reason": "\(reason)"])
-            return .done(.ignored)
-        case .success(.event(let contract)):
-            do {
-                let event = try contract.decoded()
-                let content = contract.bytes
-                let entry = LedgerEntry(
-                    eventID: event.eventID, digest: digest, outcome: .processed, recordedAt: now, fileName: name,
-                    rulesVersion: ruleSet.version)
-                let request = RecordRequest(entry, patientID: event.patient.id, content: content) {
-                    [self] state, recorded in
-                    decide(event, state: state, now: now, recorded: recorded)
-                }
-                return .record(ReadFile(name: name, digest: digest, event: event), request)
-            } catch {
-                invalid = error
-            }
-        case .failure(let error):
-            invalid = error
-        }
-        let entry = LedgerEntry(
-            eventID: "invalid:" + digest, digest: digest, outcome: .invalid, recordedAt: now, fileName: name,
-            rulesVersion: ruleSet.version, reason: invalid.errors.map(\.description).joined(separator: "\n"))
-        let request = RecordRequest(entry, patientID: nil) { _, _ in PolicyDecision() }
-        return .record(ReadFile(name: name, digest: digest, invalid: invalid), request)
     }
 
     /// Writes each message of a batch into the inbox as `NAME.0001.hl7`…, durably (file and
@@ -299,10 +285,11 @@ public final class EventProcessor {
         try FileSystem.syncDirectory(home.inbox)
     }
 
-    /// After the group's commit: archive or quarantine one file, log and count.
+    /// After the group's commit: quarantine one file, or add it to the moves into the archive; log
+    /// and count.
     private func finish(
         _ file: ReadFile, _ recorded: RecordResult, _ decision: PolicyDecision?, now: Timestamp,
-        archived: inout Set<String>
+        moves: inout ArchiveMoves
     ) throws -> Outcome {
         let name = file.name
         let digest = file.digest
@@ -316,7 +303,7 @@ public final class EventProcessor {
         }
         switch recorded {
         case .recorded:
-            archived.insert(try archive(name, now: now, digest: digest))
+            moves.files.append(ArchiveMoves.File(name: name, digest: digest))
             let opened = decision?.opened ?? []
             let stale = decision?.stale ?? false
             for alert in opened { metrics?.alert(priority: alert.priority, referral: alert.referral) }
@@ -350,7 +337,7 @@ public final class EventProcessor {
             }
             return .processed(alerts: opened.count, stale: stale)
         case .duplicate:
-            archived.insert(try archive(name, now: now, digest: digest))
+            moves.files.append(ArchiveMoves.File(name: name, digest: digest))
             logger.info("duplicate event archived", metadata: ["event_id": "\(event.eventID)"])
             return .duplicate
         case .conflict(let existing):
@@ -394,31 +381,15 @@ public final class EventProcessor {
         return decision
     }
 
-    /// Moves `.work/NAME` into the day's archive folder (owner-only); returns that folder, which
-    /// the caller syncs once for its group.
+    /// Moves `.work/NAME` into the day's archive folder (owner-only) now; returns that folder, which
+    /// the caller syncs.
     private func archive(_ name: String, now: Timestamp, digest: String) throws -> String {
-        let directory = home.archive + "/" + now.utc.localDate.description
+        let directory = ArchiveMoves.directory(home: home, now: now)
         if !archiveDirectories.contains(directory) {
             try FileSystem.makeDirectory(directory)
             archiveDirectories.insert(directory)
         }
-        var target = directory + "/" + name
-        var status = stat()
-        if lstat(target, &status) == 0 {
-            let ext = (name as NSString).pathExtension
-            target =
-                directory + "/" + (name as NSString).deletingPathExtension + "." + digest.prefix(12) + "."
-                + (ext.isEmpty ? "json" : ext)
-        }
-        if try FileSystem.move(home.work + "/" + name, to: target) {
-            chmod(target, fileMode)
-        } else if lstat(home.work + "/" + name, &status) == 0 {
-            // The file is there, so the day's folder is not (removed behind our back): make it again.
-            archiveDirectories.remove(directory)
-            try FileSystem.makeDirectory(directory)
-            archiveDirectories.insert(directory)
-            if try FileSystem.move(home.work + "/" + name, to: target) { chmod(target, fileMode) }
-        }
+        try ArchiveMoves.move(name, digest: digest, home: home, into: directory, fileMode: fileMode)
         return directory
     }
 
