@@ -5,23 +5,42 @@ protocol ContractVocabulary: RawRepresentable, CaseIterable, Sendable where RawV
     static var words: VocabularyWords<Self> { get }
 }
 
-/// The words of a vocabulary as bytes, with the value each names.
+/// The words of a vocabulary as bytes, with the value each names: one buffer of every word's
+/// bytes and where each ends, so a lookup copies and counts no reference.
 struct VocabularyWords<Value: ContractVocabulary>: Sendable {
-    private let bytes: [[UInt8]]
+    private let bytes: [UInt8]
+    /// Where each word ends in `bytes` (the next begins there).
+    private let ends: [Int]
     private let values: [Value]
 
     init() {
         values = Array(Value.allCases)
-        bytes = values.map { Array($0.rawValue.utf8) }
+        var bytes: [UInt8] = []
+        var ends: [Int] = []
+        for value in values {
+            bytes += value.rawValue.utf8
+            ends.append(bytes.count)
+        }
+        self.bytes = bytes
+        self.ends = ends
     }
 
     /// The value whose word is exactly `text`, if there is one.
     func value(_ text: UnsafeBufferPointer<UInt8>) -> Value? {
-        for (index, word) in bytes.enumerated() where word.count == text.count {
-            let same = word.withUnsafeBufferPointer { JSONTape.equal($0, 0, text, 0, count: text.count) }
-            if same { return values[index] }
+        let found: Int? = bytes.withUnsafeBufferPointer { bytes in
+            ends.withUnsafeBufferPointer { ends in
+                var start = 0
+                for index in 0..<ends.count {
+                    let end = ends[index]
+                    if end - start == text.count, JSONTape.equal(bytes, start, text, 0, count: text.count) {
+                        return index
+                    }
+                    start = end
+                }
+                return nil
+            }
         }
-        return nil
+        return found.map { values[$0] }
     }
 }
 

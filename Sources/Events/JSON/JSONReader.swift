@@ -15,7 +15,12 @@ struct JSONReader {
 
     /// Parses a whole document into a tape: one value, surrounded only by whitespace.
     func tape(_ bytes: [UInt8]) throws(JSONSyntaxError) -> JSONTape {
-        try bytes.withUnsafeBufferPointer { (buffer) throws(JSONSyntaxError) -> JSONTape in
+        // The tape keeps positions in 32 bits.
+        guard bytes.count < Int(Int32.max) else {
+            throw JSONSyntaxError(
+                offset: 0, line: 1, column: 1, path: .root, message: "a document of 2 GB or more is not read")
+        }
+        return try bytes.withUnsafeBufferPointer { (buffer) throws(JSONSyntaxError) -> JSONTape in
             var cursor = Cursor(bytes: buffer, reader: self)
             if buffer.count >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF { cursor.position = 3 }
             do throws(JSONSyntaxError) {
@@ -253,17 +258,25 @@ private struct Cursor: ~Copyable {
     /// Without escapes the node keeps only the byte range (validated UTF-8); with escapes, the
     /// decoded text.
     @discardableResult
+    @inline(__always)
     private mutating func string() throws(JSONSyntaxError) -> Int32 {
-        let start = position + 1
+        if let node = plainString() { return node }
+        return try otherString()
+    }
+
+    /// The usual string, read here without a call: its closing quote is the first byte the
+    /// eight-byte scan stops at (no escape, control character, DEL or non-ASCII before it). It is
+    /// plain: copied as it is by a JSON writer. `nil` (nothing read) for any other string.
+    @inline(__always)
+    private mutating func plainString() -> Int32? {
+        let start = position &+ 1
         var index = start
-        var asciiOnly = true
-        // Fast path: no escapes. Eight bytes at a time while none is a quote, a backslash, a
-        // control character, DEL or non-ASCII (the usual case in event files), then byte by byte.
-        // A string that ends in this loop is plain: copied as it is by a JSON writer.
-        while index + 8 <= bytes.count {
+        // Eight bytes at a time while none is a quote, a backslash, a control character, DEL or
+        // non-ASCII (the usual case in event files).
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        while index &+ 8 <= bytes.count {
             let word = UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self)
-            let ones: UInt64 = 0x0101_0101_0101_0101
-            let high: UInt64 = 0x8080_8080_8080_8080
             let quote = word ^ (ones &* 0x22)
             let backslash = word ^ (ones &* 0x5C)
             // A zero byte in x shows up as a high bit in (x - ones) & ~x & high.
@@ -272,18 +285,24 @@ private struct Cursor: ~Copyable {
                 | word | (word &+ ones)
             let found = special & high
             if found != 0 {
-                // The first special byte (the lowest flagged one is always a true match): when it
-                // is the closing quote, the string ends there.
-                let first = index + found.trailingZeroBitCount / 8
-                if bytes[first] == UInt8(ascii: "\"") {
-                    position = first + 1
-                    return tape.appendString(start: start, end: first, plain: true)
-                }
-                index = first
-                break
+                // The first special byte (the lowest flagged one is always a true match).
+                let first = index &+ found.trailingZeroBitCount / 8
+                guard bytes[first] == UInt8(ascii: "\"") else { return nil }
+                position = first &+ 1
+                return tape.appendString(start: start, end: first, plain: true)
             }
-            index += 8
+            index &+= 8
         }
+        return nil
+    }
+
+    /// Any other string (escapes, non-ASCII, DEL, a control character, or near the end of the
+    /// input), byte by byte from its opening quote.
+    @inline(never)
+    private mutating func otherString() throws(JSONSyntaxError) -> Int32 {
+        let start = position + 1
+        var index = start
+        var asciiOnly = true
         var hasDelete = false
         while index < bytes.count {
             let byte = bytes[index]

@@ -130,12 +130,13 @@ struct JSONTapeBuilder: ~Copyable {
         storage.deallocate()
     }
 
+    // (Positions and counts fit in Int32: the reader refuses a document of 2 GB or more.)
     @inline(__always)
     private mutating func append(_ node: JSONTape.Node) -> Int32 {
         if count == capacity { grow() }
         (storage + count).initialize(to: node)
-        count += 1
-        return Int32(count - 1)
+        count &+= 1
+        return Int32(truncatingIfNeeded: count &- 1)
     }
 
     @inline(never)
@@ -149,13 +150,16 @@ struct JSONTapeBuilder: ~Copyable {
 
     @discardableResult
     mutating func append(_ kind: JSONTape.Kind, flag: Bool = false, number: Double = 0) -> Int32 {
-        let index = Int32(count)
-        return append(JSONTape.Node(kind: kind, flag: flag, next: index + 1, number: number))
+        let index = Int32(truncatingIfNeeded: count)
+        return append(JSONTape.Node(kind: kind, flag: flag, next: index &+ 1, number: number))
     }
 
+    @inline(__always)
     mutating func appendString(start: Int, end: Int, decoded text: String? = nil, plain: Bool = false) -> Int32 {
-        let index = Int32(count)
-        var node = JSONTape.Node(kind: .string, flag: plain, start: Int32(start), end: Int32(end), next: index + 1)
+        let index = Int32(truncatingIfNeeded: count)
+        var node = JSONTape.Node(
+            kind: .string, flag: plain, start: Int32(truncatingIfNeeded: start), end: Int32(truncatingIfNeeded: end),
+            next: index &+ 1)
         if let text {
             decoded.append(text)
             node.count = Int32(decoded.count)
@@ -165,7 +169,7 @@ struct JSONTapeBuilder: ~Copyable {
 
     /// Ends a container opened at `node`, now that its children are on the tape.
     mutating func close(_ node: Int32, count members: Int32) {
-        storage[Int(node)].next = Int32(count)
+        storage[Int(node)].next = Int32(truncatingIfNeeded: count)
         storage[Int(node)].count = members
     }
 

@@ -1,4 +1,5 @@
-/// What rules need that the feed does not send directly, computed once per event.
+/// What rules need that the feed does not send directly, worked out from the event at decode time
+/// (the latest lab of a code is looked up among the event's few results when asked).
 public struct DerivedFacts: Sendable {
     /// Age in whole years on the local date of `occurred_at`; `nil` without a birth date.
     public var ageYears: Int?
@@ -7,27 +8,41 @@ public struct DerivedFacts: Sendable {
     /// `nil` until the patient is discharged. Never negative, even when a discharge written in a
     /// far western offset falls on an earlier local date than the admission.
     public var lengthOfStayDays: Int?
+    /// The event's lab results, in the order sent (what ``latestLab(_:)`` looks through).
+    private let labs: [LabResult]
+
     /// The latest result of each LOINC code: the one with the latest `observed_at`; results without
     /// a time count as older than any timed one, and among equals the one sent last wins.
-    public var latestLabs: [String: LabResult]
+    public var latestLabs: [String: LabResult] {
+        var latest: [String: LabResult] = [:]
+        for lab in labs where latest[lab.loinc].map({ Self.replaces(lab, $0) }) ?? true { latest[lab.loinc] = lab }
+        return latest
+    }
+
+    /// The latest result of the LOINC code `loinc`, as ``latestLabs`` has it — found by looking
+    /// through the few results of an event, so decoding builds no dictionary of them.
+    public func latestLab(_ loinc: String) -> LabResult? {
+        var latest: LabResult?
+        for lab in labs where lab.loinc == loinc {
+            if latest.map({ Self.replaces(lab, $0) }) ?? true { latest = lab }
+        }
+        return latest
+    }
+
+    /// Whether `lab`, sent after `current` with the same code, is the later result.
+    private static func replaces(_ lab: LabResult, _ current: LabResult) -> Bool {
+        switch (current.observedAt, lab.observedAt) {
+        case (_, nil) where current.observedAt != nil: false
+        case (let old?, let new?) where new < old: false
+        default: true
+        }
+    }
 
     /// Computes the facts of an event whose parts are already validated.
     init(occurredAt: Timestamp, patient: Patient, encounter: Encounter, labs: [LabResult]) {
         ageYears = patient.birthDate.map { $0.wholeYears(until: occurredAt.localDate) }
         lengthOfStayDays = encounter.dischargedAt.map { max(0, encounter.admittedAt.calendarDays(until: $0)) }
-        var latest: [String: LabResult] = [:]
-        for lab in labs {
-            guard let current = latest[lab.loinc] else {
-                latest[lab.loinc] = lab
-                continue
-            }
-            switch (current.observedAt, lab.observedAt) {
-            case (_, nil) where current.observedAt != nil: continue
-            case (let old?, let new?) where new < old: continue
-            default: latest[lab.loinc] = lab
-            }
-        }
-        latestLabs = latest
+        self.labs = labs
     }
 }
 

@@ -88,6 +88,7 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
     }
 
     /// The value of `count` decimal digits at `offset`, or `nil` if any is not a digit.
+    @inline(__always)
     static func digits(_ bytes: UnsafeBufferPointer<UInt8>, _ offset: Int, _ count: Int) -> Int? {
         var value = 0
         for index in offset..<offset + count {
