@@ -100,7 +100,7 @@ extension Compiler {
     mutating func lab(_ call: Call, _ scope: inout Scope) -> Compiled? {
         guard let code = literalString(call, &scope) else { return nil }
         return Compiled(type: .number) { context in
-            context.event.derived.latestLabs[code].map { .number($0.value) } ?? .missing
+            context.event.derived.latestLab(code).map { .number($0.value) } ?? .missing
         }
     }
 

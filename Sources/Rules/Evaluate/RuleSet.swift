@@ -102,11 +102,21 @@ public struct RuleSet: Sendable {
     /// holds for `event`; `nil` when the rule files declare no condition by that name.
     public func condition(_ name: String, for event: Event, now: Timestamp, history: PatientHistory? = nil) -> Bool? {
         guard let evaluate = namedConditions[name] else { return nil }
-        let context = Context(
-            event: event, now: now, history: history, scoreCount: scores.count, partCount: partCount,
-            conditionCount: conditionCount)
-        _ = computeScores(context, scores)
-        return evaluate(context).isTrue
+        return withContext(event, now: now, history: history, traced: false) { context in
+            _ = computeScores(context, scores)
+            return evaluate(context).isTrue
+        }
+    }
+
+    /// Calls `body` with an evaluation context for `event` (plain or tracing).
+    @inline(__always)
+    private func withContext<Result>(
+        _ event: Event, now: Timestamp, history: PatientHistory?, traced: Bool, _ body: (Context) -> Result
+    ) -> Result {
+        body(
+            Context(
+                event: event, now: now, history: history, scoreCount: traced ? tracedScores.count : scores.count,
+                partCount: partCount, conditionCount: traced ? tracedConditionCount : conditionCount))
     }
 
     /// The score ids, in the order they are computed.
@@ -117,9 +127,10 @@ public struct RuleSet: Sendable {
     /// `history` is what the state knows of the patient's earlier encounters; without it the
     /// `history.` fields are missing.
     public func evaluate(_ event: Event, now: Timestamp, history: PatientHistory? = nil) -> Evaluation {
-        let context = Context(
-            event: event, now: now, history: history, scoreCount: scores.count, partCount: partCount,
-            conditionCount: conditionCount)
+        withContext(event, now: now, history: history, traced: false) { evaluate(event, in: $0) }
+    }
+
+    private func evaluate(_ event: Event, in context: Context) -> Evaluation {
         let results = computeScores(context, scores)
         var findings: [Finding] = []
         let eventBit = RuleSet.bit(of: event.eventType)
@@ -142,9 +153,10 @@ public struct RuleSet: Sendable {
     public func explain(_ event: Event, now: Timestamp, history: PatientHistory? = nil, only: Set<String>? = nil)
         -> (Evaluation, [RuleExplanation])
     {
-        let context = Context(
-            event: event, now: now, history: history, scoreCount: tracedScores.count, partCount: partCount,
-            conditionCount: tracedConditionCount)
+        withContext(event, now: now, history: history, traced: true) { explain(event, only: only, in: $0) }
+    }
+
+    private func explain(_ event: Event, only: Set<String>?, in context: Context) -> (Evaluation, [RuleExplanation]) {
         let results = computeScores(context, tracedScores)
         let warnings = RuleSet.dataWarnings(event)
         let trace = Trace()
