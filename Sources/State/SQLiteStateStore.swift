@@ -426,7 +426,7 @@ public final class SQLiteStateStore: StateStore {
         at time: Timestamp
     ) throws {
         for alert in decision.opened {
-            let payload = alert.json.serialized
+            let payload = decision.records[alert.alertID] ?? alert.json.serialized
             try db.executeCached(
                 sql: """
                     INSERT INTO alerts (alert_id, event_id, patient_id, encounter_id, priority, referral, status,

@@ -39,6 +39,10 @@ public struct PolicyDecision: Sendable {
     /// Why each opened alert's rules fired (the `--explain` text of its findings), by alert id; kept
     /// with the alert for `riskscreen queue show`.
     public var explanations: [String: String] = [:]
+    /// Each opened alert's record as JSON, as its sinks receive it, by alert id: written once when
+    /// the alert is made (a store need not serialise the alert again). Empty when the policy keeps
+    /// no records (``AlertPolicy/keepsAlertRecords``).
+    public var records: [String: String] = [:]
 
     /// Creates a decision (the policy makes them; stores and tests may too).
     public init(

@@ -32,10 +32,15 @@ public struct PriorAlert: Sendable, Equatable {
 
     /// The alert as its sinks first received it (`keepingRecord: false`: without the record).
     public init(_ alert: Alert, keepingRecord: Bool = true) {
+        self.init(alert, record: keepingRecord ? alert.json.serialized : "")
+    }
+
+    /// The alert with its record already written (`alert.json.serialized`, or "" for none).
+    public init(_ alert: Alert, record: String) {
         self.init(
             alertID: alert.alertID, eventID: alert.eventID, eventType: alert.eventType, encounterID: alert.encounterID,
             occurredAt: alert.occurredAt, priority: alert.priority, referral: alert.referral,
-            status: alert.status, record: keepingRecord ? alert.json.serialized : "")
+            status: alert.status, record: record)
     }
 
     /// Whether the team may still act on it.

@@ -25,6 +25,8 @@ struct Timeline {
 
     // What the decision records.
     private var opened: [Alert] = []
+    /// The opened alerts' records, by alert id.
+    private var records: [String: String] = [:]
     private var withdrawn: [PolicyDecision.Withdrawal] = []
     private var changed: [Int] = []
     private var changedSet = Set<Int>()
@@ -78,9 +80,11 @@ struct Timeline {
         settlePending()
         // The event's own alerts first, each event's most urgent first.
         let own = opened.filter { $0.eventID == event.eventID } + opened.filter { $0.eventID != event.eventID }
-        return PolicyDecision(
+        var decision = PolicyDecision(
             opened: own, withdrawn: withdrawn, findings: changed.map { findings[$0] }, fact: fact,
             stale: policy.isStale(event.occurredAt, now: now), redecided: redecided, evaluation: evaluation)
+        decision.records = records
+        return decision
     }
 
     // MARK: - Deciding an event
@@ -169,7 +173,10 @@ struct Timeline {
                 $0 != alert.alertID && seen.insert($0).inserted
             }
             alertIndex[alert.alertID] = alerts.count
-            alerts.append(PriorAlert(alert, keepingRecord: policy.keepsAlertRecords))
+            // The record written once: the working copy keeps it, and the decision hands it to the store.
+            let record = policy.keepsAlertRecords ? alert.json.serialized : ""
+            if policy.keepsAlertRecords { records[alert.alertID] = record }
+            alerts.append(PriorAlert(alert, record: record))
             opened.append(alert)
             for finding in alert.findings {
                 set(RecordedFinding(finding, of: event, fate: .opened(alertID: alert.alertID)))

@@ -142,12 +142,17 @@ public final class EventProcessor {
                 results[index] = .failure(error)
             }
         }
-        // Decided in the order the events happened, whatever order the files were listed in.
-        pending.sort { a, b in
-            guard let first = a.file.event else { return b.file.event != nil }
-            guard let second = b.file.event else { return false }
-            return (first.occurredAt, first.eventID) < (second.occurredAt, second.eventID)
+        // Decided in the order the events happened, whatever order the files were listed in (the
+        // invalid files first); each file keyed once, not by copying its event at every comparison.
+        let keys: [(Timestamp, String)?] = pending.map { item in
+            item.file.event.map { ($0.occurredAt, $0.eventID) }
         }
+        let order = pending.indices.sorted { a, b in
+            guard let second = keys[b] else { return keys[a] == nil && a < b }
+            guard let first = keys[a] else { return true }
+            return (first.0, first.1, a) < (second.0, second.1, b)
+        }
+        pending = order.map { pending[$0] }
         var recorded: [(RecordResult, PolicyDecision?)?]
         do {
             recorded = try store.record(batch: pending.map(\.request), sinks: sinks)
